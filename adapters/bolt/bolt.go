@@ -1,0 +1,310 @@
+// Package bolt is studybot's system of record on go.etcd.io/bbolt: learners' progress and
+// streaks and communities' settings, each namespaced by platform and community.
+//
+// Layout: bucket "communities" holds one bucket per community key ("discord/123"), which
+// holds bucket "learners" (user ID -> JSON record) and bucket "settings" ("community" -> JSON).
+// Bucket "meta" holds the schema version of the file.
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/studybot/studybot/bot"
+	bbolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketCommunities = []byte("communities")
+	bucketMeta        = []byte("meta")
+	bucketLearners    = []byte("learners")
+	bucketSettings    = []byte("settings")
+	keySchema         = []byte("schema")
+	keyCommunity      = []byte("community")
+)
+
+// ErrLocked means another process holds the database file.
+var ErrLocked = errors.New("the file is locked by another process (is another studybot running? stop it or set STUDYBOT_DB to another file)")
+
+// DB is the bbolt-backed store. It implements bot.Store.
+type DB struct {
+	db   *bbolt.DB
+	path string
+}
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long to wait for another process to release the file (default 1s).
+	LockTimeout time.Duration
+}
+
+// Open opens or creates the bbolt file at path. When another process holds the file it
+// gives up after the lock timeout with an error that says so.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = time.Second
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketCommunities); err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keySchema); v != nil {
+			n, err := strconv.Atoi(string(v))
+			if err != nil || n > bot.SchemaVersion {
+				return fmt.Errorf("schema version %q is newer than this studybot understands (%d): upgrade studybot", v, bot.SchemaVersion)
+			}
+			return nil
+		}
+		return meta.Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &DB{db: db, path: path}, nil
+}
+
+// Close releases the file.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *DB) Path() string { return s.path }
+
+// Bolt exposes the underlying database to other adapters' stores that live in the same file.
+func (s *DB) Bolt() *bbolt.DB { return s.db }
+
+// community returns the community's bucket, or nil when it has no data yet.
+func community(tx *bbolt.Tx, c bot.Community) *bbolt.Bucket {
+	return tx.Bucket(bucketCommunities).Bucket([]byte(c.Key()))
+}
+
+// CommunityBucket returns the community's child bucket name, creating both when missing.
+// It is for adapters that keep their own records per community in this file.
+func CommunityBucket(tx *bbolt.Tx, c bot.Community, name []byte) (*bbolt.Bucket, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	cb, err := tx.Bucket(bucketCommunities).CreateBucketIfNotExists([]byte(c.Key()))
+	if err != nil {
+		return nil, fmt.Errorf("community %s: %w", c.Key(), err)
+	}
+	b, err := cb.CreateBucketIfNotExists(name)
+	if err != nil {
+		return nil, fmt.Errorf("community %s bucket %s: %w", c.Key(), name, err)
+	}
+	return b, nil
+}
+
+// ExistingCommunityBucket returns the community's child bucket, or nil when it does not exist.
+func ExistingCommunityBucket(tx *bbolt.Tx, c bot.Community, name []byte) *bbolt.Bucket {
+	cb := community(tx, c)
+	if cb == nil {
+		return nil
+	}
+	return cb.Bucket(name)
+}
+
+// Learner implements bot.Store.
+func (s *DB) Learner(ctx context.Context, c bot.Community, userID string) (bot.Learner, error) {
+	var l bot.Learner
+	if err := ctx.Err(); err != nil {
+		return l, err
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(ExistingCommunityBucket(tx, c, bucketLearners), []byte(userID), &l)
+	})
+	if err != nil {
+		return l, fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
+	}
+	return l, nil
+}
+
+// UpdateLearner implements bot.Store. Concurrent updates are coalesced into shared
+// transactions by bbolt's Batch; the call returns only after its transaction is on disk.
+func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, fn func(*bot.Learner) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if userID == "" {
+		return errors.New("update learner: empty user id")
+	}
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		b, err := CommunityBucket(tx, c, bucketLearners)
+		if err != nil {
+			return err
+		}
+		var l bot.Learner
+		if err := getJSON(b, []byte(userID), &l); err != nil {
+			return fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
+		}
+		if err := fn(&l); err != nil {
+			return err
+		}
+		return putJSON(b, []byte(userID), l)
+	})
+}
+
+// Learners implements bot.Store.
+func (s *DB) Learners(ctx context.Context, c bot.Community, fn func(bot.Learner) error) error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		b := ExistingCommunityBucket(tx, c, bucketLearners)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var l bot.Learner
+			if err := json.Unmarshal(v, &l); err != nil {
+				return fmt.Errorf("decode learner %s in %s: %w", k, c.Key(), err)
+			}
+			return fn(l)
+		})
+	})
+}
+
+// Settings implements bot.Store.
+func (s *DB) Settings(ctx context.Context, c bot.Community) (bot.Settings, error) {
+	var st bot.Settings
+	if err := ctx.Err(); err != nil {
+		return st, err
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return getJSON(ExistingCommunityBucket(tx, c, bucketSettings), keyCommunity, &st)
+	})
+	if err != nil {
+		return st, fmt.Errorf("read settings of %s: %w", c.Key(), err)
+	}
+	return st, nil
+}
+
+// UpdateSettings implements bot.Store.
+func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.Settings) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		b, err := CommunityBucket(tx, c, bucketSettings)
+		if err != nil {
+			return err
+		}
+		var st bot.Settings
+		if err := getJSON(b, keyCommunity, &st); err != nil {
+			return fmt.Errorf("read settings of %s: %w", c.Key(), err)
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+		st.Version = bot.SchemaVersion
+		return putJSON(b, keyCommunity, st)
+	})
+}
+
+// Communities lists every community key with data in the file.
+func (s *DB) Communities(ctx context.Context) ([]bot.Community, error) {
+	var out []bot.Community
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketCommunities).ForEach(func(k, _ []byte) error {
+			c, err := ParseCommunity(string(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+			return ctx.Err()
+		})
+	})
+	return out, err
+}
+
+// ParseCommunity reads a community key ("slack/T0123").
+func ParseCommunity(key string) (bot.Community, error) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			c := bot.Community{Platform: key[:i], ID: key[i+1:]}
+			return c, c.Validate()
+		}
+	}
+	return bot.Community{}, fmt.Errorf("bad community key %q", key)
+}
+
+// GetJSON decodes the value at key into v; a nil bucket or a missing key leaves v unchanged.
+func getJSON(b *bbolt.Bucket, key []byte, v any) error {
+	if b == nil {
+		return nil
+	}
+	data := b.Get(key)
+	if data == nil {
+		return nil
+	}
+	return json.Unmarshal(data, v)
+}
+
+func putJSON(b *bbolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// GetJSON and PutJSON let other adapters keep JSON records in this file the same way.
+func GetJSON(b *bbolt.Bucket, key []byte, v any) error { return getJSON(b, key, v) }
+
+// PutJSON stores v as JSON at key.
+func PutJSON(b *bbolt.Bucket, key []byte, v any) error { return putJSON(b, key, v) }
+
+// Backup writes a consistent copy of the database to path while it stays in use: bbolt copies
+// inside one read transaction, so concurrent writes neither block nor tear the copy. The copy
+// is written beside path and renamed into place, so a failed backup never leaves half a file.
+func (s *DB) Backup(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		_, err := tx.WriteTo(tmp)
+		return err
+	})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// Ping checks the file is open and readable, for readiness probes.
+func (s *DB) Ping() error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("meta bucket missing")
+		}
+		return nil
+	})
+}

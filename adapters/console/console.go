@@ -1,0 +1,265 @@
+// Package console is studybot in a terminal: the embedded default that needs no token and no
+// server, the demo, and the harness end-to-end tests drive. It speaks the same commands as
+// every platform, plus console controls that start with ':'.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// Handler answers a request; *bot.Bot is one.
+type Handler interface {
+	Handle(ctx context.Context, req bot.Request) bot.Response
+}
+
+// Console reads command lines from In and writes answers to Out.
+type Console struct {
+	handler   Handler
+	clock     *bot.ManualClock
+	out       io.Writer
+	community string
+	user      string
+	prompt    bool
+	// OnAdvance runs after `:advance` moves the clock from one time to another, so the
+	// scheduler can fire what fell due in between.
+	OnAdvance func(ctx context.Context, from, to time.Time)
+
+	mu sync.Mutex // serialises writes to out: scheduled posts may arrive from other goroutines
+}
+
+// Channel is the one channel of a console community.
+const Channel = "general"
+
+// MaxAdvance bounds one `:advance`, so a typo cannot make the scheduler replay years.
+const MaxAdvance = 400 * 24 * time.Hour
+
+// Options configure a console.
+type Options struct {
+	Community string // default "demo"
+	User      string // default "you"
+	Prompt    bool   // print a prompt before each line (for a terminal)
+}
+
+// New returns a console that talks to h, moving clock on `:advance`.
+func New(h Handler, clock *bot.ManualClock, out io.Writer, opts Options) (*Console, error) {
+	if opts.Community == "" {
+		opts.Community = "demo"
+	}
+	if opts.User == "" {
+		opts.User = "you"
+	}
+	if !validName(opts.Community) {
+		return nil, fmt.Errorf("console community %q: use 1 to 32 letters, digits, '.', '_' or '-'", opts.Community)
+	}
+	if !validName(opts.User) {
+		return nil, fmt.Errorf("console user %q: use 1 to 32 letters, digits, '.', '_' or '-'", opts.User)
+	}
+	return &Console{handler: h, clock: clock, out: out, community: opts.Community, user: opts.User, prompt: opts.Prompt}, nil
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
+
+func validName(s string) bool { return namePattern.MatchString(s) }
+
+// Community is the console's community.
+func (c *Console) Community() bot.Community {
+	return bot.Community{Platform: bot.PlatformConsole, ID: c.community}
+}
+
+// Run reads lines until `:quit`, EOF or ctx ends. EOF is a normal end.
+func (c *Console) Run(ctx context.Context, in io.Reader) error {
+	c.printf("studybot console — you are %s in community %q. Try /roadmap next or /roadmap help; :help lists console controls.\n", c.user, c.community)
+	lines := make(chan string)
+	errs := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errs <- sc.Err()
+	}()
+	for {
+		if c.prompt {
+			c.printf("%s> ", c.user)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errs:
+			if err != nil {
+				return fmt.Errorf("console input: %w", err)
+			}
+			return nil
+		case line := <-lines:
+			if quit := c.Line(ctx, line); quit {
+				return nil
+			}
+		}
+	}
+}
+
+// Line handles one input line and reports whether it asked to quit.
+func (c *Console) Line(ctx context.Context, line string) (quit bool) {
+	line = strings.TrimSpace(line)
+	switch {
+	case line == "":
+		c.printf("Type a command such as /roadmap next, or :help for console controls.\n")
+		return false
+	case strings.HasPrefix(line, ":"):
+		return c.control(ctx, line)
+	}
+	resp := c.handler.Handle(ctx, bot.Request{
+		Platform:  bot.PlatformConsole,
+		Community: c.community,
+		Channel:   Channel,
+		UserID:    c.user,
+		UserName:  c.user,
+		Admin:     true, // every console user administers the console community
+		Text:      line,
+	})
+	c.printf("%s", Render(resp))
+	return false
+}
+
+func (c *Console) control(ctx context.Context, line string) bool {
+	word, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	switch word {
+	case ":quit", ":q", ":exit":
+		return true
+	case ":user":
+		if !validName(arg) {
+			c.printf("Usage: :user NAME (1 to 32 letters, digits, '.', '_' or '-').\n")
+			return false
+		}
+		c.user = arg
+		c.printf("You are now %s.\n", c.user)
+	case ":advance":
+		d, err := ParseAdvance(arg)
+		if err != nil {
+			c.printf("%v\n", err)
+			return false
+		}
+		from := c.clock.Now()
+		to := c.clock.Advance(d)
+		c.printf("⏩ The clock moved %s to %s.\n", arg, to.UTC().Format("Mon 2006-01-02 15:04 MST"))
+		if c.OnAdvance != nil {
+			c.OnAdvance(ctx, from, to)
+		}
+	case ":help":
+		c.printf("Console controls:\n  :user NAME        speak as someone else\n  :advance DURATION move the clock forward (e.g. 90m, 24h, 3d), firing what falls due\n  :quit             leave (so does end of input)\n")
+	default:
+		c.printf("Unknown console control %q. :help lists them.\n", clipRunes(word, 20))
+	}
+	return false
+}
+
+// ParseAdvance reads a positive duration: Go's syntax (90m, 1h30m) or whole days (3d).
+func ParseAdvance(s string) (time.Duration, error) {
+	bad := fmt.Errorf("Usage: :advance DURATION, a positive span up to 400d such as 30m, 24h or 3d")
+	var d time.Duration
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, bad
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
+	}
+	if d <= 0 || d > MaxAdvance {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// Post prints a scheduled channel post; with DirectMessage it makes the console a
+// bot.Poster.
+func (c *Console) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
+	c.printf("📣 post in #%s (%s):\n%s", ch.ID, ch.Community.ID, Render(r))
+	return nil
+}
+
+// DirectMessage prints a private message to a console user.
+func (c *Console) DirectMessage(_ context.Context, _ bot.Community, userID string, r bot.Response) error {
+	c.printf("✉️  direct message to %s:\n%s", userID, Render(r))
+	return nil
+}
+
+func (c *Console) printf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.out, format, args...)
+}
+
+// Render turns a response into terminal text; buttons show the command they run.
+func Render(r bot.Response) string {
+	var b strings.Builder
+	if r.Title != "" {
+		fmt.Fprintf(&b, "── %s ──\n", r.Title)
+	}
+	if r.Text != "" {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+	}
+	for _, f := range r.Fields {
+		if strings.Contains(f.Value, "\n") {
+			fmt.Fprintf(&b, "\n%s:\n%s\n", f.Name, indent(f.Value))
+		} else {
+			fmt.Fprintf(&b, "%s: %s\n", f.Name, f.Value)
+		}
+	}
+	if len(r.Links) > 0 {
+		b.WriteString("\nResources:\n")
+		for _, l := range r.Links {
+			fmt.Fprintf(&b, "  • %s — %s\n", l.Title, l.URL)
+		}
+	}
+	if len(r.Buttons) > 0 {
+		parts := make([]string, len(r.Buttons))
+		for i, btn := range r.Buttons {
+			parts[i] = fmt.Sprintf("[%s: /roadmap %s]", btn.Label, btn.Command)
+		}
+		b.WriteString("\n" + strings.Join(parts, "  ") + "\n")
+	}
+	var foot []string
+	if r.Footer != "" {
+		foot = append(foot, r.Footer)
+	}
+	if r.Ephemeral {
+		foot = append(foot, "only you can see this")
+	}
+	if len(foot) > 0 {
+		fmt.Fprintf(&b, "(%s)\n", strings.Join(foot, " · "))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

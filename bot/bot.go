@@ -1,0 +1,313 @@
+// Package bot is studybot's core: the command grammar, roadmap progress, streak rules,
+// quizzes and cooldowns. It uses the standard library only and reaches storage, time,
+// cooldowns and chat platforms through the small interfaces in ports.go.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Request is one command from a chat user, already turned platform-neutral by an adapter.
+type Request struct {
+	Platform    string // PlatformDiscord, PlatformSlack, PlatformConsole
+	Community   string // guild ID, team ID, console community name
+	Channel     string
+	UserID      string
+	UserName    string // shown on the leaderboard
+	Admin       bool   // the platform says this user may manage the community's channels
+	ProfileZone string // the platform profile's time zone, used when the learner set none
+	Text        string // the command line, with or without the leading "/roadmap"
+}
+
+// Config wires the core to its ports.
+type Config struct {
+	Roadmap     *Roadmap
+	Store       Store
+	Cooldowns   Cooldowns      // nil: in-process cooldowns on Clock
+	Clock       Clock          // nil: the system clock
+	DefaultZone *time.Location // nil: UTC
+	Logger      *slog.Logger   // nil: slog.Default()
+}
+
+// Bot answers commands. It is safe for concurrent use.
+type Bot struct {
+	roadmap     *Roadmap
+	store       Store
+	cooldowns   Cooldowns
+	clock       Clock
+	defaultZone *time.Location
+	log         *slog.Logger
+	extensions  map[string]Handler
+}
+
+// Handler answers one parsed command; extensions (the scheduler's nudge and remind) plug in
+// through it.
+type Handler func(ctx context.Context, req Request, cmd Command) (Response, error)
+
+// New checks the configuration and returns a ready core.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Roadmap == nil || cfg.Store == nil {
+		return nil, errors.New("bot: a roadmap and a store are required")
+	}
+	b := &Bot{
+		roadmap:     cfg.Roadmap,
+		store:       cfg.Store,
+		cooldowns:   cfg.Cooldowns,
+		clock:       cfg.Clock,
+		defaultZone: cfg.DefaultZone,
+		log:         cfg.Logger,
+		extensions:  map[string]Handler{},
+	}
+	if b.clock == nil {
+		b.clock = SystemClock{}
+	}
+	if b.cooldowns == nil {
+		b.cooldowns = NewLocalCooldowns(b.clock)
+	}
+	if b.defaultZone == nil {
+		b.defaultZone = time.UTC
+	}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	return b, nil
+}
+
+// Roadmap is the roadmap the core teaches.
+func (b *Bot) Roadmap() *Roadmap { return b.roadmap }
+
+// Clock is the core's time source.
+func (b *Bot) Clock() Clock { return b.clock }
+
+// Store is the core's system of record.
+func (b *Bot) Store() Store { return b.store }
+
+// Extend routes the command word verb to h. It must be called before the bot handles
+// requests.
+func (b *Bot) Extend(verb string, h Handler) { b.extensions[verb] = h }
+
+// Handle answers one request. It always returns something to show: bad input and refusals
+// become a short private answer, and an internal failure is logged and answered with an
+// apology that reveals nothing.
+func (b *Bot) Handle(ctx context.Context, req Request) Response {
+	cmd, err := ParseCommand(req.Text)
+	if err == nil {
+		err = b.admit(ctx, req, cmd)
+	}
+	var resp Response
+	if err == nil {
+		resp, err = b.dispatch(ctx, req, cmd)
+	}
+	if err != nil {
+		resp = b.failure(req, cmd, err)
+	} else {
+		resp.Outcome = OutcomeOK
+	}
+	resp.Command = cmd.Name
+	return resp
+}
+
+// admit checks who is asking and whether their cooldown allows it.
+func (b *Bot) admit(ctx context.Context, req Request, cmd Command) error {
+	if err := (Community{req.Platform, req.Community}).Validate(); err != nil {
+		return fmt.Errorf("request from adapter: %w", err)
+	}
+	if req.UserID == "" {
+		return errors.New("request from adapter: no user id")
+	}
+	v, _ := lookupVerb(cmd.Name)
+	if v.Admin && !req.Admin && !(cmd.Name == "nudge" && cmd.Sub == "status") {
+		return Errorf(EFORBIDDEN, "Only community admins can change the daily lesson post (%s).", adminHint(req.Platform))
+	}
+	key := strings.Join([]string{req.Platform, req.Community, req.UserID, cmd.Name}, "/")
+	wait, err := b.cooldowns.Allow(ctx, key, CooldownLimits[v.Class])
+	if err != nil {
+		// A broken cooldown backend must not lock every learner out.
+		b.log.Warn("cooldown check failed; letting the command through", "err", err)
+		return nil
+	}
+	if wait > 0 {
+		return Errorf(ECOOLDOWN, "Easy there! Try /roadmap %s again in %s.", cmd.Name, humanWait(wait))
+	}
+	return nil
+}
+
+func adminHint(platform string) string {
+	switch platform {
+	case PlatformDiscord:
+		return "Manage Server or Manage Channels"
+	case PlatformSlack:
+		return "workspace admins and owners"
+	}
+	return "admins only"
+}
+
+func humanWait(d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs <= 1 {
+		return "1 second"
+	}
+	if secs < 120 {
+		return fmt.Sprintf("%d seconds", secs)
+	}
+	return fmt.Sprintf("%d minutes", (secs+59)/60)
+}
+
+func (b *Bot) failure(req Request, cmd Command, err error) Response {
+	code := ErrorCode(err)
+	msg := err.Error()
+	if code == EINTERNAL {
+		b.log.Error("command failed", "platform", req.Platform, "community", req.Community,
+			"command", cmd.Name, "err", err)
+		msg = "Something went wrong on our side; nothing was changed. Please try again in a moment."
+	}
+	return Response{Text: msg, Ephemeral: true, Tone: ToneError, Outcome: code}
+}
+
+func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response, error) {
+	if h, ok := b.extensions[cmd.Name]; ok {
+		return h(ctx, req, cmd)
+	}
+	c := Community{req.Platform, req.Community}
+	switch cmd.Name {
+	case "help":
+		return b.help(), nil
+	case "next":
+		return b.next(ctx, c, req)
+	case "topics":
+		return b.topics(ctx, c, req)
+	case "topic":
+		return b.topic(ctx, c, req, cmd)
+	case "start", "done", "skip", "reset":
+		return b.changeState(ctx, c, req, cmd)
+	case "progress":
+		return b.progress(ctx, c, req)
+	case "checkin":
+		return b.checkin(ctx, c, req)
+	case "streak":
+		return b.streak(ctx, c, req)
+	case "quiz":
+		return b.quiz(ctx, c, req, cmd)
+	case "answer":
+		return b.answer(ctx, c, req, cmd)
+	case "leaderboard":
+		return b.leaderboard(ctx, c)
+	case "timezone":
+		return b.timezone(ctx, c, req, cmd)
+	}
+	return Response{}, Errorf(EINVALID, "/roadmap %s is not available on this studybot.", cmd.Name)
+}
+
+// fallbackZone is the day boundary of a learner who set none: their platform profile's zone,
+// else the community's, else the configured default. It is read outside any write
+// transaction (bbolt must not open a read inside a write on one goroutine).
+func (b *Bot) fallbackZone(ctx context.Context, c Community, profileZone string) *time.Location {
+	if profileZone != "" {
+		if loc, err := LoadZone(profileZone); err == nil {
+			return loc
+		}
+	}
+	if s, err := b.store.Settings(ctx, c); err == nil && s.Zone != "" {
+		if loc, err := LoadZone(s.Zone); err == nil {
+			return loc
+		}
+	}
+	return b.defaultZone
+}
+
+// zone is the learner's own zone when they set one, else fallback.
+func zone(l *Learner, fallback *time.Location) *time.Location {
+	if l.Zone != "" {
+		if loc, err := LoadZone(l.Zone); err == nil {
+			return loc
+		}
+	}
+	return fallback
+}
+
+// Zone is the learner's day boundary: their own setting, else their platform profile's,
+// else the community's, else the configured default.
+func (b *Bot) Zone(ctx context.Context, c Community, l *Learner, profileZone string) *time.Location {
+	if l.Zone != "" {
+		return zone(l, b.defaultZone)
+	}
+	return b.fallbackZone(ctx, c, profileZone)
+}
+
+// LoadZone resolves an IANA zone name, forgiving case ("europe/berlin"). "Local" and the
+// empty name are refused: a learner's day must not depend on where the server runs.
+func LoadZone(name string) (*time.Location, error) {
+	bad := Errorf(EINVALID, "Unknown time zone %q. Use an IANA name like Europe/Berlin, America/New_York or UTC.", clip(name, 40))
+	if name == "" || strings.EqualFold(name, "local") || len(name) > 64 || strings.Contains(name, "..") {
+		return nil, bad
+	}
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc, nil
+	}
+	if loc, err := time.LoadLocation(canonicalZone(name)); err == nil {
+		return loc, nil
+	}
+	return nil, bad
+}
+
+// canonicalZone title-cases each part: "america/new_york" -> "America/New_York".
+func canonicalZone(name string) string {
+	if strings.EqualFold(name, "utc") {
+		return "UTC"
+	}
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		words := strings.Split(strings.ToLower(p), "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	return strings.Join(parts, "/")
+}
+
+// update runs fn on the learner's record in one transaction and keeps their display name
+// fresh for the leaderboard.
+func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Learner) error) error {
+	now := b.clock.Now()
+	return b.store.UpdateLearner(ctx, c, req.UserID, func(l *Learner) error {
+		if err := fn(l); err != nil {
+			return err
+		}
+		l.Version, l.UserID, l.Updated = SchemaVersion, req.UserID, now.UTC()
+		if req.UserName != "" {
+			l.Name = clip(req.UserName, 40)
+		}
+		return nil
+	})
+}
+
+// resolveTopic turns typed text into a topic, or a not-found error with suggestions.
+func (b *Bot) resolveTopic(text string) (*Topic, error) {
+	t, suggestions := b.roadmap.Match(text)
+	if t != nil {
+		return t, nil
+	}
+	if len(suggestions) > 0 {
+		names := make([]string, 0, 3)
+		for _, s := range suggestions[:min(3, len(suggestions))] {
+			names = append(names, s.Slug)
+		}
+		return nil, Errorf(ENOTFOUND, "No topic matches %q. Did you mean %s?", clip(text, 40), strings.Join(names, ", "))
+	}
+	return nil, Errorf(ENOTFOUND, "No topic matches %q. /roadmap topics lists them all.", clip(text, 40))
+}
+
+// studyToday records study for the learner's local today.
+func (b *Bot) studyToday(l *Learner, fallback *time.Location) StudyResult {
+	var res StudyResult
+	l.Streak, res = l.Streak.Record(DayOf(b.clock.Now(), zone(l, fallback)))
+	return res
+}

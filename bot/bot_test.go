@@ -1,0 +1,368 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/bot"
+)
+
+// harness is the core over a real bbolt file and a clock the test moves.
+type harness struct {
+	t     *testing.T
+	bot   *bot.Bot
+	clock *bot.ManualClock
+	store *bolt.DB
+}
+
+// start is a Tuesday noon in UTC.
+var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := bot.NewManualClock(start)
+	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(t), Store: store, Clock: clock,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, bot: b, clock: clock, store: store}
+}
+
+func (h *harness) request(user, text string) bot.Request {
+	return bot.Request{Platform: bot.PlatformConsole, Community: "study", Channel: "general",
+		UserID: user, UserName: user, Admin: true, Text: text}
+}
+
+func (h *harness) say(user, text string) bot.Response {
+	h.t.Helper()
+	return h.bot.Handle(context.Background(), h.request(user, text))
+}
+
+// sayOK fails the test unless the command succeeded.
+func (h *harness) sayOK(user, text string) bot.Response {
+	h.t.Helper()
+	r := h.say(user, text)
+	if r.Outcome != bot.OutcomeOK {
+		h.t.Fatalf("%s: %q failed (%s): %s", user, text, r.Outcome, r.Text)
+	}
+	return r
+}
+
+// wait moves past every cooldown without changing the local day in UTC.
+func (h *harness) wait() { h.clock.Advance(time.Minute) }
+
+func (h *harness) record(user string) string {
+	h.t.Helper()
+	l, err := h.store.Learner(context.Background(), bot.Community{Platform: bot.PlatformConsole, ID: "study"}, user)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	data, _ := json.Marshal(l)
+	return string(data)
+}
+
+func everything(r bot.Response) string {
+	var b strings.Builder
+	b.WriteString(r.Title + "\n" + r.Text + "\n" + r.Footer + "\n")
+	for _, f := range r.Fields {
+		b.WriteString(f.Name + ": " + f.Value + "\n")
+	}
+	for _, btn := range r.Buttons {
+		b.WriteString("[" + btn.Label + "=" + btn.Command + "]\n")
+	}
+	return b.String()
+}
+
+func mustContain(t *testing.T, r bot.Response, parts ...string) {
+	t.Helper()
+	all := everything(r)
+	for _, p := range parts {
+		if !strings.Contains(all, p) {
+			t.Errorf("answer does not mention %q:\n%s", p, all)
+		}
+	}
+}
+
+func TestNextWalksTheRoadmapInOrder(t *testing.T) {
+	h := newHarness(t)
+	r := h.sayOK("ana", "/roadmap next")
+	mustContain(t, r, "1/6 · Internet basics", "A lesson about Internet basics", "[Mark done=done internet-basics]", "[Quiz me=quiz internet-basics]")
+	if len(r.Links) < 2 || !r.Ephemeral {
+		t.Errorf("next: %d links, ephemeral %v; want resources, private", len(r.Links), r.Ephemeral)
+	}
+	mustContain(t, h.sayOK("ana", "done"), "Internet basics is done", "Up next: Caching (caching)")
+	mustContain(t, h.sayOK("ana", "next"), "2/6 · Caching")
+	mustContain(t, h.sayOK("ana", "skip"), "Skipped Caching")
+	h.wait()
+	mustContain(t, h.sayOK("ana", "start testing"), "now learning Testing")
+	mustContain(t, h.sayOK("ana", "topics"), "✅  1. Internet basics (internet-basics) — done",
+		"⏭️  2. Caching (caching) — skipped", "📖  6. Testing (testing) — learning", "2/6 (33%)")
+	r = h.sayOK("ana", "progress")
+	mustContain(t, r, "Done: 1", "Skipped: 1", "Learning: 1", "Todo: 3", "Next: API security (api-security)")
+	h.wait()
+	mustContain(t, h.sayOK("ana", "reset caching"), "Caching is back to todo")
+	mustContain(t, h.sayOK("ana", "next"), "2/6 · Caching")
+}
+
+func TestStartingATopicPutsThePreviousOneBack(t *testing.T) {
+	h := newHarness(t)
+	h.sayOK("ana", "start caching")
+	h.sayOK("ana", "start testing")
+	mustContain(t, h.sayOK("ana", "topics"), "Caching (caching) — todo", "Testing (testing) — learning")
+}
+
+func TestRepeatingAStateChangeSaysNothingChanged(t *testing.T) {
+	h := newHarness(t)
+	h.sayOK("ana", "done caching")
+	before := h.record("ana")
+	mustContain(t, h.sayOK("ana", "done caching"), "already done; nothing changed")
+	if after := h.record("ana"); strings.Split(after, `"updated"`)[0] != strings.Split(before, `"updated"`)[0] {
+		t.Errorf("record changed:\n%s\n%s", before, after)
+	}
+}
+
+func TestFinishingTheRoadmap(t *testing.T) {
+	h := newHarness(t)
+	for range 5 {
+		h.sayOK("ana", "skip")
+	}
+	mustContain(t, h.sayOK("ana", "done"), "Testing is done", "the roadmap is complete")
+	mustContain(t, h.sayOK("ana", "next"), "You finished the roadmap!")
+	r := h.say("ana", "done")
+	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "no current topic") {
+		t.Errorf("done with nothing left: %s %q", r.Outcome, r.Text)
+	}
+}
+
+func TestCheckinCountsOncePerDayAndGrowsDaily(t *testing.T) {
+	h := newHarness(t)
+	r := h.sayOK("ana", "checkin")
+	mustContain(t, r, "ana checked in: 1 day streak")
+	if r.Ephemeral {
+		t.Error("a counted check-in is shared with the channel")
+	}
+	h.wait()
+	r = h.sayOK("ana", "checkin")
+	mustContain(t, r, "already counted")
+	if !r.Ephemeral {
+		t.Error("'already counted' is private")
+	}
+	h.clock.Advance(24 * time.Hour)
+	mustContain(t, h.sayOK("ana", "checkin"), "2 days streak")
+	mustContain(t, h.sayOK("ana", "streak"), "Current: 2 days (today counted ✅)", "Longest: 2 days")
+	h.clock.Advance(24 * time.Hour)
+	mustContain(t, h.sayOK("ana", "streak"), "Current: 2 days (today pending", "in 11h 59m (midnight UTC)")
+	h.clock.Advance(24 * time.Hour)
+	mustContain(t, h.sayOK("ana", "streak"), "Current: 0 days (your 2-day streak lapsed", "Previous: 2 days")
+	mustContain(t, h.sayOK("ana", "checkin"), "2-day streak had lapsed", "1 day streak")
+}
+
+func TestSevenDaysCelebrateAndAFreezeCoversAGap(t *testing.T) {
+	h := newHarness(t)
+	var r bot.Response
+	for range 7 {
+		r = h.sayOK("ana", "checkin")
+		h.clock.Advance(24 * time.Hour)
+	}
+	mustContain(t, r, "7-day streak! Milestone reached.", "earned a streak freeze")
+	if r.Tone != bot.ToneCelebrate {
+		t.Errorf("milestone tone = %v", r.Tone)
+	}
+	h.clock.Advance(24 * time.Hour) // day 8 missed
+	mustContain(t, h.sayOK("ana", "streak"), "Freezes held: 0 of 2 (1 more will cover the missed days", "today pending")
+	mustContain(t, h.sayOK("ana", "checkin"), "1 freeze covered the missed 1 day", "8 days streak")
+	mustContain(t, h.sayOK("ana", "streak"), "⬛⬛⬛⬛⬛🟩🟩\n🟩🟩🟩🟩🟩🧊🟩")
+}
+
+func TestQuizAnswersCountAsStudyRightOrWrong(t *testing.T) {
+	h := newHarness(t)
+	q := h.sayOK("ana", "quiz caching")
+	mustContain(t, q, "Question 1 about Caching?", "a) Right", "[a=answer caching-1 a]", "[c=answer caching-1 c]")
+	mustContain(t, h.sayOK("ana", "quiz caching"), "Question 2 about Caching?")
+	mustContain(t, h.sayOK("ana", "answer caching-1 b"), "Not quite: you chose b, the answer is a) Right", "Because.", "Streak: 1 day.")
+	h.clock.Advance(24 * time.Hour)
+	mustContain(t, h.sayOK("ana", "answer caching-2 a"), "✅ Right: a) Right", "Streak: 2 days.")
+	mustContain(t, h.sayOK("ana", "progress"), "Quiz: 1 right of 2 answered")
+	r := h.say("ana", "answer caching-9 a")
+	if r.Outcome != bot.ENOTFOUND || !strings.Contains(r.Text, "no question") {
+		t.Errorf("unknown question: %s %q", r.Outcome, r.Text)
+	}
+	r = h.say("ana", "answer caching-1 e")
+	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "choices a to c") {
+		t.Errorf("choice out of range: %s %q", r.Outcome, r.Text)
+	}
+}
+
+func TestBadInputGetsAPrivateSpecificAnswerAndChangesNothing(t *testing.T) {
+	tests := []struct {
+		text, code, mention string
+	}{
+		{"/roadmap dance", bot.EINVALID, "Unknown command"},
+		{"/roadmap topic kubernetess", bot.OutcomeOK, "Containers"}, // a close misspelling resolves
+		{"/roadmap topic astrology", bot.ENOTFOUND, "No topic matches"},
+		{"/roadmap done api", bot.ENOTFOUND, "Did you mean api-security, apis?"},
+		{"/roadmap timezone Mars/Base", bot.EINVALID, "Unknown time zone \"Mars/Base\""},
+		{"/roadmap timezone Local", bot.EINVALID, "Unknown time zone"},
+		{"/roadmap " + strings.Repeat("x", 10000), bot.EINVALID, "too long"},
+		{"", bot.EINVALID, "Tell me what to do"},
+		{"\x00\xff\xfe junk", bot.EINVALID, "could not read"},
+		{"/roadmap answer nope-1 a", bot.ENOTFOUND, "no question"},
+	}
+	h := newHarness(t)
+	h.sayOK("ana", "start caching")
+	before := h.record("ana")
+	for _, tt := range tests {
+		t.Run(tt.mention, func(t *testing.T) {
+			h.wait()
+			r := h.say("ana", tt.text)
+			if r.Outcome != tt.code || !strings.Contains(r.Text+r.Title, tt.mention) {
+				t.Errorf("answer (%s) %q, want (%s) mentioning %q", r.Outcome, r.Text, tt.code, tt.mention)
+			}
+			if !r.Ephemeral {
+				t.Error("answer is public")
+			}
+			if after := h.record("ana"); after != before {
+				t.Errorf("record changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+func TestCommunitiesAndLearnersAreIsolated(t *testing.T) {
+	h := newHarness(t)
+	h.sayOK("ana", "done internet-basics")
+	mustContain(t, h.sayOK("ben", "next"), "1/6 · Internet basics")
+	other := h.request("ana", "next")
+	other.Community = "another-group"
+	mustContain(t, h.bot.Handle(context.Background(), other), "1/6 · Internet basics")
+	slack := h.request("ana", "next")
+	slack.Platform = bot.PlatformSlack
+	mustContain(t, h.bot.Handle(context.Background(), slack), "1/6 · Internet basics")
+}
+
+func TestLeaderboardRanksCurrentStreaks(t *testing.T) {
+	h := newHarness(t)
+	h.sayOK("ana", "checkin")
+	h.sayOK("ben", "checkin")
+	h.clock.Advance(24 * time.Hour)
+	h.sayOK("ana", "checkin")
+	h.sayOK("cy", "checkin")
+	r := h.sayOK("dee", "leaderboard")
+	mustContain(t, r, "🥇 ana — 2 days", "🥈 ben — 1 day", "🥉 cy — 1 day (longest 1)", "3 learners with a streak going")
+	if r.Ephemeral {
+		t.Error("the leaderboard is shared with the channel")
+	}
+	h.clock.Advance(48 * time.Hour) // everyone lapses
+	mustContain(t, h.sayOK("dee", "leaderboard"), "Nobody has a streak going yet")
+}
+
+func TestTimeZoneDecidesTheDayAndNeverRewritesThePast(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2026, 11, 24, 23, 0, 0, 0, time.UTC))
+	h.sayOK("ana", "checkin") // Tuesday in UTC
+	mustContain(t, h.sayOK("ana", "timezone asia/tokyo"), "Asia/Tokyo", "Days already counted stay as they were")
+	h.wait()
+	mustContain(t, h.sayOK("ana", "checkin"), "2 days streak") // already Wednesday in Tokyo
+
+	h.sayOK("ben", "checkin") // Tuesday 23:01 UTC
+	h.clock.Advance(2 * time.Hour)
+	mustContain(t, h.sayOK("ben", "timezone America/Los_Angeles"), "America/Los_Angeles")
+	mustContain(t, h.sayOK("ben", "checkin"), "already counted") // still Tuesday in LA
+	mustContain(t, h.sayOK("ben", "timezone"), "America/Los_Angeles (your setting")
+}
+
+func TestPlatformProfileZoneIsTheDefault(t *testing.T) {
+	h := newHarness(t)
+	h.clock.Set(time.Date(2026, 11, 24, 23, 30, 0, 0, time.UTC))
+	req := h.request("ana", "checkin")
+	req.ProfileZone = "Europe/Berlin" // already Wednesday there
+	h.bot.Handle(context.Background(), req)
+	req.Text = "streak"
+	mustContain(t, h.bot.Handle(context.Background(), req), "midnight Europe/Berlin")
+}
+
+func TestCooldownRefusesABurstAndSaysHowLongToWait(t *testing.T) {
+	h := newHarness(t)
+	for i := range 5 {
+		if r := h.say("ana", "next"); r.Outcome != bot.OutcomeOK {
+			t.Fatalf("use %d refused: %s", i+1, r.Text)
+		}
+	}
+	r := h.say("ana", "next")
+	if r.Outcome != bot.ECOOLDOWN || r.Text != "Easy there! Try /roadmap next again in 2 seconds." || !r.Ephemeral {
+		t.Errorf("6th next: (%s) %q", r.Outcome, r.Text)
+	}
+	if r := h.say("ana", "topics"); r.Outcome != bot.OutcomeOK {
+		t.Errorf("another command shares the cooldown: %s", r.Text)
+	}
+	if r := h.say("ben", "next"); r.Outcome != bot.OutcomeOK {
+		t.Errorf("another learner shares the cooldown: %s", r.Text)
+	}
+	h.clock.Advance(2 * time.Second)
+	if r := h.say("ana", "next"); r.Outcome != bot.OutcomeOK {
+		t.Errorf("after waiting as told: %s", r.Text)
+	}
+}
+
+func TestNonAdminsCannotChangeTheNudge(t *testing.T) {
+	h := newHarness(t)
+	req := h.request("ana", "nudge set 09:00")
+	req.Admin = false
+	req.Platform = bot.PlatformDiscord
+	r := h.bot.Handle(context.Background(), req)
+	if r.Outcome != bot.EFORBIDDEN || !strings.Contains(r.Text, "Manage Server") || !r.Ephemeral {
+		t.Errorf("non-admin nudge: (%s) %q", r.Outcome, r.Text)
+	}
+}
+
+func TestHelpListsEveryCommandAndTheStreakRule(t *testing.T) {
+	h := newHarness(t)
+	r := h.sayOK("ana", "help")
+	for _, v := range bot.Verbs {
+		mustContain(t, r, "/roadmap "+v.Usage)
+	}
+	mustContain(t, r, "Every 7th day in a row earns a freeze")
+}
+
+func TestUserNameCannotFakeAnotherCommunity(t *testing.T) {
+	h := newHarness(t)
+	for _, community := range []string{"", "a/b", strings.Repeat("x", 101)} {
+		req := h.request("ana", "checkin")
+		req.Community = community
+		if r := h.bot.Handle(context.Background(), req); r.Outcome != bot.EINTERNAL {
+			t.Errorf("community %q: outcome %s", community, r.Outcome)
+		}
+	}
+}
+
+func ExampleBot_Handle() {
+	store, _ := bolt.Open(filepath.Join(tempDir(), "example.db"), bolt.Options{})
+	defer store.Close()
+	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: store, Clock: bot.NewManualClock(start)})
+	r := b.Handle(context.Background(), bot.Request{Platform: "console", Community: "demo", UserID: "ana", Text: "/roadmap next"})
+	fmt.Println(r.Title)
+	// Output: 1/6 · Internet basics
+}
+
+func tempDir() string {
+	dir, err := os.MkdirTemp("", "studybot-example")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Platforms studybot speaks on. They are the first part of every community key.
+const (
+	PlatformDiscord = "discord"
+	PlatformSlack   = "slack"
+	PlatformConsole = "console"
+)
+
+// Community is one study group: a Discord guild, a Slack workspace or a console name. All
+// learner data is kept per community, so progress never leaks from one group into another.
+type Community struct {
+	Platform string
+	ID       string
+}
+
+// Key is the community's namespace in storage: "discord/1234", "slack/T0123", "console/demo".
+func (c Community) Key() string { return c.Platform + "/" + c.ID }
+
+// Validate rejects a community no adapter could have produced.
+func (c Community) Validate() error {
+	switch c.Platform {
+	case PlatformDiscord, PlatformSlack, PlatformConsole:
+	default:
+		return fmt.Errorf("unknown platform %q", c.Platform)
+	}
+	if c.ID == "" || len(c.ID) > 100 || strings.ContainsAny(c.ID, "/\x00") {
+		return fmt.Errorf("bad community id %q", c.ID)
+	}
+	return nil
+}
+
+// Store is the system of record. UpdateLearner and UpdateSettings run fn inside one write
+// transaction on the current record and save it only when fn returns nil; fn may be called
+// more than once, so it must only compute from the record it is given. A learner or
+// community never seen before reads as a zero record.
+type Store interface {
+	Learner(ctx context.Context, c Community, userID string) (Learner, error)
+	UpdateLearner(ctx context.Context, c Community, userID string, fn func(*Learner) error) error
+	// Learners calls fn for every learner of the community, in no particular order.
+	Learners(ctx context.Context, c Community, fn func(Learner) error) error
+	Settings(ctx context.Context, c Community) (Settings, error)
+	UpdateSettings(ctx context.Context, c Community, fn func(*Settings) error) error
+}
+
+// Cooldowns spends one use of key under limit. When the use is refused, wait says how long
+// until the next one is allowed; err is only for a broken backend, in which case the core lets
+// the command through rather than lock everyone out.
+type Cooldowns interface {
+	Allow(ctx context.Context, key string, limit Limit) (wait time.Duration, err error)
+}
+
+// Clock is the time source. The core never calls time.Now, so every day, zone and cooldown
+// rule can be tested on a clock that a test moves by hand.
+type Clock interface {
+	Now() time.Time
+}
+
+// Channel is where a post goes.
+type Channel struct {
+	Community Community
+	ID        string
+}
+
+// Poster delivers scheduled messages (daily lessons, streak reminders) to a platform.
+// Errors that a retry cannot fix are returned as *PostError with Permanent set.
+type Poster interface {
+	Post(ctx context.Context, ch Channel, r Response) error
+	DirectMessage(ctx context.Context, c Community, userID string, r Response) error
+}
+
+// PostError classifies a failed post so the scheduler knows whether to try again.
+type PostError struct {
+	Permanent  bool          // channel gone, no permission: retrying cannot help
+	RetryAfter time.Duration // the platform asked us to wait this long (rate limit)
+	Err        error
+}
+
+func (e *PostError) Error() string {
+	kind := "transient"
+	if e.Permanent {
+		kind = "permanent"
+	}
+	return fmt.Sprintf("post failed (%s): %v", kind, e.Err)
+}
+
+func (e *PostError) Unwrap() error { return e.Err }
+
+// Claimer lets exactly one of several studybot processes win key for ttl, so a daily post
+// goes out once however many replicas run.
+type Claimer interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}

@@ -1,0 +1,144 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// testTopic builds a valid topic; tests change what they are about.
+func testTopic(slug, title string, aliases ...string) Topic {
+	t := Topic{Slug: slug, Title: title, Aliases: aliases, Lesson: "A lesson about " + title + ".",
+		KeyPoints: []string{"One point."},
+		Resources: []Resource{{"Docs", "https://example.org/" + slug}, {"More docs", "https://example.org/" + slug + "/more"}}}
+	for i := range 3 {
+		t.Quiz = append(t.Quiz, Question{Text: fmt.Sprintf("Question %d about %s?", i+1, title),
+			Choices: []string{"Right", "Wrong", "Also wrong"}, Answer: 0, Explain: "Because."})
+	}
+	return t
+}
+
+func testRoadmap(t testing.TB) *Roadmap {
+	t.Helper()
+	r, err := NewRoadmap("Test", []Topic{
+		testTopic("internet-basics", "Internet basics", "dns", "http"),
+		testTopic("caching", "Caching"),
+		testTopic("api-security", "API security", "oauth"),
+		testTopic("apis", "APIs", "rest"),
+		testTopic("containers", "Containers: Docker and Kubernetes", "docker", "kubernetes"),
+		testTopic("testing", "Testing"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRoadmapMatch(t *testing.T) {
+	r := testRoadmap(t)
+	tests := []struct {
+		in       string
+		want     string   // matched slug, "" for none
+		suggests []string // suggestions when nothing matched
+	}{
+		{"caching", "caching", nil},
+		{"Caching", "caching", nil},
+		{"API Security", "api-security", nil},
+		{"api_security", "api-security", nil},
+		{"oauth", "api-security", nil},
+		{"cach", "caching", nil},                      // unique prefix
+		{"cachign", "caching", nil},                   // one transposition
+		{"kubernetess", "containers", nil},            // close misspelling of an alias
+		{"api", "", []string{"api-security", "apis"}}, // ambiguous prefix
+		{"docker compose", "", []string{"containers"}},
+		{"astrology", "", nil},
+		{"", "", nil},
+		{"tst", "", nil}, // too short to guess from
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, suggestions := r.Match(tt.in)
+			if tt.want != "" {
+				if got == nil || got.Slug != tt.want {
+					t.Fatalf("Match(%q) = %v, want %s", tt.in, got, tt.want)
+				}
+				return
+			}
+			if got != nil {
+				t.Fatalf("Match(%q) = %s, want no match", tt.in, got.Slug)
+			}
+			var slugs []string
+			for _, s := range suggestions {
+				slugs = append(slugs, s.Slug)
+			}
+			if strings.Join(slugs, ",") != strings.Join(tt.suggests, ",") {
+				t.Errorf("Match(%q) suggests %v, want %v", tt.in, slugs, tt.suggests)
+			}
+		})
+	}
+}
+
+func TestNewRoadmapRefusesBrokenContent(t *testing.T) {
+	noQuiz := testTopic("b", "B")
+	noQuiz.Quiz = noQuiz.Quiz[:2]
+	badAnswer := testTopic("b", "B")
+	badAnswer.Quiz[1].Answer = 3
+	httpLink := testTopic("b", "B")
+	httpLink.Resources[0].URL = "http://example.org"
+	dupChoice := testTopic("b", "B")
+	dupChoice.Quiz[0].Choices = []string{"Same", "same"}
+	tests := []struct {
+		name   string
+		topics []Topic
+		reason string
+	}{
+		{"no topics", nil, "no topics"},
+		{"duplicate slug", []Topic{testTopic("a", "A"), testTopic("a", "Other")}, "used twice"},
+		{"alias clashes with a title", []Topic{testTopic("a", "A"), testTopic("b", "B", "a")}, "already used"},
+		{"too few questions", []Topic{noQuiz}, "at least 3"},
+		{"answer outside the choices", []Topic{badAnswer}, "quiz question 2"},
+		{"plain http link", []Topic{httpLink}, "https://"},
+		{"repeated choice", []Topic{dupChoice}, "repeats"},
+		{"bad slug", []Topic{testTopic("Bad Slug", "B")}, "slug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewRoadmap("x", tt.topics)
+			if err == nil || !strings.Contains(err.Error(), tt.reason) {
+				t.Errorf("NewRoadmap error = %v, want one mentioning %q", err, tt.reason)
+			}
+		})
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"abc", "", 3}, {"", "abc", 3}, {"caching", "caching", 0},
+		{"cachign", "caching", 1}, {"kubernetess", "kubernetes", 1}, {"redsi", "redis", 1},
+		{"mongo", "mango", 1}, {"git", "gti", 1}, {"nginx", "engine-x", 3},
+	}
+	for _, tt := range tests {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := editDistance(tt.b, tt.a); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d (not symmetric)", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestQuestionIDs(t *testing.T) {
+	r := testRoadmap(t)
+	topic, q, ok := r.Question("api-security-2")
+	if !ok || topic.Slug != "api-security" || q.Text != "Question 2 about API security?" {
+		t.Fatalf("Question(api-security-2) = %v %v %v", topic, q, ok)
+	}
+	for _, id := range []string{"api-security-4", "api-security", "nope-1", "-1", ""} {
+		if _, _, ok := r.Question(id); ok {
+			t.Errorf("Question(%q) found something", id)
+		}
+	}
+}

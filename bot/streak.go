@@ -1,0 +1,169 @@
+package bot
+
+import (
+	"slices"
+	"time"
+)
+
+// A Day is a calendar date counted as days since 1970-01-01. Which date "now" falls on
+// depends on the learner's time zone; the date itself does not, which is why changing zone
+// never rewrites days already recorded.
+type Day int32
+
+// DayOf is the calendar date of t in loc.
+func DayOf(t time.Time, loc *time.Location) Day {
+	y, m, d := t.In(loc).Date()
+	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// Time is midnight at the start of the day in loc (or the first instant of the day when a
+// DST change skips midnight).
+func (d Day) Time(loc *time.Location) time.Time {
+	u := time.Unix(int64(d)*86400, 0).UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, loc)
+}
+
+// String is the ISO date.
+func (d Day) String() string { return time.Unix(int64(d)*86400, 0).UTC().Format("2006-01-02") }
+
+// Streak rules, as users see them:
+//   - Studying on a day counts once, however many check-ins, quiz answers or topics done.
+//   - Studying the day after the last study day adds one.
+//   - A day not yet studied is pending; the streak is never shown broken before the day ends.
+//   - Every 7th consecutive day earns a freeze, at most MaxFreezes held. Each missed day spends
+//     one freeze automatically. A gap longer than the freezes held breaks the streak: it
+//     restarts at 1 and the broken length is kept as Previous.
+//   - Longest is the best run ever.
+const (
+	FreezeEvery = 7
+	MaxFreezes  = 2
+	historyDays = 64
+)
+
+// Milestones are the streak lengths celebrated in the answer.
+var Milestones = []int{7, 30, 100, 365}
+
+// Streak is a learner's study streak. It is a value: Record returns the next state.
+type Streak struct {
+	Current  int   `json:"current"`
+	Longest  int   `json:"longest"`
+	Previous int   `json:"previous,omitempty"`
+	Freezes  int   `json:"freezes,omitempty"`
+	Last     Day   `json:"last,omitempty"`    // last day studied; 0 = never
+	Studied  []Day `json:"studied,omitempty"` // recent study days, ascending
+	Frozen   []Day `json:"frozen,omitempty"`  // recent days covered by a freeze, ascending
+}
+
+// StudyResult says what recording a study day changed, for the answer to the learner.
+type StudyResult struct {
+	Counted      bool // false when today had already been counted
+	FreezesSpent int
+	FreezeEarned bool
+	Broke        int // length of the streak that broke, 0 if none
+	Milestone    int // milestone reached today, 0 if none
+}
+
+// Record counts study on day. A day at or before the last study day (possible after moving
+// west across time zones) was already counted and changes nothing.
+func (s Streak) Record(day Day) (Streak, StudyResult) {
+	var res StudyResult
+	if s.Last != 0 && day <= s.Last {
+		return s, res
+	}
+	res.Counted = true
+	missed := 0
+	if s.Last != 0 {
+		missed = int(day - s.Last - 1)
+	}
+	switch {
+	case s.Last == 0:
+		s.Current = 1
+	case missed == 0:
+		s.Current++
+	case missed <= s.Freezes:
+		s.Freezes -= missed
+		res.FreezesSpent = missed
+		for d := s.Last + 1; d < day; d++ {
+			s.Frozen = append(s.Frozen, d)
+		}
+		s.Current++
+	default:
+		res.Broke = s.Current
+		s.Previous = s.Current
+		s.Current = 1
+		s.Freezes = 0
+	}
+	if s.Current%FreezeEvery == 0 && s.Freezes < MaxFreezes {
+		s.Freezes++
+		res.FreezeEarned = true
+	}
+	if slices.Contains(Milestones, s.Current) {
+		res.Milestone = s.Current
+	}
+	s.Longest = max(s.Longest, s.Current)
+	s.Last = day
+	s.Studied = trimDays(append(s.Studied, day), day)
+	s.Frozen = trimDays(s.Frozen, day)
+	return s, res
+}
+
+func trimDays(days []Day, today Day) []Day {
+	cut := 0
+	for cut < len(days) && days[cut] <= today-historyDays {
+		cut++
+	}
+	return days[cut:]
+}
+
+// StreakView is the streak as it stands on a given day, without changing anything.
+type StreakView struct {
+	Current      int  // length that counts today (0 when broken or never started)
+	Pending      bool // alive, but today not studied yet
+	StudiedToday bool
+	Broken       bool // the gap is already larger than the freezes held
+	FreezesHeld  int  // freezes left after covering the days missed so far
+	FreezesDue   int  // freezes that studying today would spend
+}
+
+// View shows the streak on day today: a streak whose gap the held freezes still cover is
+// alive and pending, never broken.
+func (s Streak) View(today Day) StreakView {
+	switch {
+	case s.Last == 0:
+		return StreakView{}
+	case today <= s.Last:
+		return StreakView{Current: s.Current, StudiedToday: true, FreezesHeld: s.Freezes}
+	}
+	missed := int(today - s.Last - 1)
+	if missed > s.Freezes {
+		return StreakView{Broken: true}
+	}
+	return StreakView{Current: s.Current, Pending: true, FreezesHeld: s.Freezes - missed, FreezesDue: missed}
+}
+
+// DayMark is how one day looks in the streak calendar.
+type DayMark int
+
+const (
+	DayMissed DayMark = iota
+	DayStudied
+	DayFrozen
+	DayPending // today, not studied yet
+)
+
+// Calendar marks the n days ending on today, oldest first.
+func (s Streak) Calendar(today Day, n int) []DayMark {
+	marks := make([]DayMark, n)
+	for i := range marks {
+		d := today - Day(n-1-i)
+		switch {
+		case slices.Contains(s.Studied, d):
+			marks[i] = DayStudied
+		case slices.Contains(s.Frozen, d):
+			marks[i] = DayFrozen
+		case d == today:
+			marks[i] = DayPending
+		}
+	}
+	return marks
+}

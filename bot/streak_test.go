@@ -1,0 +1,171 @@
+package bot
+
+import (
+	"testing"
+	"time"
+)
+
+func mustZone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// studyOn records study on each of days, starting from a fresh streak.
+func studyOn(days ...Day) (Streak, StudyResult) {
+	var s Streak
+	var res StudyResult
+	for _, d := range days {
+		s, res = s.Record(d)
+	}
+	return s, res
+}
+
+func consecutive(from Day, n int) []Day {
+	days := make([]Day, n)
+	for i := range days {
+		days[i] = from + Day(i)
+	}
+	return days
+}
+
+func TestStreakRules(t *testing.T) {
+	const d0 Day = 20000
+	tests := []struct {
+		name         string
+		days         []Day
+		wantCurrent  int
+		wantLongest  int
+		wantPrevious int
+		wantFreezes  int
+		wantResult   StudyResult
+	}{
+		{"first study starts at one", []Day{d0}, 1, 1, 0, 0, StudyResult{Counted: true}},
+		{"the next day adds one", []Day{d0, d0 + 1}, 2, 2, 0, 0, StudyResult{Counted: true}},
+		{"the same day counts once", []Day{d0, d0 + 1, d0 + 1}, 2, 2, 0, 0, StudyResult{}},
+		{"an earlier day (moved west) changes nothing", []Day{d0, d0 + 1, d0}, 2, 2, 0, 0, StudyResult{}},
+		{"a gap with no freezes restarts at one and keeps previous", []Day{d0, d0 + 1, d0 + 2, d0 + 4}, 1, 3, 3, 0,
+			StudyResult{Counted: true, Broke: 3}},
+		{"the 7th day earns a freeze and is a milestone", consecutive(d0, 7), 7, 7, 0, 1,
+			StudyResult{Counted: true, FreezeEarned: true, Milestone: 7}},
+		{"a freeze covers one missed day", append(consecutive(d0, 7), d0+8), 8, 8, 0, 0,
+			StudyResult{Counted: true, FreezesSpent: 1}},
+		{"freezes are held at most two", consecutive(d0, 21), 21, 21, 0, MaxFreezes,
+			StudyResult{Counted: true}},
+		{"two freezes cover two missed days", append(consecutive(d0, 14), d0+16), 15, 15, 0, 0,
+			StudyResult{Counted: true, FreezesSpent: 2}},
+		{"a gap longer than the freezes breaks the streak", append(consecutive(d0, 14), d0+17), 1, 14, 14, 0,
+			StudyResult{Counted: true, Broke: 14}},
+		{"longest survives a restart", append(append(consecutive(d0, 5), d0+10), d0+11), 2, 5, 5, 0,
+			StudyResult{Counted: true}},
+		{"day 30 is a milestone", consecutive(d0, 30), 30, 30, 0, MaxFreezes,
+			StudyResult{Counted: true, Milestone: 30}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, res := studyOn(tt.days...)
+			if s.Current != tt.wantCurrent || s.Longest != tt.wantLongest || s.Previous != tt.wantPrevious || s.Freezes != tt.wantFreezes {
+				t.Errorf("streak = current %d longest %d previous %d freezes %d, want %d %d %d %d",
+					s.Current, s.Longest, s.Previous, s.Freezes, tt.wantCurrent, tt.wantLongest, tt.wantPrevious, tt.wantFreezes)
+			}
+			if res != tt.wantResult {
+				t.Errorf("last result = %+v, want %+v", res, tt.wantResult)
+			}
+		})
+	}
+}
+
+func TestStreakViewPendingIsNeverBroken(t *testing.T) {
+	const d0 Day = 20000
+	fresh, _ := studyOn(consecutive(d0, 3)...)
+	withFreeze, _ := studyOn(consecutive(d0, 7)...)
+	tests := []struct {
+		name  string
+		s     Streak
+		today Day
+		want  StreakView
+	}{
+		{"never studied", Streak{}, d0, StreakView{}},
+		{"studied today", fresh, d0 + 2, StreakView{Current: 3, StudiedToday: true}},
+		{"studied yesterday: pending", fresh, d0 + 3, StreakView{Current: 3, Pending: true}},
+		{"missed yesterday, no freeze: broken", fresh, d0 + 4, StreakView{Broken: true}},
+		{"missed yesterday, a freeze held: pending", withFreeze, d0 + 8, StreakView{Current: 7, Pending: true, FreezesDue: 1}},
+		{"missed two days, one freeze: broken", withFreeze, d0 + 9, StreakView{Broken: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.View(tt.today); got != tt.want {
+				t.Errorf("View = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDayOfFollowsTheLearnersZone(t *testing.T) {
+	// 23:30 UTC on 2026-03-28 is already the 29th in Berlin and still the 28th in New York.
+	instant := time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC)
+	utc := DayOf(instant, time.UTC)
+	if got := DayOf(instant, mustZone(t, "Europe/Berlin")); got != utc+1 {
+		t.Errorf("Berlin day = %s, want %s", got, utc+1)
+	}
+	if got := DayOf(instant, mustZone(t, "America/New_York")); got != utc {
+		t.Errorf("New York day = %s, want %s", got, utc)
+	}
+	if got := utc.String(); got != "2026-03-28" {
+		t.Errorf("day string = %s", got)
+	}
+}
+
+func TestDaysAcrossDSTChanges(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	tests := []struct {
+		name      string
+		first     time.Time
+		second    time.Time
+		wantDelta Day
+	}{
+		// Spring forward: the night of 29 March 2026 has only 23 hours.
+		{"late evening to early morning over spring forward", time.Date(2026, 3, 28, 23, 50, 0, 0, berlin), time.Date(2026, 3, 29, 0, 10, 0, 0, berlin), 1},
+		{"23 hours after midnight on the short day is still that day", time.Date(2026, 3, 29, 0, 0, 0, 0, berlin), time.Date(2026, 3, 29, 0, 0, 0, 0, berlin).Add(23*time.Hour - time.Minute), 0},
+		// Fall back: 25 October 2026 has 25 hours.
+		{"24 hours after midnight on the long day is still that day", time.Date(2026, 10, 25, 0, 0, 0, 0, berlin), time.Date(2026, 10, 25, 0, 0, 0, 0, berlin).Add(24*time.Hour + 30*time.Minute), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DayOf(tt.second, berlin) - DayOf(tt.first, berlin); got != tt.wantDelta {
+				t.Errorf("day delta = %d, want %d", got, tt.wantDelta)
+			}
+		})
+	}
+	// A streak of one study a day at 23:30 local survives both changes.
+	var s Streak
+	for d := time.Date(2026, 3, 20, 23, 30, 0, 0, berlin); d.Before(time.Date(2026, 11, 1, 0, 0, 0, 0, berlin)); d = d.AddDate(0, 0, 1) {
+		s, _ = s.Record(DayOf(d, berlin))
+	}
+	if s.Previous != 0 || s.Current != 226 {
+		t.Errorf("daily study across two DST changes: current %d previous %d, want 226 and 0", s.Current, s.Previous)
+	}
+}
+
+func TestCalendarMarksStudiedFrozenMissedAndPending(t *testing.T) {
+	const d0 Day = 20000
+	s, _ := studyOn(append(consecutive(d0, 7), d0+8)...) // d0+7 covered by a freeze
+	marks := s.Calendar(d0+10, 11)
+	want := []DayMark{DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied,
+		DayFrozen, DayStudied, DayMissed, DayPending}
+	for i := range want {
+		if marks[i] != want[i] {
+			t.Fatalf("calendar = %v, want %v", marks, want)
+		}
+	}
+}
+
+func TestStreakHistoryStaysBounded(t *testing.T) {
+	s, _ := studyOn(consecutive(20000, 500)...)
+	if len(s.Studied) > historyDays {
+		t.Errorf("kept %d study days, want at most %d", len(s.Studied), historyDays)
+	}
+}

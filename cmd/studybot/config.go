@@ -1,0 +1,195 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// config is everything studybot reads from its environment (DESIGN.md, Configuration).
+type config struct {
+	DB          string
+	RedisURL    string
+	RedisPrefix string
+	Zone        *time.Location
+	Roadmap     string
+	HTTPAddr    string
+	LogLevel    slog.Level
+
+	DiscordToken      string
+	DiscordGuildID    string
+	DiscordAPIURL     string
+	DiscordShardID    int
+	DiscordShardCount int
+
+	SlackBotToken      string
+	SlackAppToken      string
+	SlackSigningSecret string
+	SlackAPIURL        string
+}
+
+// Secret-bearing variables: their values are never printed, not even in error messages.
+var secrets = []string{"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"}
+
+func (c config) discordEnabled() bool     { return c.DiscordToken != "" }
+func (c config) slackSocketMode() bool    { return c.SlackBotToken != "" && c.SlackAppToken != "" }
+func (c config) slackHTTPMode() bool      { return c.SlackBotToken != "" && c.SlackSigningSecret != "" }
+func (c config) anyChatAdapter() bool     { return c.discordEnabled() || c.slackSocketMode() || c.slackHTTPMode() }
+func (c config) redactedRedisURL() string { return redactURL(c.RedisURL) }
+
+// loadConfig reads and checks every variable at once, so a bad deployment hears about all its
+// problems in one go. Each problem is one line naming the variable, never a secret's value.
+func loadConfig(getenv func(string) string) (config, []string) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+
+	c := config{
+		DB:                 get("STUDYBOT_DB"),
+		RedisURL:           get("REDIS_URL"),
+		RedisPrefix:        getenv("STUDYBOT_REDIS_PREFIX"),
+		Roadmap:            get("STUDYBOT_ROADMAP"),
+		HTTPAddr:           get("STUDYBOT_HTTP_ADDR"),
+		DiscordToken:       get("DISCORD_TOKEN"),
+		DiscordGuildID:     get("DISCORD_GUILD_ID"),
+		DiscordAPIURL:      get("DISCORD_API_URL"),
+		SlackBotToken:      get("SLACK_BOT_TOKEN"),
+		SlackAppToken:      get("SLACK_APP_TOKEN"),
+		SlackSigningSecret: get("SLACK_SIGNING_SECRET"),
+		SlackAPIURL:        get("SLACK_API_URL"),
+		Zone:               time.UTC,
+		DiscordShardCount:  1,
+	}
+	if c.DB == "" {
+		c.DB = "studybot.db"
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "studybot:"
+	}
+	if c.DiscordAPIURL == "" {
+		c.DiscordAPIURL = "https://discord.com/api/v9"
+	}
+	if c.SlackAPIURL == "" {
+		c.SlackAPIURL = "https://slack.com/api/"
+	}
+
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") || (u.Scheme != "unix" && u.Host == "") {
+			bad("REDIS_URL: %q is not a redis:// or rediss:// URL", c.redactedRedisURL())
+		}
+	}
+	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
+		bad("STUDYBOT_REDIS_PREFIX: must not contain white space")
+	}
+	if name := get("STUDYBOT_TZ"); name != "" {
+		loc, err := bot.LoadZone(name)
+		if err != nil {
+			bad("STUDYBOT_TZ: %q is not an IANA time zone (e.g. Europe/Berlin, UTC)", name)
+		} else {
+			c.Zone = loc
+		}
+	}
+	if c.HTTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+			bad("STUDYBOT_HTTP_ADDR: %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.HTTPAddr)
+		}
+	}
+	switch level := strings.ToLower(get("STUDYBOT_LOG_LEVEL")); level {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		bad("STUDYBOT_LOG_LEVEL: %q is not one of debug, info, warn, error", level)
+	}
+
+	checkAPIURL := func(name, value string) {
+		u, err := url.Parse(value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("%s: %q is not an http:// or https:// URL", name, redactURL(value))
+		}
+	}
+	checkAPIURL("DISCORD_API_URL", c.DiscordAPIURL)
+	checkAPIURL("SLACK_API_URL", c.SlackAPIURL)
+
+	for _, name := range secrets {
+		if v := getenv(name); v != "" && strings.ContainsAny(strings.TrimSpace(v), " \t\r\n") {
+			bad("%s: contains white space; paste the value alone", name)
+		}
+	}
+	if c.DiscordGuildID != "" && !isSnowflake(c.DiscordGuildID) {
+		bad("DISCORD_GUILD_ID: %q is not a Discord ID (digits only)", c.DiscordGuildID)
+	}
+	if c.DiscordGuildID != "" && !c.discordEnabled() {
+		bad("DISCORD_GUILD_ID: set, but DISCORD_TOKEN is not")
+	}
+	shardID, shardCount := get("DISCORD_SHARD_ID"), get("DISCORD_SHARD_COUNT")
+	if shardID != "" || shardCount != "" {
+		id, errID := strconv.Atoi(shardID)
+		count, errCount := strconv.Atoi(shardCount)
+		switch {
+		case shardID == "" || shardCount == "":
+			bad("DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: set both or neither")
+		case errID != nil || id < 0:
+			bad("DISCORD_SHARD_ID: %q is not a whole number >= 0", shardID)
+		case errCount != nil || count < 1:
+			bad("DISCORD_SHARD_COUNT: %q is not a whole number >= 1", shardCount)
+		case id >= count:
+			bad("DISCORD_SHARD_ID: %d must be less than DISCORD_SHARD_COUNT (%d)", id, count)
+		default:
+			c.DiscordShardID, c.DiscordShardCount = id, count
+		}
+	}
+
+	// Slack documents its token prefixes: bot tokens are xoxb-, app-level tokens xapp-.
+	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		bad("SLACK_BOT_TOKEN: is not a bot token (Slack bot tokens start with xoxb-)")
+	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		bad("SLACK_APP_TOKEN: is not an app-level token (they start with xapp-)")
+	}
+	switch {
+	case c.SlackBotToken == "" && (c.SlackAppToken != "" || c.SlackSigningSecret != ""):
+		bad("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set")
+	case c.SlackBotToken != "" && c.SlackAppToken == "" && c.SlackSigningSecret == "":
+		bad("SLACK_BOT_TOKEN: set SLACK_APP_TOKEN too (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+	}
+	if c.SlackSigningSecret != "" && c.HTTPAddr == "" {
+		bad("STUDYBOT_HTTP_ADDR: required for Slack HTTP mode (SLACK_SIGNING_SECRET is set)")
+	}
+	return c, problems
+}
+
+func isSnowflake(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// redactURL hides a password in a URL so it can appear in logs and errors.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "(unparseable URL with credentials)"
+		}
+		return s
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,195 @@
+// Command studybot runs the study companion bot: `studybot run` serves every chat adapter the
+// environment enables plus the scheduler; `studybot console` is the terminal chat that needs
+// no token and no server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	_ "time/tzdata" // time zones work on images without a zoneinfo database
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit codes: 2 is a configuration or usage problem that no retry will fix.
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitConfig = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(runMain(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is everything a subcommand gets from the process, so tests can run one in-process.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func runMain(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	sub := "run"
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "run":
+		return cmdRun(ctx, e, args)
+	case "console":
+		return cmdConsole(ctx, e, args)
+	case "backup":
+		return cmdBackup(ctx, e, args)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
+	case "help", "-h", "--help":
+		usage(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "studybot: unknown subcommand %q\n", sub)
+	usage(stderr)
+	return exitConfig
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  studybot [run]                 serve every adapter the environment enables, plus the scheduler
+  studybot console [--user NAME] [--community NAME]
+                                 chat with studybot in this terminal (no token, no server)
+  studybot backup FILE           write a hot, consistent copy of the database to FILE
+  studybot version               print the version
+Configuration comes from the environment; see README.md.
+`)
+}
+
+func versionString() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+		v += " " + info.GoVersion
+	}
+	return "studybot " + v
+}
+
+// loadConfigOrExit validates the environment; on problems it prints one line each and
+// returns ok=false.
+func loadConfigOrExit(e env) (config, bool) {
+	cfg, problems := loadConfig(e.getenv)
+	if len(problems) > 0 {
+		fmt.Fprintln(e.stderr, "studybot: configuration problems:")
+		for _, p := range problems {
+			fmt.Fprintln(e.stderr, "  "+p)
+		}
+		return cfg, false
+	}
+	return cfg, true
+}
+
+// loadRoadmap returns the custom roadmap when STUDYBOT_ROADMAP is set, else the embedded one.
+func loadRoadmap(cfg config) (*bot.Roadmap, error) {
+	if cfg.Roadmap != "" {
+		return data.Load(cfg.Roadmap)
+	}
+	return data.Default()
+}
+
+// core is what every subcommand that serves users shares: one roadmap, one store, one bot.
+type core struct {
+	cfg   config
+	store *bolt.DB
+	bot   *bot.Bot
+	clock bot.Clock
+	log   *slog.Logger
+	mux   *http.ServeMux // routes served on STUDYBOT_HTTP_ADDR
+	// posters deliver scheduled posts, by platform; chat adapters register theirs.
+	posters map[string]bot.Poster
+}
+
+func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Logger) (*core, error) {
+	roadmap, err := loadRoadmap(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := bolt.Open(cfg.DB, bolt.Options{})
+	if err != nil {
+		return nil, err
+	}
+	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Cooldowns: cooldowns, Clock: clock,
+		DefaultZone: cfg.Zone, Logger: log})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &core{cfg: cfg, store: store, bot: b, clock: clock, log: log, mux: http.NewServeMux(),
+		posters: map[string]bot.Poster{}}, nil
+}
+
+func (c *core) Close() error { return c.store.Close() }
+
+// newLogger writes JSON when stderr is not a terminal (a log collector reads it) and text
+// otherwise (a person does).
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if isTerminal(w) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func cmdBackup(ctx context.Context, e env, args []string) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "usage: studybot backup FILE")
+		return exitConfig
+	}
+	cfg, ok := loadConfigOrExit(e)
+	if !ok {
+		return exitConfig
+	}
+	if err := backup(ctx, cfg.DB, fs.Arg(0)); err != nil {
+		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "backed up %s to %s\n", cfg.DB, fs.Arg(0))
+	return exitOK
+}
+
+// errNoAdapter is the answer to `studybot run` with nothing to run.
+var errNoAdapter = errors.New("no chat adapter is configured: set DISCORD_TOKEN, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (see README.md); to try studybot without a server run `studybot console`")

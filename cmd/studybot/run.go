@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/studybot/studybot/bot"
+)
+
+const slogWarn = slog.LevelWarn
+
+// A service is one long-running part of `studybot run`: a chat adapter, the scheduler, the
+// HTTP server. Run blocks until ctx ends (a clean stop returns nil) or the service fails.
+// When ctx ends a service stops taking new work and lets commands in flight finish.
+type service interface {
+	Name() string
+	Run(ctx context.Context) error
+}
+
+// A chatAdapter builds the services a chat platform contributes when the configuration
+// enables it (none otherwise). It may register routes on c.mux and a poster in c.posters.
+// Each platform's file registers its own in init, so adding a platform touches no other file.
+type chatAdapter func(ctx context.Context, c *core) ([]service, error)
+
+var chatAdapters []chatAdapter
+
+func cmdRun(ctx context.Context, e env, args []string) int {
+	if len(args) > 0 {
+		fmt.Fprintf(e.stderr, "studybot run: unexpected argument %q\n", args[0])
+		return exitConfig
+	}
+	cfg, ok := loadConfigOrExit(e)
+	if !ok {
+		return exitConfig
+	}
+	if !cfg.anyChatAdapter() {
+		fmt.Fprintf(e.stderr, "studybot: %v\n", errNoAdapter)
+		return exitConfig
+	}
+	log := newLogger(e.stderr, cfg.LogLevel)
+	c, err := openCore(cfg, bot.SystemClock{}, nil, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+		return exitConfig
+	}
+	defer c.Close()
+	stopBackups := serveBackups(ctx, c.store, log)
+	defer stopBackups()
+
+	var services []service
+	for _, adapter := range chatAdapters {
+		s, err := adapter(ctx, c)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+			return exitConfig
+		}
+		services = append(services, s...)
+	}
+	if cfg.HTTPAddr != "" {
+		services = append(services, &httpService{addr: cfg.HTTPAddr, handler: c.mux, log: log})
+	}
+	if err := runServices(ctx, log, services); err != nil {
+		log.Error("studybot stopped", "err", err)
+		return exitFail
+	}
+	log.Info("studybot stopped cleanly")
+	return exitOK
+}
+
+// runServices runs every service until ctx ends or one fails; a failure stops the others.
+func runServices(ctx context.Context, log *slog.Logger, services []service) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for _, s := range services {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			log.Info("service starting", "service", s.Name())
+			if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				cancel(fmt.Errorf("%s: %w", s.Name(), err))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// shutdownGrace is how long commands in flight get to finish after SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+// httpService serves c.mux on STUDYBOT_HTTP_ADDR: Slack's HTTP mode, health and metrics.
+type httpService struct {
+	addr    string
+	handler http.Handler
+	log     *slog.Logger
+	ready   chan net.Addr // receives the bound address once listening (tests use :0)
+}
+
+func (h *httpService) Name() string { return "http" }
+
+func (h *httpService) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", h.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", h.addr, err)
+	}
+	if h.ready != nil {
+		h.ready <- ln.Addr()
+	}
+	srv := &http.Server{
+		Handler:           h.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- srv.Serve(ln) }()
+	h.log.Info("http listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errs:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	// Requests in flight (Slack commands among them) finish; new connections are refused.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
