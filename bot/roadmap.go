@@ -351,3 +351,43 @@ func editDistance(a, b string) int {
 	}
 	return rows[len(a)%3][len(b)]
 }
+
+// Suggest lists up to n topics for a partly typed name, best first: exact and prefix
+// matches of slug, title or alias, then close spellings, then roadmap order. Empty input
+// suggests the first n topics. Autocomplete menus use it.
+func (r *Roadmap) Suggest(input string, n int) []*Topic {
+	key := normalize(input)
+	type scored struct {
+		t     *Topic
+		score int
+	}
+	var found []scored
+	for i := range r.Topics {
+		t := &r.Topics[i]
+		best := -1
+		for _, name := range t.names() {
+			switch {
+			case key == "" || name == key:
+				best = max(best, 3)
+			case strings.HasPrefix(name, key):
+				best = max(best, 2)
+			case strings.Contains(name, key) || t.closeTo(key):
+				best = max(best, 1)
+			}
+		}
+		if best >= 0 {
+			found = append(found, scored{t, best})
+		}
+	}
+	// Stable: equal scores keep roadmap order.
+	for i := 1; i < len(found); i++ {
+		for j := i; j > 0 && found[j].score > found[j-1].score; j-- {
+			found[j], found[j-1] = found[j-1], found[j]
+		}
+	}
+	out := make([]*Topic, 0, min(n, len(found)))
+	for _, s := range found[:min(n, len(found))] {
+		out = append(out, s.t)
+	}
+	return out
+}

@@ -142,3 +142,31 @@ func TestQuestionIDs(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestRanksPrefixesFirst(t *testing.T) {
+	r := testRoadmap(t)
+	slugs := func(ts []*Topic) string {
+		var s []string
+		for _, t := range ts {
+			s = append(s, t.Slug)
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 3, "internet-basics,caching,api-security"},
+		{"ap", 5, "api-security,apis"},
+		{"apis", 5, "apis,api-security"},
+		{"kube", 5, "containers"},
+		{"secur", 5, "api-security"},
+		{"zzz", 5, ""},
+	}
+	for _, tt := range tests {
+		if got := slugs(r.Suggest(tt.in, tt.n)); got != tt.want {
+			t.Errorf("Suggest(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

@@ -127,6 +127,8 @@ type core struct {
 	mux   *http.ServeMux // routes served on STUDYBOT_HTTP_ADDR
 	// posters deliver scheduled posts, by platform; chat adapters register theirs.
 	posters map[string]bot.Poster
+	// claimer makes one replica win each scheduled post; nil means this process is alone.
+	claimer bot.Claimer
 }
 
 func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Logger) (*core, error) {
