@@ -32,6 +32,8 @@ type Config struct {
 	Clock       Clock          // nil: the system clock
 	DefaultZone *time.Location // nil: UTC
 	Logger      *slog.Logger   // nil: slog.Default()
+	// Observe, when set, is told about every handled command and how long it took (metrics).
+	Observe func(req Request, resp Response, took time.Duration)
 }
 
 // Bot answers commands. It is safe for concurrent use.
@@ -42,6 +44,7 @@ type Bot struct {
 	clock       Clock
 	defaultZone *time.Location
 	log         *slog.Logger
+	observe     func(Request, Response, time.Duration)
 	extensions  map[string]Handler
 }
 
@@ -61,6 +64,7 @@ func New(cfg Config) (*Bot, error) {
 		clock:       cfg.Clock,
 		defaultZone: cfg.DefaultZone,
 		log:         cfg.Logger,
+		observe:     cfg.Observe,
 		extensions:  map[string]Handler{},
 	}
 	if b.clock == nil {
@@ -95,6 +99,7 @@ func (b *Bot) Extend(verb string, h Handler) { b.extensions[verb] = h }
 // become a short private answer, and an internal failure is logged and answered with an
 // apology that reveals nothing.
 func (b *Bot) Handle(ctx context.Context, req Request) Response {
+	began := time.Now() // latency is real time, whatever clock the rules run on
 	cmd, err := ParseCommand(req.Text)
 	if err == nil {
 		err = b.admit(ctx, req, cmd)
@@ -109,6 +114,9 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 		resp.Outcome = OutcomeOK
 	}
 	resp.Command = cmd.Name
+	if b.observe != nil {
+		b.observe(req, resp, time.Since(began))
+	}
 	return resp
 }
 

@@ -37,10 +37,12 @@ type config struct {
 // Secret-bearing variables: their values are never printed, not even in error messages.
 var secrets = []string{"DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"}
 
-func (c config) discordEnabled() bool     { return c.DiscordToken != "" }
-func (c config) slackSocketMode() bool    { return c.SlackBotToken != "" && c.SlackAppToken != "" }
-func (c config) slackHTTPMode() bool      { return c.SlackBotToken != "" && c.SlackSigningSecret != "" }
-func (c config) anyChatAdapter() bool     { return c.discordEnabled() || c.slackSocketMode() || c.slackHTTPMode() }
+func (c config) discordEnabled() bool  { return c.DiscordToken != "" }
+func (c config) slackSocketMode() bool { return c.SlackBotToken != "" && c.SlackAppToken != "" }
+func (c config) slackHTTPMode() bool   { return c.SlackBotToken != "" && c.SlackSigningSecret != "" }
+func (c config) anyChatAdapter() bool {
+	return c.discordEnabled() || c.slackSocketMode() || c.slackHTTPMode()
+}
 func (c config) redactedRedisURL() string { return redactURL(c.RedisURL) }
 
 // loadConfig reads and checks every variable at once, so a bad deployment hears about all its

@@ -44,12 +44,13 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 		return exitConfig
 	}
 	log := newLogger(e.stderr, cfg.LogLevel)
-	c, err := openCore(cfg, bot.SystemClock{}, nil, log)
+	c, closeShared, err := openCoreShared(ctx, cfg, bot.SystemClock{}, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig
 	}
 	defer c.Close()
+	defer closeShared() // after the services stop: in-flight commands may still check cooldowns
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
 
