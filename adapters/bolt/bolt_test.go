@@ -1,0 +1,266 @@
+package bolt_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/bot"
+)
+
+var (
+	ctx   = context.Background()
+	study = bot.Community{Platform: bot.PlatformDiscord, ID: "111"}
+)
+
+func open(t testing.TB, path string) *bolt.DB {
+	t.Helper()
+	db, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestRecordsAreNamespacedByPlatformAndCommunity(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "s.db"))
+	defer db.Close()
+	communities := []bot.Community{study, {Platform: bot.PlatformDiscord, ID: "222"}, {Platform: bot.PlatformSlack, ID: "111"}}
+	for i, c := range communities {
+		err := db.UpdateLearner(ctx, c, "u1", func(l *bot.Learner) error {
+			l.Name = fmt.Sprint("learner in ", i)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range communities {
+		l, err := db.Learner(ctx, c, "u1")
+		if err != nil || l.Name != fmt.Sprint("learner in ", i) {
+			t.Errorf("%s: learner %q, %v", c.Key(), l.Name, err)
+		}
+		n := 0
+		db.Learners(ctx, c, func(bot.Learner) error { n++; return nil })
+		if n != 1 {
+			t.Errorf("%s lists %d learners, want 1", c.Key(), n)
+		}
+	}
+	got, err := db.Communities(ctx)
+	if err != nil || len(got) != 3 {
+		t.Errorf("communities = %v, %v", got, err)
+	}
+}
+
+func TestAFailedUpdateChangesNothing(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "s.db"))
+	defer db.Close()
+	db.UpdateLearner(ctx, study, "u1", func(l *bot.Learner) error { l.Name = "before"; return nil })
+	refused := errors.New("refused")
+	err := db.UpdateLearner(ctx, study, "u1", func(l *bot.Learner) error { l.Name = "after"; return refused })
+	if !errors.Is(err, refused) {
+		t.Fatalf("error = %v", err)
+	}
+	if l, _ := db.Learner(ctx, study, "u1"); l.Name != "before" {
+		t.Errorf("name = %q after a refused update", l.Name)
+	}
+}
+
+func TestUnknownLearnerReadsAsZeroRecord(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "s.db"))
+	defer db.Close()
+	l, err := db.Learner(ctx, study, "nobody")
+	if err != nil || l.Streak.Current != 0 || len(l.Topics) != 0 {
+		t.Errorf("new learner = %+v, %v", l, err)
+	}
+	s, err := db.Settings(ctx, study)
+	if err != nil || s.Zone != "" {
+		t.Errorf("new settings = %+v, %v", s, err)
+	}
+}
+
+func TestSettingsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db := open(t, path)
+	if err := db.UpdateSettings(ctx, study, func(s *bot.Settings) error { s.Zone = "Europe/Berlin"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = open(t, path)
+	defer db.Close()
+	s, err := db.Settings(ctx, study)
+	if err != nil || s.Zone != "Europe/Berlin" || s.Version != bot.SchemaVersion {
+		t.Errorf("settings after reopen = %+v, %v", s, err)
+	}
+}
+
+func TestASecondProcessGetsAClearLockError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db := open(t, path)
+	defer db.Close()
+	// bbolt's lock is flock(2), held per open file description, so a second Open in this
+	// process meets it just as another process would.
+	start := time.Now()
+	_, err := bolt.Open(path, bolt.Options{LockTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, bolt.ErrLocked) || !strings.Contains(err.Error(), "another studybot running") {
+		t.Fatalf("second open: %v", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("gave up after %v, want about the lock timeout", waited)
+	}
+}
+
+func TestHotBackupIsAConsistentCopy(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, filepath.Join(dir, "s.db"))
+	defer db.Close()
+	// Writers keep going while the backup runs; the copy must open cleanly and hold a prefix
+	// of the writes in which every learner record is whole.
+	stop := make(chan struct{})
+	var written atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				db.UpdateLearner(ctx, study, fmt.Sprintf("w%d-%d", w, i), func(l *bot.Learner) error {
+					l.Name = "whole"
+					return nil
+				})
+				written.Add(1)
+			}
+		}()
+	}
+	for written.Load() < 50 { // let some writes land before copying
+		runtime.Gosched()
+	}
+	backup := filepath.Join(dir, "backup.db")
+	err := db.Backup(backup)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyDB := open(t, backup)
+	defer copyDB.Close()
+	n := 0
+	err = copyDB.Learners(ctx, study, func(l bot.Learner) error {
+		n++
+		if l.Name != "whole" {
+			return fmt.Errorf("torn record %+v", l)
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Errorf("backup holds %d learners, %v", n, err)
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, "backup.db.tmp*")); len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+// TestAcknowledgedCheckinsSurviveKill9 runs a burst of concurrent check-ins in a child
+// process, kills it with SIGKILL mid-burst, and checks that every check-in the child had
+// acknowledged is in the file when it is reopened.
+func TestAcknowledgedCheckinsSurviveKill9(t *testing.T) {
+	if os.Getenv("STUDYBOT_KILL_CHILD_DB") != "" {
+		t.Skip("running as the child")
+	}
+	path := filepath.Join(t.TempDir(), "s.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKill9Child$", "-test.v")
+	cmd.Env = append(os.Environ(), "STUDYBOT_KILL_CHILD_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[string]int{} // user -> highest acknowledged check-in count
+	total := 0
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		user, count, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "ack "), " ")
+		if !ok || !strings.HasPrefix(sc.Text(), "ack ") {
+			continue
+		}
+		n, _ := strconv.Atoi(count)
+		acked[user] = max(acked[user], n)
+		if total++; total == 400 {
+			cmd.Process.Signal(syscall.SIGKILL) // mid-burst: the child never stops on its own
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended with %v, want killed by SIGKILL", err)
+	}
+	if total < 400 {
+		t.Fatalf("child acknowledged only %d check-ins", total)
+	}
+	db := open(t, path)
+	defer db.Close()
+	for user, want := range acked {
+		l, err := db.Learner(ctx, study, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.QuizAnswered < want {
+			t.Errorf("%s: %d check-ins on disk, %d were acknowledged", user, l.QuizAnswered, want)
+		}
+	}
+	t.Logf("%d acknowledged check-ins from %d learners all survived kill -9", total, len(acked))
+}
+
+// TestKill9Child is the child of TestAcknowledgedCheckinsSurviveKill9: 32 learners check in
+// concurrently forever, printing each acknowledgement after UpdateLearner returns.
+func TestKill9Child(t *testing.T) {
+	path := os.Getenv("STUDYBOT_KILL_CHILD_DB")
+	if path == "" {
+		t.Skip("only runs as the child of TestAcknowledgedCheckinsSurviveKill9")
+	}
+	db := open(t, path)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			user := fmt.Sprintf("learner-%d", w)
+			for {
+				var count int
+				err := db.UpdateLearner(ctx, study, user, func(l *bot.Learner) error {
+					l.QuizAnswered++ // a counter stands for "check-ins acknowledged so far"
+					count = l.QuizAnswered
+					return nil
+				})
+				if err != nil {
+					panic(err)
+				}
+				mu.Lock()
+				fmt.Fprintf(os.Stdout, "ack %s %d\n", user, count)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,199 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/console"
+	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
+)
+
+// session runs a console over the real core, a real bbolt file and the embedded roadmap.
+type session struct {
+	t   *testing.T
+	con *console.Console
+	out *bytes.Buffer
+}
+
+func newSession(t *testing.T) *session {
+	t.Helper()
+	roadmap, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	clock := bot.NewManualClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock,
+		Cooldowns: bot.NewLocalCooldowns(clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &bytes.Buffer{}
+	con, err := console.New(core, clock, out, console.Options{User: "ana"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &session{t: t, con: con, out: out}
+}
+
+// type_ sends one line and returns what the console printed for it.
+func (s *session) type_(line string) string {
+	s.t.Helper()
+	s.out.Reset()
+	if quit := s.con.Line(context.Background(), line); quit {
+		s.t.Fatalf("%q quit the console", line)
+	}
+	return s.out.String()
+}
+
+func (s *session) expect(line string, parts ...string) string {
+	s.t.Helper()
+	got := s.type_(line)
+	for _, p := range parts {
+		if !strings.Contains(got, p) {
+			s.t.Errorf("after %q the console does not show %q:\n%s", clip(line), p, got)
+		}
+	}
+	return got
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+func TestANewLearnersFirstSession(t *testing.T) {
+	s := newSession(t)
+	s.expect("/roadmap next", "── 1/17 · Internet basics ──", "Key points:", "Resources:", "https://",
+		"[Mark done: /roadmap done internet-basics]", "[Quiz me: /roadmap quiz internet-basics]", "only you can see this")
+	s.expect("/roadmap done", "Internet basics is done", "Up next: Programming languages (programming-languages)")
+	s.expect("/roadmap next", "── 2/17 · Programming languages ──")
+
+	// Marking a topic done was today's study already.
+	s.expect("/roadmap checkin", "Today is already counted: your streak is 1 day")
+	s.expect(":advance 24h", "The clock moved 24h")
+	s.expect("/roadmap checkin", "ana checked in: 2 days streak")
+	s.expect("/roadmap streak", "Current: 2 days (today counted ✅)", "Longest: 2 days")
+
+	// Two missed days and no freeze held (freezes come at day 7): the streak lapses and the
+	// next study day starts a new one, keeping the old length as previous.
+	s.expect(":advance 72h")
+	s.expect("/roadmap streak", "Current: 0 days (your 2-day streak lapsed", "Previous: 2 days")
+	s.expect("/roadmap quiz", "Quiz · Programming languages", "[a: /roadmap answer programming-languages-1 a]")
+	out := s.expect("/roadmap answer programming-languages-1 a", "Streak: 1 day.", "2-day streak had lapsed")
+	if !strings.Contains(out, "✅ Right") && !strings.Contains(out, "❌ Not quite") {
+		t.Errorf("answer does not say right or wrong:\n%s", out)
+	}
+	s.expect("/roadmap streak", "Current: 1 day (today counted ✅)", "Previous: 2 days", "Longest: 2 days")
+
+	s.expect(":user ben", "You are now ben")
+	s.expect("/roadmap next", "1/17 · Internet basics") // ben has his own progress
+	s.expect("/roadmap checkin", "ben checked in: 1 day streak")
+	s.expect("/roadmap leaderboard", "ana — 1 day", "ben — 1 day", "2 learners with a streak going")
+	s.expect(":user ana")
+	s.expect("/roadmap next", "2/17 · Programming languages")
+}
+
+func TestAFreezeKeepsTheStreakOverAMissedDay(t *testing.T) {
+	s := newSession(t)
+	for range 7 {
+		s.type_("/roadmap checkin")
+		s.type_(":advance 24h")
+	}
+	s.expect(":advance 24h") // day 8 missed
+	s.expect("/roadmap streak", "Current: 7 days (today pending", "1 more will cover the missed days")
+	s.expect("/roadmap checkin", "1 freeze covered the missed 1 day", "8 days streak")
+}
+
+func TestBadInputGetsAShortSpecificAnswer(t *testing.T) {
+	s := newSession(t)
+	s.type_("/roadmap start caching")
+	tests := []struct {
+		line, want string
+	}{
+		{"/roadmap dance", `Unknown command "dance"`},
+		{"/roadmap topic kubernetess", "Containers"},
+		{"/roadmap topic astrology", `No topic matches "astrology"`},
+		{"/roadmap timezone Mars/Base", `Unknown time zone "Mars/Base"`},
+		{"/roadmap " + strings.Repeat("x", 10000), "too long"},
+		{"", "Type a command such as /roadmap next"},
+		{"\x00\x01\xff\xfe\x80", "I could not read that"},
+		{":advance forever", "Usage: :advance DURATION"},
+		{":advance -24h", "Usage: :advance DURATION"},
+		{":user", "Usage: :user NAME"},
+		{":user <@everyone>", "Usage: :user NAME"},
+		{":frobnicate", `Unknown console control ":frobnicate"`},
+	}
+	for _, tt := range tests {
+		t.Run(clip(tt.line), func(t *testing.T) {
+			s.type_(":advance 1m") // stay clear of cooldowns
+			got := s.type_(tt.line)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("answer:\n%s\nwant it to contain %q", got, tt.want)
+			}
+			if len(got) > 400 && !strings.Contains(tt.line, "kubernetess") {
+				t.Errorf("answer is %d bytes; keep it short", len(got))
+			}
+		})
+	}
+	s.expect("/roadmap progress", "Learning: 1", "Done: 0") // nothing changed
+}
+
+func TestRunEndsOnEOFAndOnQuit(t *testing.T) {
+	for _, input := range []string{"/roadmap help\n", "/roadmap help\n:quit\n/roadmap next\n"} {
+		s := newSession(t)
+		done := make(chan error, 1)
+		go func() { done <- s.con.Run(context.Background(), strings.NewReader(input)) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v, want a clean end", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not end")
+		}
+		if strings.Contains(s.out.String(), "1/17") {
+			t.Error("a line after :quit was handled")
+		}
+		if !strings.Contains(s.out.String(), "studybot commands") {
+			t.Errorf("help not shown:\n%s", s.out.String())
+		}
+	}
+}
+
+func TestParseAdvance(t *testing.T) {
+	for in, want := range map[string]time.Duration{"24h": 24 * time.Hour, "90m": 90 * time.Minute, "3d": 72 * time.Hour, "1h30m": 90 * time.Minute} {
+		if got, err := console.ParseAdvance(in); err != nil || got != want {
+			t.Errorf("ParseAdvance(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "0", "0h", "-1h", "401d", "1y", "d", "999999999999999999d"} {
+		if _, err := console.ParseAdvance(in); err == nil {
+			t.Errorf("ParseAdvance(%q) accepted", in)
+		}
+	}
+}
+
+func TestRenderShowsButtonsAsCommands(t *testing.T) {
+	out := console.Render(bot.Response{Title: "T", Text: "body", Buttons: []bot.Button{{Label: "Mark done", Command: "done git"}},
+		Links: []bot.Link{{Title: "Git book", URL: "https://git-scm.com/book/en/v2"}}, Ephemeral: true})
+	for _, want := range []string{"── T ──", "body", "[Mark done: /roadmap done git]", "• Git book — https://git-scm.com/book/en/v2", "(only you can see this)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/bot"
+)
+
+// envOf turns a map into a getenv.
+func envOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestBadConfigurationPrintsEveryProblemAndExits2(t *testing.T) {
+	const secret = "xoxb-very-secret value"
+	vars := map[string]string{
+		"STUDYBOT_TZ":          "Mars/Base",
+		"REDIS_URL":            "http://user:hunter2@[::1",
+		"SLACK_SIGNING_SECRET": "s3cr3t-signing",
+		"SLACK_APP_TOKEN":      secret,
+		"DISCORD_TOKEN":        "abc",
+		"DISCORD_SHARD_ID":     "2",
+		"DISCORD_SHARD_COUNT":  "2",
+		"STUDYBOT_LOG_LEVEL":   "chatty",
+		"DISCORD_API_URL":      "ftp://proxy",
+	}
+	var stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"run"}, envOf(vars), strings.NewReader(""), io.Discard, &stderr)
+	if code != exitConfig {
+		t.Errorf("exit code %d, want %d", code, exitConfig)
+	}
+	out := stderr.String()
+	for _, want := range []string{
+		"STUDYBOT_TZ: \"Mars/Base\"",
+		"REDIS_URL:",
+		"SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set",
+		"DISCORD_SHARD_ID: 2 must be less than DISCORD_SHARD_COUNT (2)",
+		"STUDYBOT_LOG_LEVEL",
+		"DISCORD_API_URL",
+		"SLACK_APP_TOKEN: contains white space",
+		"STUDYBOT_HTTP_ADDR: required for Slack HTTP mode",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	for _, leaked := range []string{"very-secret", "s3cr3t", "hunter2"} {
+		if strings.Contains(out, leaked) {
+			t.Errorf("a secret (%s) reached the output:\n%s", leaked, out)
+		}
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg, problems := loadConfig(envOf(nil))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if cfg.DB != "studybot.db" || cfg.RedisPrefix != "studybot:" || cfg.Zone != time.UTC ||
+		cfg.DiscordAPIURL != "https://discord.com/api/v9" || cfg.SlackAPIURL != "https://slack.com/api/" || cfg.anyChatAdapter() {
+		t.Errorf("defaults = %+v", cfg)
+	}
+}
+
+func TestConfigAcceptsAGoodDeployment(t *testing.T) {
+	cfg, problems := loadConfig(envOf(map[string]string{
+		"STUDYBOT_TZ": "Europe/Berlin", "REDIS_URL": "redis://:pw@127.0.0.1:6379/0", "STUDYBOT_HTTP_ADDR": ":8080",
+		"DISCORD_TOKEN": "token", "DISCORD_GUILD_ID": "123456789012345678", "DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "4",
+		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "abc",
+		"DISCORD_API_URL": "http://127.0.0.1:9999/api/v9",
+	}))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	if !cfg.discordEnabled() || !cfg.slackSocketMode() || !cfg.slackHTTPMode() || cfg.DiscordShardID != 1 || cfg.DiscordShardCount != 4 {
+		t.Errorf("config = %+v", cfg)
+	}
+	if got := cfg.redactedRedisURL(); strings.Contains(got, "pw") {
+		t.Errorf("redacted URL shows the password: %s", got)
+	}
+}
+
+func TestRunWithoutAnyAdapterPointsToTheConsole(t *testing.T) {
+	var stderr bytes.Buffer
+	dir := t.TempDir()
+	code := runMain(context.Background(), nil, envOf(map[string]string{"STUDYBOT_DB": filepath.Join(dir, "s.db")}), strings.NewReader(""), io.Discard, &stderr)
+	if code != exitConfig || !strings.Contains(stderr.String(), "studybot console") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestABadCustomRoadmapIsRefusedWithFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	roadmap := filepath.Join(dir, "custom.yaml")
+	os.WriteFile(roadmap, []byte("name: Mine\ntopics:\n  - slug: x\n    titel: X\n"), 0o600)
+	var stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"console"}, envOf(map[string]string{
+		"STUDYBOT_DB": filepath.Join(dir, "s.db"), "STUDYBOT_ROADMAP": roadmap}), strings.NewReader(""), io.Discard, &stderr)
+	if code != exitConfig || !strings.Contains(stderr.String(), roadmap+":4: unknown key \"titel\"") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestConsoleSubcommand(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	in := strings.NewReader("/roadmap next\n/roadmap done\n")
+	code := runMain(context.Background(), []string{"console", "--user", "ana", "--community", "club"},
+		envOf(map[string]string{"STUDYBOT_DB": filepath.Join(dir, "s.db")}), in, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"you are ana in community \"club\"", "1/17 · Internet basics", "Internet basics is done"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	// The answer was durable: the file holds the progress after exit.
+	db, err := bolt.Open(filepath.Join(dir, "s.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, _ := db.Learner(context.Background(), bot.Community{Platform: bot.PlatformConsole, ID: "club"}, "ana")
+	if l.State("internet-basics") != bot.StateDone {
+		t.Errorf("progress not stored: %+v", l.Topics)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := runMain(context.Background(), []string{"version"}, envOf(nil), nil, &stdout, io.Discard); code != exitOK || !strings.HasPrefix(stdout.String(), "studybot ") {
+		t.Errorf("version: exit %d, %q", code, stdout.String())
+	}
+	if code := runMain(context.Background(), []string{"fly"}, envOf(nil), nil, io.Discard, io.Discard); code != exitConfig {
+		t.Errorf("unknown subcommand: exit %d", code)
+	}
+}
+
+func TestBackupWhileTheBotHoldsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	env := envOf(map[string]string{"STUDYBOT_DB": filepath.Join(dir, "s.db")})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdinR, stdinW := io.Pipe()
+	out := &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- runMain(ctx, []string{"console", "--user", "ana"}, env, stdinR, out, io.Discard) }()
+	io.WriteString(stdinW, "/roadmap done internet-basics\n")
+	waitFor(t, func() bool { return strings.Contains(out.String(), "Internet basics is done") })
+	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "s.db.sock")); return err == nil })
+
+	var stderr bytes.Buffer
+	backupFile := filepath.Join(dir, "copy.db")
+	if code := runMain(context.Background(), []string{"backup", backupFile}, env, nil, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("hot backup: exit %d: %s", code, stderr.String())
+	}
+	stdinW.Close() // EOF ends the console
+	if code := <-done; code != exitOK {
+		t.Fatalf("console exit %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.db.sock")); !os.IsNotExist(err) {
+		t.Errorf("backup socket left behind: %v", err)
+	}
+	db, err := bolt.Open(backupFile, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, _ := db.Learner(context.Background(), bot.Community{Platform: bot.PlatformConsole, ID: "demo"}, "ana")
+	if l.State("internet-basics") != bot.StateDone {
+		t.Errorf("backup lacks the progress: %+v", l.Topics)
+	}
+	// With nothing running, backup copies the file directly.
+	if code := runMain(context.Background(), []string{"backup", filepath.Join(dir, "cold.db")}, env, nil, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("cold backup: exit %d: %s", code, stderr.String())
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a generous deadline.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while another goroutine writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
