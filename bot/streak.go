@@ -37,7 +37,7 @@ func (d Day) String() string { return time.Unix(int64(d)*86400, 0).UTC().Format(
 const (
 	FreezeEvery = 7
 	MaxFreezes  = 2
-	historyDays = 64
+	historyDays = 64 // bits in the history masks
 )
 
 // Milestones are the streak lengths celebrated in the answer.
@@ -45,13 +45,16 @@ var Milestones = []int{7, 30, 100, 365}
 
 // Streak is a learner's study streak. It is a value: Record returns the next state.
 type Streak struct {
-	Current  int   `json:"current"`
-	Longest  int   `json:"longest"`
-	Previous int   `json:"previous,omitempty"`
-	Freezes  int   `json:"freezes,omitempty"`
-	Last     Day   `json:"last,omitempty"`    // last day studied; 0 = never
-	Studied  []Day `json:"studied,omitempty"` // recent study days, ascending
-	Frozen   []Day `json:"frozen,omitempty"`  // recent days covered by a freeze, ascending
+	Current  int `json:"current"`
+	Longest  int `json:"longest"`
+	Previous int `json:"previous,omitempty"`
+	Freezes  int `json:"freezes,omitempty"`
+	Last     Day `json:"last,omitempty"` // last day studied; 0 = never
+	// Recent history as bit masks counted back from Last: bit i stands for day Last-i. A mask
+	// keeps a record small (the whole record is rewritten on every study), and 64 days cover
+	// the 4-week calendar with room to spare.
+	Studied uint64 `json:"studied,omitempty"`
+	Frozen  uint64 `json:"frozen,omitempty"` // days covered by a freeze
 }
 
 // StudyResult says what recording a study day changed, for the answer to the learner.
@@ -83,9 +86,6 @@ func (s Streak) Record(day Day) (Streak, StudyResult) {
 	case missed <= s.Freezes:
 		s.Freezes -= missed
 		res.FreezesSpent = missed
-		for d := s.Last + 1; d < day; d++ {
-			s.Frozen = append(s.Frozen, d)
-		}
 		s.Current++
 	default:
 		res.Broke = s.Current
@@ -101,18 +101,17 @@ func (s Streak) Record(day Day) (Streak, StudyResult) {
 		res.Milestone = s.Current
 	}
 	s.Longest = max(s.Longest, s.Current)
-	s.Last = day
-	s.Studied = trimDays(append(s.Studied, day), day)
-	s.Frozen = trimDays(s.Frozen, day)
-	return s, res
-}
-
-func trimDays(days []Day, today Day) []Day {
-	cut := 0
-	for cut < len(days) && days[cut] <= today-historyDays {
-		cut++
+	shift := uint64(day - s.Last) // Go defines shifts of 64 and more: they empty the mask
+	if s.Last == 0 {
+		shift = historyDays
 	}
-	return days[cut:]
+	s.Studied = s.Studied<<shift | 1
+	s.Frozen <<= shift
+	if res.FreezesSpent > 0 {
+		s.Frozen |= (uint64(1)<<res.FreezesSpent - 1) << 1 // the missed days just before today
+	}
+	s.Last = day
+	return s, res
 }
 
 // StreakView is the streak as it stands on a given day, without changing anything.
@@ -156,10 +155,10 @@ func (s Streak) Calendar(today Day, n int) []DayMark {
 	marks := make([]DayMark, n)
 	for i := range marks {
 		d := today - Day(n-1-i)
-		switch {
-		case slices.Contains(s.Studied, d):
+		switch back := s.Last - d; {
+		case s.Last != 0 && back >= 0 && back < historyDays && s.Studied&(1<<back) != 0:
 			marks[i] = DayStudied
-		case slices.Contains(s.Frozen, d):
+		case s.Last != 0 && back >= 0 && back < historyDays && s.Frozen&(1<<back) != 0:
 			marks[i] = DayFrozen
 		case d == today:
 			marks[i] = DayPending

@@ -163,9 +163,11 @@ func TestCalendarMarksStudiedFrozenMissedAndPending(t *testing.T) {
 	}
 }
 
-func TestStreakHistoryStaysBounded(t *testing.T) {
-	s, _ := studyOn(consecutive(20000, 500)...)
-	if len(s.Studied) > historyDays {
-		t.Errorf("kept %d study days, want at most %d", len(s.Studied), historyDays)
+func TestCalendarForgetsDaysBeyondTheHistory(t *testing.T) {
+	const d0 Day = 20000
+	s, _ := studyOn(d0, d0+100)
+	marks := s.Calendar(d0+100, 101)
+	if marks[0] != DayMissed || marks[100] != DayStudied {
+		t.Errorf("day %s is still remembered 100 days later: %v", d0, marks[0])
 	}
 }

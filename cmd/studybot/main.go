@@ -59,6 +59,8 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, std
 		return cmdConsole(ctx, e, args)
 	case "backup":
 		return cmdBackup(ctx, e, args)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, e, args)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return exitOK
@@ -77,6 +79,7 @@ func usage(w io.Writer) {
   studybot console [--user NAME] [--community NAME]
                                  chat with studybot in this terminal (no token, no server)
   studybot backup FILE           write a hot, consistent copy of the database to FILE
+  studybot healthcheck           exit 0 when the studybot serving STUDYBOT_HTTP_ADDR is healthy
   studybot version               print the version
 Configuration comes from the environment; see README.md.
 `)
