@@ -18,6 +18,7 @@ import (
 	_ "time/tzdata" // time zones work on images without a zoneinfo database
 
 	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/prometheus"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/data"
 )
@@ -132,6 +133,8 @@ type core struct {
 	posters map[string]bot.Poster
 	// claimer makes one replica win each scheduled post; nil means this process is alone.
 	claimer bot.Claimer
+	metrics *prometheus.Metrics
+	ready   *readiness
 }
 
 func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Logger) (*core, error) {
@@ -143,14 +146,17 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	metrics := prometheus.New()
 	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Cooldowns: cooldowns, Clock: clock,
-		DefaultZone: cfg.Zone, Logger: log})
+		DefaultZone: cfg.Zone, Logger: log, Observe: metrics.Observe})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	return &core{cfg: cfg, store: store, bot: b, clock: clock, log: log, mux: http.NewServeMux(),
-		posters: map[string]bot.Poster{}}, nil
+	c := &core{cfg: cfg, store: store, bot: b, clock: clock, log: log, mux: http.NewServeMux(),
+		posters: map[string]bot.Poster{}, metrics: metrics, ready: &readiness{}}
+	c.routeHealth()
+	return c, nil
 }
 
 func (c *core) Close() error { return c.store.Close() }

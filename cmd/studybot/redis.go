@@ -34,6 +34,14 @@ func openCoreShared(ctx context.Context, cfg config, clock bot.Clock, log *slog.
 		return nil, nil, err
 	}
 	c.claimer = store
+	// Redis being out does not make studybot unready: cooldowns fall back to this process.
+	c.ready.add("redis", func(context.Context) (string, bool) {
+		if store.Fallback() {
+			return "fallback active: Redis unreachable, cooldowns in-process", true
+		}
+		return "ok", true
+	})
+	c.metrics.Gauge("studybot_redis_fallback", "1 while Redis is unreachable and cooldowns run in-process.", nil, store.Fallback)
 	log.Info("cooldowns and claims shared through redis", "redis", cfg.redactedRedisURL(), "prefix", cfg.RedisPrefix)
 	return c, func() {
 		if err := store.Close(); err != nil {

@@ -1,0 +1,194 @@
+package slack
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// HTTP receives slash commands and button presses as signed HTTP requests from Slack
+// (the Request URLs of the app's slash command and interactivity settings).
+type HTTP struct {
+	a        *Adapter
+	secret   []byte
+	inflight tracker
+}
+
+// MaxBodyBytes is the largest request body accepted; a larger one is refused with 413
+// before anything in it is looked at.
+const MaxBodyBytes = 1 << 20
+
+// SignatureWindow is how far a request's timestamp may be from now, either way. Older
+// requests are refused so a captured request cannot be replayed later.
+const SignatureWindow = 5 * time.Minute
+
+// Slack's signing headers.
+const (
+	HeaderSignature = "X-Slack-Signature"
+	HeaderTimestamp = "X-Slack-Request-Timestamp"
+)
+
+// HTTP returns the HTTP-mode receiver; the adapter needs a signing secret.
+func (a *Adapter) HTTP() (*HTTP, error) {
+	if a.cfg.SigningSecret == "" {
+		return nil, errors.New("slack http mode: a signing secret is required")
+	}
+	return &HTTP{a: a, secret: []byte(a.cfg.SigningSecret)}, nil
+}
+
+// Name names the service in logs.
+func (h *HTTP) Name() string { return "slack-http" }
+
+// Run waits for ctx to end, then for the answers still on their way to a response_url.
+// The HTTP server itself belongs to the caller.
+func (h *HTTP) Run(ctx context.Context) error {
+	<-ctx.Done()
+	h.inflight.closeAndWait()
+	return nil
+}
+
+// Commands serves POST /slack/commands: the answer is the response body when the core is
+// done within AckWithin, else the body is empty and the answer goes to the response_url.
+func (h *HTTP) Commands() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		form, ok := h.verified(w, r)
+		if !ok {
+			return
+		}
+		if form.Get("ssl_check") != "" {
+			w.WriteHeader(http.StatusOK) // Slack checking our certificate
+			return
+		}
+		in := incoming{
+			team: form.Get("team_id"), channel: form.Get("channel_id"), user: form.Get("user_id"),
+			userName: form.Get("user_name"), text: commandText(form.Get("text")),
+			responseURL: form.Get("response_url"),
+		}
+		ctx := context.WithoutCancel(r.Context())
+		late := func(resp bot.Response) { h.a.postResponseURL(ctx, in.responseURL, reply(resp, false)) }
+		p := h.a.start(ctx, &h.inflight, in, late)
+		if p == nil {
+			writeJSON(w, reply(restarting, true))
+			return
+		}
+		resp, ok := p.wait(h.a.ackWithin)
+		if !ok {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeJSON(w, reply(resp, false))
+	})
+}
+
+// Interactions serves POST /slack/interactions: a button press is acknowledged with an
+// empty 200 at once and answered privately through its response_url.
+func (h *HTTP) Interactions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		form, ok := h.verified(w, r)
+		if !ok {
+			return
+		}
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			http.Error(w, "bad interaction payload", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		if in, ok := buttonPress(cb); ok {
+			h.a.runLate(context.WithoutCancel(r.Context()), &h.inflight, in)
+		}
+	})
+}
+
+// verified reads and checks a request: 401 without a fresh, valid signature, 413 for a body
+// over MaxBodyBytes. Nothing is parsed and nothing changes before both checks pass.
+func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return nil, false
+	}
+	timestamp, signature := r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature)
+	if err := checkTimestamp(timestamp, h.a.clock.Now()); err != nil || signature == "" {
+		http.Error(w, "missing or stale signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	if r.ContentLength > MaxBodyBytes {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		} else {
+			http.Error(w, "could not read the request body", http.StatusBadRequest)
+		}
+		return nil, false
+	}
+	if !validSignature(h.secret, timestamp, body, signature) {
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "bad form body", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	defer body.Close()
+	return io.ReadAll(body)
+}
+
+// checkTimestamp accepts a Unix-seconds timestamp within SignatureWindow of now.
+func checkTimestamp(timestamp string, now time.Time) error {
+	secs, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return errors.New("bad timestamp")
+	}
+	if d := now.Sub(time.Unix(secs, 0)); d > SignatureWindow || d < -SignatureWindow {
+		return errors.New("timestamp outside the window")
+	}
+	return nil
+}
+
+// validSignature checks Slack's v0 signature: HMAC-SHA256 over "v0:<timestamp>:<body>"
+// with the signing secret, compared in constant time.
+func validSignature(secret []byte, timestamp string, body []byte, signature string) bool {
+	return hmac.Equal([]byte(sign(secret, timestamp, body)), []byte(signature))
+}
+
+// sign computes the X-Slack-Signature value for a request.
+func sign(secret []byte, timestamp string, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("v0:" + timestamp + ":"))
+	mac.Write(body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func writeJSON(w http.ResponseWriter, msg *slack.WebhookMessage) {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
+}

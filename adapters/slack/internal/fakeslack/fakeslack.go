@@ -1,0 +1,545 @@
+// Package fakeslack is an in-process Slack for tests: the Web API methods studybot calls
+// (apps.connections.open, users.info, chat.postMessage, conversations.open), response_url
+// endpoints, and a Socket Mode websocket that says hello, sends envelopes and pings, and
+// records every acknowledgement with the time it arrived. It speaks the wire format slack-go
+// expects, so the real client library is what gets tested.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+)
+
+// Tokens the fake accepts.
+const (
+	BotToken = "xoxb-fake-bot-token"
+	AppToken = "xapp-fake-app-token"
+)
+
+// waitLimit guards every wait in the helpers: a test that would hang fails instead.
+const waitLimit = 20 * time.Second
+
+// Ack is one acknowledgement read from the websocket.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage // null or absent when the ack carries no answer
+	Sent       time.Time       // when the fake started writing the envelope
+	Received   time.Time       // when the fake read the ack
+}
+
+// HasPayload reports whether the acknowledgement carried an answer.
+func (a Ack) HasPayload() bool {
+	p := strings.TrimSpace(string(a.Payload))
+	return p != "" && p != "null"
+}
+
+// Message is an answer as Slack receives it (ack payload, response_url body, HTTP body).
+type Message struct {
+	Text            string            `json:"text"`
+	ResponseType    string            `json:"response_type"`
+	ReplaceOriginal bool              `json:"replace_original"`
+	UnfurlLinks     *bool             `json:"unfurl_links"`
+	Blocks          []json.RawMessage `json:"blocks"`
+	Raw             json.RawMessage   `json:"-"`
+}
+
+// Post is one chat.postMessage call.
+type Post struct {
+	Channel string
+	Text    string
+	Blocks  json.RawMessage
+	Form    url.Values
+}
+
+// Failure scripts the answer to the next chat.postMessage.
+type Failure struct {
+	Status     int    // HTTP status; 0 means 200
+	RetryAfter string // Retry-After header for a 429
+	Error      string // Slack error code in an ok:false body
+}
+
+// Server is the fake Slack. Its zero value is not usable; call New.
+type Server struct {
+	t   testing.TB
+	srv *httptest.Server
+	up  websocket.Upgrader
+
+	opens     atomic.Int64 // apps.connections.open calls
+	userCalls atomic.Int64 // users.info calls
+	pongs     atomic.Int64
+	nextID    atomic.Int64
+
+	connected chan int // connection number, once hello has been sent
+
+	mu          sync.Mutex
+	conn        *wsConn // the live connection
+	conns       []*wsConn
+	users       map[string]slack.User
+	userFailure string // users.info error code; "" answers normally
+	acks        map[string]chan Ack
+	sent        map[string]time.Time // when each envelope was sent
+	responses   map[string]chan Message
+	postFails   []Failure
+	posts       chan Post
+	opened      chan string // users passed to conversations.open
+	badTokens   []string    // methods called with a wrong token
+}
+
+type wsConn struct {
+	c  *websocket.Conn
+	mu sync.Mutex // gorilla allows one writer at a time
+}
+
+func (w *wsConn) write(v []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.c.WriteMessage(websocket.TextMessage, v)
+}
+
+// New starts a fake Slack; it stops when the test ends.
+func New(t testing.TB) *Server {
+	s := &Server{
+		t:         t,
+		up:        websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
+		connected: make(chan int, 16),
+		users:     map[string]slack.User{},
+		acks:      map[string]chan Ack{},
+		sent:      map[string]time.Time{},
+		responses: map[string]chan Message{},
+		posts:     make(chan Post, 64),
+		opened:    make(chan string, 64),
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/{method}", s.api)
+	mux.HandleFunc("GET /link", s.socket)
+	mux.HandleFunc("POST /response/{id}", s.response)
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// APIURL is the Web API base to give slack-go (SLACK_API_URL).
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// Close drops every websocket and stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.c.Close()
+	}
+	s.mu.Unlock()
+	s.srv.Close()
+}
+
+// SetUser makes users.info answer with u.
+func (s *Server) SetUser(u slack.User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[u.ID] = u
+}
+
+// FailUsersInfo makes users.info answer ok:false with code ("" restores normal answers).
+func (s *Server) FailUsersInfo(code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userFailure = code
+}
+
+// FailNextPost scripts the answer to the next chat.postMessage.
+func (s *Server) FailNextPost(f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.postFails = append(s.postFails, f)
+}
+
+// Opens is how many times apps.connections.open was called.
+func (s *Server) Opens() int64 { return s.opens.Load() }
+
+// UsersInfoCalls is how many times users.info was called.
+func (s *Server) UsersInfoCalls() int64 { return s.userCalls.Load() }
+
+// Pongs is how many pongs answered the fake's pings.
+func (s *Server) Pongs() int64 { return s.pongs.Load() }
+
+// BadTokens lists the methods called with a token they do not accept.
+func (s *Server) BadTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.badTokens...)
+}
+
+// WaitConnected waits for the n-th websocket connection (1-based) to receive its hello.
+func (s *Server) WaitConnected(n int) {
+	s.t.Helper()
+	timeout := time.After(waitLimit)
+	for {
+		select {
+		case got := <-s.connected:
+			if got >= n {
+				return
+			}
+		case <-timeout:
+			s.t.Fatalf("fakeslack: connection %d never came", n)
+		}
+	}
+}
+
+// WaitPost waits for the next chat.postMessage.
+func (s *Server) WaitPost() Post {
+	s.t.Helper()
+	select {
+	case p := <-s.posts:
+		return p
+	case <-time.After(waitLimit):
+		s.t.Fatal("fakeslack: no chat.postMessage came")
+	}
+	return Post{}
+}
+
+// WaitOpened waits for the next conversations.open and returns the user it was for.
+func (s *Server) WaitOpened() string {
+	s.t.Helper()
+	select {
+	case u := <-s.opened:
+		return u
+	case <-time.After(waitLimit):
+		s.t.Fatal("fakeslack: no conversations.open came")
+	}
+	return ""
+}
+
+// NewResponseURL returns a fresh response_url and the id to wait on.
+func (s *Server) NewResponseURL() (string, string) {
+	id := strconv.FormatInt(s.nextID.Add(1), 10)
+	s.mu.Lock()
+	s.responses[id] = make(chan Message, 5)
+	s.mu.Unlock()
+	return s.srv.URL + "/response/" + id, id
+}
+
+// WaitResponse waits for a POST to the response_url with the given id.
+func (s *Server) WaitResponse(id string) Message {
+	s.t.Helper()
+	s.mu.Lock()
+	ch := s.responses[id]
+	s.mu.Unlock()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(waitLimit):
+		s.t.Fatalf("fakeslack: nothing came to response_url %s", id)
+	}
+	return Message{}
+}
+
+// Command is a slash command to send.
+type Command struct {
+	Team, Channel, User, UserName, Text string
+}
+
+// Sent says where to wait for what a sent envelope causes.
+type Sent struct {
+	EnvelopeID string
+	ResponseID string // for WaitResponse
+}
+
+// SendCommand sends a slash_commands envelope on the live connection.
+func (s *Server) SendCommand(c Command) Sent {
+	s.t.Helper()
+	respURL, respID := s.NewResponseURL()
+	payload := map[string]any{
+		"token": "verification-token", "team_id": c.Team, "team_domain": "study",
+		"channel_id": c.Channel, "channel_name": "general", "user_id": c.User, "user_name": c.UserName,
+		"command": "/roadmap", "text": c.Text, "api_app_id": "A0STUDY", "is_enterprise_install": "false",
+		"response_url": respURL, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+	}
+	id := s.send("slash_commands", payload, true)
+	return Sent{EnvelopeID: id, ResponseID: respID}
+}
+
+// Press is a button press to send.
+type Press struct {
+	Team, Channel, User, UserName string
+	ActionID, Value, Label        string
+}
+
+// SendPress sends an interactive block_actions envelope on the live connection.
+func (s *Server) SendPress(p Press) Sent {
+	s.t.Helper()
+	respURL, respID := s.NewResponseURL()
+	id := s.send("interactive", BlockActionsPayload(p, respURL), false)
+	return Sent{EnvelopeID: id, ResponseID: respID}
+}
+
+// BlockActionsPayload is the block_actions payload Slack sends for a button press.
+func BlockActionsPayload(p Press, responseURL string) map[string]any {
+	return map[string]any{
+		"type":         "block_actions",
+		"team":         map[string]any{"id": p.Team, "domain": "study"},
+		"user":         map[string]any{"id": p.User, "username": p.UserName, "name": p.UserName, "team_id": p.Team},
+		"api_app_id":   "A0STUDY",
+		"token":        "verification-token",
+		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000100", "channel_id": p.Channel, "is_ephemeral": true},
+		"trigger_id":   "13345224609.738474920.8088930838d88f008e0",
+		"channel":      map[string]any{"id": p.Channel, "name": "general"},
+		"response_url": responseURL,
+		"actions": []map[string]any{{
+			"action_id": p.ActionID, "block_id": "b1", "value": p.Value, "type": "button",
+			"text":      map[string]any{"type": "plain_text", "text": p.Label, "emoji": true},
+			"action_ts": "1700000001.000200",
+		}},
+		"state": map[string]any{"values": map[string]any{}},
+	}
+}
+
+// SendDisconnect asks the client to reconnect, as Slack does before it rotates a server.
+func (s *Server) SendDisconnect() {
+	s.t.Helper()
+	msg, _ := json.Marshal(map[string]any{"type": "disconnect", "reason": "refresh_requested",
+		"debug_info": map[string]any{"host": "fakeslack"}})
+	if err := s.live().write(msg); err != nil {
+		s.t.Fatalf("fakeslack: send disconnect: %v", err)
+	}
+}
+
+// WaitAck waits for the acknowledgement of an envelope.
+func (s *Server) WaitAck(envelopeID string) Ack {
+	s.t.Helper()
+	ch := s.ackChan(envelopeID)
+	select {
+	case a := <-ch:
+		return a
+	case <-time.After(waitLimit):
+		s.t.Fatalf("fakeslack: envelope %s was never acknowledged", envelopeID)
+	}
+	return Ack{}
+}
+
+func (s *Server) ackChan(id string) chan Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.acks[id]
+	if !ok {
+		ch = make(chan Ack, 2)
+		s.acks[id] = ch
+	}
+	return ch
+}
+
+func (s *Server) live() *wsConn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		s.t.Fatal("fakeslack: no live connection")
+	}
+	return s.conn
+}
+
+// send writes an envelope and returns its id.
+func (s *Server) send(kind string, payload any, acceptsResponse bool) string {
+	id := fmt.Sprintf("env-%d", s.nextID.Add(1))
+	msg, err := json.Marshal(map[string]any{
+		"envelope_id": id, "type": kind, "payload": payload, "accepts_response_payload": acceptsResponse,
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ackChan(id) // registered before the ack can arrive
+	c := s.live()
+	s.mu.Lock()
+	s.sent[id] = time.Now()
+	s.mu.Unlock()
+	if err := c.write(msg); err != nil {
+		s.t.Fatalf("fakeslack: send %s: %v", kind, err)
+	}
+	return id
+}
+
+func (s *Server) sentTime(id string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.sent[id]
+	delete(s.sent, id)
+	return t
+}
+
+// socket is the Socket Mode websocket: hello, pings every second, acks recorded.
+func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
+	c, err := s.up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	conn := &wsConn{c: c}
+	c.SetPongHandler(func(string) error { s.pongs.Add(1); return nil })
+	s.mu.Lock()
+	s.conn = conn
+	s.conns = append(s.conns, conn)
+	n := len(s.conns)
+	s.mu.Unlock()
+
+	hello, _ := json.Marshal(map[string]any{
+		"type": "hello", "num_connections": 1,
+		"debug_info":      map[string]any{"host": "fakeslack", "approximate_connection_time": 18060},
+		"connection_info": map[string]any{"app_id": "A0STUDY"},
+	})
+	if conn.write(hello) != nil {
+		return
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		// Slack pings the client; slack-go reconnects when pings stop.
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			if c.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second)) != nil {
+				return
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	select {
+	case s.connected <- n:
+	default: // nobody is counting connections
+	}
+
+	for {
+		_, data, err := c.ReadMessage()
+		received := time.Now()
+		if err != nil {
+			return
+		}
+		var ack struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if json.Unmarshal(data, &ack) != nil || ack.EnvelopeID == "" {
+			s.t.Errorf("fakeslack: unreadable message from the client: %q", data)
+			continue
+		}
+		s.ackChan(ack.EnvelopeID) <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload,
+			Sent: s.sentTime(ack.EnvelopeID), Received: received}
+	}
+}
+
+// response records a POST to a response_url.
+func (s *Server) response(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	m, err := ParseMessage(body)
+	if err != nil {
+		s.t.Errorf("fakeslack: bad response_url body: %v", err)
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	ch := s.responses[r.PathValue("id")]
+	s.mu.Unlock()
+	if ch == nil {
+		http.Error(w, "unknown response_url", http.StatusNotFound)
+		return
+	}
+	ch <- m
+	w.Write([]byte("ok"))
+}
+
+// ParseMessage reads an answer as Slack would.
+func ParseMessage(body []byte) (Message, error) {
+	var m Message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Message{}, err
+	}
+	m.Raw = append(json.RawMessage(nil), body...)
+	return m, nil
+}
+
+// api answers Web API methods.
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	method := r.PathValue("method")
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	token := r.PostForm.Get("token")
+	if h, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token = h
+	}
+	want := BotToken
+	if method == "apps.connections.open" {
+		want = AppToken
+	}
+	if token != want {
+		s.mu.Lock()
+		s.badTokens = append(s.badTokens, method)
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	switch method {
+	case "apps.connections.open":
+		n := s.opens.Add(1)
+		writeJSON(w, map[string]any{"ok": true, "url": fmt.Sprintf("ws%s/link?ticket=%d", strings.TrimPrefix(s.srv.URL, "http"), n)})
+	case "users.info":
+		s.userCalls.Add(1)
+		s.mu.Lock()
+		u, ok := s.users[r.PostForm.Get("user")]
+		failure := s.userFailure
+		s.mu.Unlock()
+		switch {
+		case failure != "":
+			writeJSON(w, map[string]any{"ok": false, "error": failure})
+		case !ok:
+			writeJSON(w, map[string]any{"ok": false, "error": "user_not_found"})
+		default:
+			writeJSON(w, map[string]any{"ok": true, "user": u})
+		}
+	case "conversations.open":
+		user := r.PostForm.Get("users")
+		s.opened <- user
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + user}})
+	case "chat.postMessage":
+		s.mu.Lock()
+		var fail *Failure
+		if len(s.postFails) > 0 {
+			fail = &s.postFails[0]
+			s.postFails = s.postFails[1:]
+		}
+		s.mu.Unlock()
+		s.posts <- Post{Channel: r.PostForm.Get("channel"), Text: r.PostForm.Get("text"),
+			Blocks: json.RawMessage(r.PostForm.Get("blocks")), Form: r.PostForm}
+		switch {
+		case fail == nil:
+			writeJSON(w, map[string]any{"ok": true, "channel": r.PostForm.Get("channel"), "ts": "1700000000.000100"})
+		case fail.Status != 0:
+			if fail.RetryAfter != "" {
+				w.Header().Set("Retry-After", fail.RetryAfter)
+			}
+			http.Error(w, http.StatusText(fail.Status), fail.Status)
+		default:
+			writeJSON(w, map[string]any{"ok": false, "error": fail.Error})
+		}
+	default:
+		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

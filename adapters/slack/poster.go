@@ -1,0 +1,104 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/slack-go/slack"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// permanentErrors are Slack Web API error codes that no retry can fix: the channel or user
+// is gone or unreachable, or the app lacks the right.
+var permanentErrors = map[string]bool{
+	"channel_not_found":                        true,
+	"not_in_channel":                           true,
+	"is_archived":                              true,
+	"account_inactive":                         true,
+	"missing_scope":                            true,
+	"invalid_auth":                             true,
+	"not_authed":                               true,
+	"token_revoked":                            true,
+	"token_expired":                            true,
+	"no_permission":                            true,
+	"user_not_found":                           true,
+	"user_disabled":                            true,
+	"cannot_dm_bot":                            true,
+	"restricted_action":                        true,
+	"restricted_action_read_only_channel":      true,
+	"restricted_action_thread_only_channel":    true,
+	"restricted_action_non_threadable_channel": true,
+	"team_access_not_granted":                  true,
+	"ekm_access_denied":                        true,
+	"invalid_blocks":                           true,
+	"invalid_blocks_format":                    true,
+	"msg_too_long":                             true,
+	"too_many_attachments":                     true,
+}
+
+// Post sends a scheduled post (a daily lesson) into a channel with chat.postMessage. The
+// bot must be a member of a private channel; Slack's refusal comes back as a permanent
+// *bot.PostError.
+func (a *Adapter) Post(ctx context.Context, ch bot.Channel, r bot.Response) error {
+	if err := a.postMessage(ctx, ch.ID, r); err != nil {
+		return classify(errf("chat.postMessage", err))
+	}
+	return nil
+}
+
+// DirectMessage sends a private message (a streak reminder) to a user: conversations.open
+// finds or opens the direct message, then chat.postMessage posts into it.
+func (a *Adapter) DirectMessage(ctx context.Context, _ bot.Community, userID string, r bot.Response) error {
+	ctx, cancel := context.WithTimeout(ctx, replyTimeout)
+	defer cancel()
+	im, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		return classify(errf("conversations.open", err))
+	}
+	if im == nil || im.ID == "" {
+		return &bot.PostError{Err: errors.New("slack conversations.open: no channel in the answer")}
+	}
+	if err := a.postMessage(ctx, im.ID, r); err != nil {
+		return classify(errf("chat.postMessage", err))
+	}
+	return nil
+}
+
+func (a *Adapter) postMessage(ctx context.Context, channel string, r bot.Response) error {
+	ctx, cancel := context.WithTimeout(ctx, replyTimeout)
+	defer cancel()
+	m := Render(r)
+	_, _, err := a.api.PostMessageContext(ctx, channel,
+		slack.MsgOptionText(m.Text, false), // already escaped by Render
+		slack.MsgOptionBlocks(m.Blocks...),
+		slack.MsgOptionDisableLinkUnfurl(),
+		slack.MsgOptionDisableMediaUnfurl(),
+		slack.MsgOptionLinkNames(false),
+		slack.MsgOptionParse(false),
+	)
+	return err
+}
+
+// classify turns a Web API failure into a *bot.PostError: permanent for the errors above,
+// with RetryAfter for a rate limit, transient for server errors and everything else.
+func classify(err error) error {
+	pe := &bot.PostError{Err: err}
+	var (
+		limited  *slack.RateLimitedError
+		apiErr   slack.SlackErrorResponse
+		httpCode slack.StatusCodeError
+	)
+	switch {
+	case errors.As(err, &limited):
+		pe.RetryAfter = limited.RetryAfter
+	case errors.As(err, &apiErr):
+		pe.Permanent = permanentErrors[apiErr.Err]
+	case errors.As(err, &httpCode):
+		// 5xx, timeouts and rate limits pass; any other 4xx would fail the same way again.
+		code := httpCode.Code
+		pe.Permanent = code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
+	}
+	return pe
+}

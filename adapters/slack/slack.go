@@ -1,0 +1,314 @@
+// Package slack is studybot on Slack through github.com/slack-go/slack: the /roadmap slash
+// command and its buttons over Socket Mode (no public URL needed) or signed HTTP requests,
+// answers rendered as Block Kit, and a poster for the scheduler's channel posts and direct
+// messages.
+//
+// Every command is acknowledged within Slack's 3 seconds: the answer rides on the
+// acknowledgement when the core is done in time, and goes to the request's response_url
+// when it is not. Every piece of text sent to Slack is escaped, so nothing a learner types
+// (or calls themselves) becomes a mention.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// Handler answers a request; *bot.Bot is one.
+type Handler interface {
+	Handle(ctx context.Context, req bot.Request) bot.Response
+}
+
+// Config configures the adapter. BotToken and Handler are required; AppToken enables
+// SocketMode and SigningSecret enables HTTP.
+type Config struct {
+	BotToken      string // xoxb-…: every Web API call
+	AppToken      string // xapp-…: opens Socket Mode connections
+	SigningSecret string // verifies HTTP-mode requests
+	// APIURL is the Web API base (default https://slack.com/api/). apps.connections.open
+	// goes through it too, so a proxy or a fake sees every call.
+	APIURL  string
+	Handler Handler
+	Clock   bot.Clock    // judges the signature's 5-minute window; nil: the system clock
+	Logger  *slog.Logger // nil: slog.Default()
+	// HTTPClient makes Web API and response_url calls; nil: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// AckWithin is how long a slash command may take to be answered right in its
+	// acknowledgement; a slower one is acknowledged empty and answered through its
+	// response_url. Default 2 s, which keeps the acknowledgement inside Slack's 3 s.
+	AckWithin time.Duration
+	// UserTTL is how long what users.info said about a user (admin, time zone, name) is
+	// reused. Default 5 minutes.
+	UserTTL time.Duration
+}
+
+// Adapter turns Slack payloads into core requests and core responses into Block Kit. It is
+// also the bot.Poster for Slack.
+type Adapter struct {
+	api       *slack.Client
+	cfg       Config
+	handler   Handler
+	clock     bot.Clock
+	log       *slog.Logger
+	http      *http.Client
+	ackWithin time.Duration
+	users     *userCache
+}
+
+// defaults for Config.
+const (
+	defaultAckWithin = 2 * time.Second
+	defaultUserTTL   = 5 * time.Minute
+	// commandTimeout bounds one command in the core, so a stuck store cannot hold a
+	// shutdown forever.
+	commandTimeout = 30 * time.Second
+	// replyTimeout bounds one response_url post or Web API call.
+	replyTimeout = 10 * time.Second
+	// userLookupTimeout keeps users.info from eating the acknowledgement's budget.
+	userLookupTimeout = 1500 * time.Millisecond
+)
+
+// New checks cfg and returns an adapter. It makes no network call.
+func New(cfg Config) (*Adapter, error) {
+	if cfg.BotToken == "" {
+		return nil, errors.New("slack: a bot token is required")
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("slack: a handler is required")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = slack.APIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		cfg.APIURL += "/" // slack-go appends method names directly
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = bot.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: replyTimeout}
+	}
+	if cfg.AckWithin <= 0 {
+		cfg.AckWithin = defaultAckWithin
+	}
+	if cfg.UserTTL <= 0 {
+		cfg.UserTTL = defaultUserTTL
+	}
+	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(cfg.HTTPClient)}
+	if cfg.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
+	}
+	// slack-go's debug logging stays off: it would print payloads.
+	api := slack.New(cfg.BotToken, opts...)
+	a := &Adapter{
+		api:       api,
+		cfg:       cfg,
+		handler:   cfg.Handler,
+		clock:     cfg.Clock,
+		log:       cfg.Logger,
+		http:      cfg.HTTPClient,
+		ackWithin: cfg.AckWithin,
+	}
+	a.users = newUserCache(api, cfg.Clock, cfg.UserTTL, cfg.Logger)
+	return a, nil
+}
+
+// incoming is one command from Slack before the user has been looked up.
+type incoming struct {
+	team, channel, user string
+	userName            string // from the payload: the fallback when users.info has no name
+	text                string // the command line, Slack's escaping undone
+	responseURL         string
+}
+
+// answer runs one command for its Slack user. users.info supplies admin rights, the
+// profile's time zone and the display name; when it fails the user is treated as a
+// non-admin without a profile zone, so read commands still work.
+func (a *Adapter) answer(ctx context.Context, in incoming) bot.Response {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	u := a.users.get(ctx, in.team, in.user)
+	name := u.name
+	if name == "" {
+		name = in.userName
+	}
+	return a.handler.Handle(ctx, bot.Request{
+		Platform:    bot.PlatformSlack,
+		Community:   in.team,
+		Channel:     in.channel,
+		UserID:      in.user,
+		UserName:    name,
+		Admin:       u.admin,
+		ProfileZone: u.zone,
+		Text:        in.text,
+	})
+}
+
+// commandText is what the grammar gets from a slash command's text.
+func commandText(s string) string { return unescaper.Replace(s) }
+
+// reply is the JSON body of an answer: the same shape in a Socket Mode acknowledgement, an
+// HTTP response and a response_url post.
+func reply(r bot.Response, forceEphemeral bool) *slack.WebhookMessage {
+	m := Render(r)
+	kind := slack.ResponseTypeInChannel
+	if r.Ephemeral || forceEphemeral {
+		kind = slack.ResponseTypeEphemeral
+	}
+	off := false
+	return &slack.WebhookMessage{
+		Text:         m.Text,
+		Blocks:       &slack.Blocks{BlockSet: m.Blocks},
+		ResponseType: kind,
+		UnfurlLinks:  &off,
+		UnfurlMedia:  &off,
+	}
+}
+
+// postResponseURL delivers an answer to a response_url. The URL itself is a credential
+// for that conversation, so it is never logged.
+func (a *Adapter) postResponseURL(ctx context.Context, responseURL string, msg *slack.WebhookMessage) {
+	if responseURL == "" {
+		a.log.Warn("slack: answer dropped: the payload had no response_url")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, replyTimeout)
+	defer cancel()
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, msg); err != nil {
+		a.log.Warn("slack: answer through response_url failed", "err", redactErr(err))
+	}
+}
+
+// redactErr keeps an error's kind but drops URLs it may quote (response_url, socket URL).
+func redactErr(err error) string {
+	msg := err.Error()
+	for _, prefix := range []string{"https://", "http://", "wss://", "ws://"} {
+		for {
+			i := strings.Index(msg, prefix)
+			if i < 0 {
+				break
+			}
+			end := strings.IndexAny(msg[i:], "\" ")
+			if end < 0 {
+				end = len(msg) - i
+			}
+			msg = msg[:i] + "[url]" + msg[i+end:]
+		}
+	}
+	return msg
+}
+
+// pending is a command running in the background whose answer goes either into the
+// acknowledgement (when ready in time) or, later, to its response_url.
+type pending struct {
+	mu    sync.Mutex
+	state int // pendingRunning, pendingTaken, pendingLate
+	ready chan bot.Response
+}
+
+const (
+	pendingRunning = iota
+	pendingTaken   // the acknowledgement carries the answer
+	pendingLate    // the acknowledgement went out empty; the answer goes to response_url
+)
+
+// start runs in's command on its own goroutine, counted in t; nil means t is closing and
+// the command did not start. If nobody is waiting for the answer any more when it is ready,
+// late receives it.
+func (a *Adapter) start(ctx context.Context, t *tracker, in incoming, late func(bot.Response)) *pending {
+	if !t.start() {
+		return nil
+	}
+	p := &pending{ready: make(chan bot.Response, 1)}
+	go func() {
+		defer t.done()
+		resp := a.answer(ctx, in)
+		p.mu.Lock()
+		taken := p.state == pendingRunning
+		if taken {
+			p.state = pendingTaken
+		}
+		p.mu.Unlock()
+		if taken {
+			p.ready <- resp
+			return
+		}
+		late(resp)
+	}()
+	return p
+}
+
+// wait returns the answer if it is ready within d; otherwise ok is false and the answer
+// will go to the late function given to start.
+func (p *pending) wait(d time.Duration) (resp bot.Response, ok bool) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case resp = <-p.ready:
+		return resp, true
+	case <-timer.C:
+	}
+	p.mu.Lock()
+	gaveUp := p.state == pendingRunning
+	if gaveUp {
+		p.state = pendingLate
+	}
+	p.mu.Unlock()
+	if gaveUp {
+		return bot.Response{}, false
+	}
+	return <-p.ready, true
+}
+
+// tracker counts work in flight so a shutdown can wait for it. After close, start refuses
+// new work, so nothing can be added while close waits.
+type tracker struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// start counts one piece of work; false means the tracker is closing and the work must not
+// begin.
+func (t *tracker) start() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tracker) done() { t.wg.Done() }
+
+// closeAndWait refuses new work and waits for the work in flight.
+func (t *tracker) closeAndWait() {
+	t.mu.Lock()
+	t.closed = true
+	t.mu.Unlock()
+	t.wg.Wait()
+}
+
+// restarting is the answer to a command that arrives while studybot shuts down.
+var restarting = bot.Response{
+	Text:      "studybot is restarting; nothing was changed. Please try again in a moment.",
+	Ephemeral: true,
+	Tone:      bot.ToneError,
+}
+
+// errf wraps err with the Slack method that failed.
+func errf(method string, err error) error { return fmt.Errorf("slack %s: %w", method, err) }

@@ -1,0 +1,283 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// SocketMode receives slash commands and button presses over Slack's Socket Mode websocket,
+// which needs no public URL. slack-go's client opens the connection through
+// apps.connections.open on the configured Web API URL, answers Slack's pings and reconnects
+// when Slack asks it to (a disconnect envelope) or the connection dies.
+type SocketMode struct {
+	a         *Adapter
+	client    *socketmode.Client
+	inflight  tracker
+	closing   atomic.Bool  // shutdown has begun
+	lastAck   atomic.Int64 // when the last acknowledgement was queued, Unix nanoseconds
+	connected atomic.Bool  // Slack said hello on the current connection
+}
+
+// Connected reports whether the websocket is up and Slack has said hello on it: readiness
+// and the connection gauge read it.
+func (s *SocketMode) Connected() bool { return s.connected.Load() }
+
+// maxEnvelope bounds one incoming websocket message; Slack's payloads are far smaller.
+const maxEnvelope = 1 << 20
+
+// ackTimeout bounds handing an acknowledgement to the websocket writer.
+const ackTimeout = 3 * time.Second
+
+// SocketMode returns the Socket Mode receiver; the adapter needs an app-level token.
+func (a *Adapter) SocketMode() (*SocketMode, error) {
+	if a.cfg.AppToken == "" {
+		return nil, errors.New("slack socket mode: an app-level token (xapp-…) is required")
+	}
+	client := socketmode.New(a.api,
+		socketmode.OptionReadLimit(maxEnvelope),
+		socketmode.OptionDebug(false),
+		socketmode.OptionLog(log.New(io.Discard, "", 0)), // its debug output would carry payloads
+	)
+	return &SocketMode{a: a, client: client}, nil
+}
+
+// Name names the service in logs.
+func (s *SocketMode) Name() string { return "slack-socket-mode" }
+
+// Run connects and serves until ctx ends, then stops taking events, lets the commands in
+// flight finish and acknowledge, closes the socket and returns nil. It returns an error
+// only when Slack refuses the app token for good (invalid_auth and the like).
+func (s *SocketMode) Run(ctx context.Context) error {
+	// The socket outlives ctx a little: commands in flight still acknowledge over it.
+	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeSocket()
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.client.RunContext(sockCtx) }()
+
+	// Commands run to the end even when a shutdown starts half-way through one.
+	work := context.WithoutCancel(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			s.connected.Store(false)
+			s.closing.Store(true)
+			s.inflight.closeAndWait()
+			s.flushAcks()
+			closeSocket()
+			<-runErr
+			s.a.log.Info("slack socket mode stopped")
+			return nil
+		case err := <-runErr:
+			s.inflight.closeAndWait()
+			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return fmt.Errorf("slack socket mode: %s", redactErr(err))
+		case evt := <-s.client.Events:
+			s.dispatch(work, evt)
+		}
+	}
+}
+
+func (s *SocketMode) dispatch(ctx context.Context, evt socketmode.Event) {
+	log := s.a.log
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		s.connected.Store(false)
+		log.Debug("slack socket mode connecting")
+	case socketmode.EventTypeConnected:
+		n := 0
+		if c, ok := evt.Data.(*socketmode.ConnectedEvent); ok {
+			n = c.ConnectionCount
+		}
+		log.Info("slack socket mode connected", "reconnects", n)
+	case socketmode.EventTypeHello:
+		s.connected.Store(true)
+		log.Debug("slack socket mode hello")
+	case socketmode.EventTypeConnectionError:
+		s.connected.Store(false)
+		if e, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+			log.Warn("slack socket mode connection failed; retrying", "attempt", e.Attempt,
+				"backoff", e.Backoff, "err", redactErr(e.ErrorObj))
+		}
+	case socketmode.EventTypeInvalidAuth:
+		s.connected.Store(false)
+		log.Error("slack socket mode: Slack refused the app-level token")
+	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+		// The messages themselves stay out of the log: they carry user payloads.
+		log.Warn("slack socket mode message problem", "kind", string(evt.Type), "err", socketErr(evt.Data))
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if ok && evt.Request != nil {
+			s.slashCommand(ctx, evt.Request, cmd)
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if ok && evt.Request != nil {
+			s.interaction(ctx, evt.Request, cb)
+		}
+	case socketmode.EventTypeEventsAPI:
+		// studybot subscribes to no events; acknowledging stops Slack from retrying one.
+		if evt.Request != nil {
+			s.ack(evt.Request, nil)
+		}
+	}
+}
+
+// slashCommand answers in the acknowledgement when the core is done within AckWithin;
+// otherwise it acknowledges empty when AckWithin has passed and the answer goes to the
+// response_url once it is ready.
+func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
+	in := incoming{
+		team: cmd.TeamID, channel: cmd.ChannelID, user: cmd.UserID, userName: cmd.UserName,
+		text: commandText(cmd.Text), responseURL: cmd.ResponseURL,
+	}
+	if !s.inflight.start() {
+		s.ack(req, reply(restarting, true))
+		return
+	}
+	late := func(resp bot.Response) { s.a.postResponseURL(ctx, in.responseURL, reply(resp, false)) }
+	p := s.a.start(ctx, &s.inflight, in, late)
+	if p == nil {
+		s.inflight.done()
+		s.ack(req, reply(restarting, true))
+		return
+	}
+	go func() {
+		defer s.inflight.done()
+		resp, ok := p.wait(s.a.ackWithin)
+		if !ok {
+			s.ack(req, nil)
+			return
+		}
+		msg := reply(resp, false)
+		if s.closing.Load() {
+			// The socket closes soon and an acknowledgement queued in slack-go's writer
+			// could be dropped with it; the response_url is a plain HTTP call that is
+			// known to have arrived when it returns.
+			s.ack(req, nil)
+			s.a.postResponseURL(ctx, in.responseURL, msg)
+			return
+		}
+		if err := s.ack(req, msg); err != nil {
+			// Most likely over Socket Mode's 20 KB acknowledgement limit: the
+			// response_url takes any size.
+			s.ack(req, nil)
+			s.a.postResponseURL(ctx, in.responseURL, msg)
+		}
+	}()
+}
+
+// interaction acknowledges first, then runs a pressed button's command for the person who
+// pressed it and answers them privately through the response_url.
+func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
+	if !s.inflight.start() {
+		return
+	}
+	go func() {
+		defer s.inflight.done()
+		s.ack(req, nil)
+		if in, ok := buttonPress(cb); ok {
+			resp := s.a.answer(ctx, in)
+			s.a.postResponseURL(ctx, in.responseURL, reply(resp, true))
+		}
+	}()
+}
+
+// ackFlushGrace is how long after queueing an acknowledgement the socket stays open at
+// shutdown. slack-go writes queued acknowledgements from its own goroutine and offers no
+// way to wait for that; a write takes microseconds, so this is ample.
+const ackFlushGrace = 150 * time.Millisecond
+
+// flushAcks gives the last queued acknowledgement time to be written before the socket
+// closes. An idle shutdown does not wait at all.
+func (s *SocketMode) flushAcks() {
+	last := s.lastAck.Load()
+	if last == 0 {
+		return
+	}
+	if wait := ackFlushGrace - time.Since(time.Unix(0, last)); wait > 0 {
+		time.Sleep(wait)
+	}
+}
+
+// ack acknowledges an envelope, with the answer as payload when there is one.
+func (s *SocketMode) ack(req *socketmode.Request, msg *slack.WebhookMessage) error {
+	ctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
+	defer cancel()
+	var payload any // stays a nil interface without msg, so no "payload": null is sent
+	if msg != nil {
+		payload = msg
+	}
+	err := s.client.AckCtx(ctx, req.EnvelopeID, payload)
+	s.lastAck.Store(time.Now().UnixNano())
+	if err != nil {
+		s.a.log.Warn("slack socket mode acknowledgement failed", "err", redactErr(err))
+	}
+	return err
+}
+
+// socketErr digs the cause out of slack-go's error events.
+func socketErr(data any) string {
+	switch e := data.(type) {
+	case *socketmode.ErrorBadMessage:
+		return redactErr(e.Cause)
+	case *socketmode.ErrorWriteFailed:
+		return redactErr(e.Cause)
+	case *slack.IncomingEventError:
+		return redactErr(e.ErrorObj)
+	case error:
+		return redactErr(e)
+	}
+	return "unknown"
+}
+
+// buttonPress turns a block_actions payload for one of studybot's buttons into the
+// command it carries, run for the presser in their team.
+func buttonPress(cb slack.InteractionCallback) (incoming, bool) {
+	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
+		return incoming{}, false
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	if !strings.HasPrefix(act.ActionID, ActionIDPrefix) || act.Value == "" {
+		return incoming{}, false
+	}
+	team := cb.Team.ID
+	if team == "" {
+		team = cb.User.TeamID
+	}
+	channel := cb.Channel.ID
+	if channel == "" {
+		channel = cb.Container.ChannelID
+	}
+	return incoming{
+		team: team, channel: channel, user: cb.User.ID, userName: cb.User.Name,
+		// The value is the command we put on the button, returned as is.
+		text: act.Value, responseURL: cb.ResponseURL,
+	}, true
+}
+
+// runLate runs a command in the background and answers privately through its
+// response_url.
+func (a *Adapter) runLate(ctx context.Context, t *tracker, in incoming) {
+	if !t.start() {
+		a.postResponseURL(ctx, in.responseURL, reply(restarting, true))
+		return
+	}
+	go func() {
+		defer t.done()
+		resp := a.answer(ctx, in)
+		a.postResponseURL(ctx, in.responseURL, reply(resp, true))
+	}()
+}
