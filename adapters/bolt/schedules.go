@@ -26,6 +26,8 @@ var (
 	bucketReminders = []byte("reminders")
 )
 
+var _ bot.ScheduleStore = (*DB)(nil)
+
 var kindBytes = map[bot.ScheduleKind]byte{bot.KindNudge: 'n', bot.KindRemind: 'r'}
 
 func kindBucket(k bot.ScheduleKind) []byte {

@@ -47,7 +47,7 @@ func New() *Metrics {
 		}, []string{"platform"}),
 		posts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "studybot_scheduled_posts_total",
-			Help: "Scheduled posts (daily lessons and reminders), by kind, platform and result (sent, failed).",
+			Help: "Scheduled posts (nudge: daily lessons, remind: streak reminders), by kind, platform and result (sent, failed).",
 		}, []string{"kind", "platform", "result"}),
 	}
 	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts,
@@ -71,7 +71,7 @@ func (m *Metrics) Observe(req bot.Request, resp bot.Response, took time.Duration
 	}
 }
 
-// ScheduledPost records one scheduled post: kind is "nudge" or "reminder".
+// ScheduledPost records how one scheduled post ended: kind is "nudge" or "remind".
 func (m *Metrics) ScheduledPost(kind, platform string, err error) {
 	result := "sent"
 	if err != nil {

@@ -28,7 +28,7 @@ func TestMetricsCountWhatUsersDid(t *testing.T) {
 	m.Observe(slack, bot.Response{Command: "next", Outcome: bot.ECOOLDOWN}, time.Millisecond)
 	m.Observe(slack, bot.Response{Outcome: bot.EINVALID}, time.Millisecond)
 	m.ScheduledPost("nudge", bot.PlatformDiscord, nil)
-	m.ScheduledPost("reminder", bot.PlatformSlack, errors.New("channel_not_found"))
+	m.ScheduledPost("remind", bot.PlatformSlack, errors.New("channel_not_found"))
 	fallback := true
 	m.Gauge("studybot_redis_fallback", "In-process cooldowns while Redis is unreachable.", nil, func() bool { return fallback })
 
@@ -41,7 +41,7 @@ func TestMetricsCountWhatUsersDid(t *testing.T) {
 		`studybot_checkins_total{platform="slack"} 2`,
 		`studybot_command_duration_seconds_count{platform="slack"} 4`,
 		`studybot_scheduled_posts_total{kind="nudge",platform="discord",result="sent"} 1`,
-		`studybot_scheduled_posts_total{kind="reminder",platform="slack",result="failed"} 1`,
+		`studybot_scheduled_posts_total{kind="remind",platform="slack",result="failed"} 1`,
 		`studybot_redis_fallback 1`,
 		`go_goroutines`,
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/studybot/studybot/adapters/console"
@@ -34,7 +35,7 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	defer c.Close()
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
-	con, err := console.New(c.bot, clock, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
+	con, err := newConsole(c, clock, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig
@@ -44,4 +45,25 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// newConsole is a console chat over c with the scheduler wired in: the console is the
+// console platform's poster, and `:advance` runs the scheduler over the window it skipped,
+// so daily lessons and reminders that fell due print as posts and direct messages, in order.
+func newConsole(c *core, clock *bot.ManualClock, out io.Writer, opts console.Options) (*console.Console, error) {
+	con, err := console.New(c.bot, clock, out, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.posters[bot.PlatformConsole] = con
+	sched, err := newScheduler(c)
+	if err != nil {
+		return nil, err
+	}
+	con.OnAdvance = func(ctx context.Context, from, to time.Time) {
+		if err := sched.RunDue(ctx, from, to); err != nil && ctx.Err() == nil {
+			c.log.Error("scheduler run failed", "err", err)
+		}
+	}
+	return con, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/bot"
 )
 
@@ -54,6 +55,13 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
 
+	// The scheduler registers its commands before any adapter can take one, and reads the
+	// posters the adapters register below.
+	sched, err := newScheduler(c)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+		return exitConfig
+	}
 	var services []service
 	for _, adapter := range chatAdapters {
 		s, err := adapter(ctx, c)
@@ -63,6 +71,12 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 		}
 		services = append(services, s...)
 	}
+	ticker, err := cron.New(sched, cron.Options{Clock: c.clock, Logger: log})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+		return exitConfig
+	}
+	services = append(services, ticker)
 	if cfg.HTTPAddr != "" {
 		services = append(services, &httpService{addr: cfg.HTTPAddr, handler: c.mux, log: log})
 	}
@@ -72,6 +86,19 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	}
 	log.Info("studybot stopped cleanly")
 	return exitOK
+}
+
+// newScheduler is the core's scheduler over the store, posting through the platforms'
+// posters in c.posters. Replicas share c.claimer (Redis); a studybot alone claims in-process.
+func newScheduler(c *core) (*bot.Scheduler, error) {
+	claimer := c.claimer
+	if claimer == nil {
+		claimer = bot.NewLocalClaimer(c.clock)
+	}
+	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: c.store, Posters: c.posters,
+		Claimer: claimer, Logger: c.log, Observe: func(kind bot.ScheduleKind, platform string, err error) {
+			c.metrics.ScheduledPost(string(kind), platform, err)
+		}})
 }
 
 // runServices runs every service until ctx ends or one fails; a failure stops the others.

@@ -1,0 +1,997 @@
+package discord_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/discord"
+	"github.com/studybot/studybot/adapters/discord/internal/fakediscord"
+	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
+)
+
+// The tests drive the real discordgo client against an in-process fake Discord (REST and
+// gateway websocket), over the real core, a real bbolt file and the embedded roadmap.
+
+const (
+	token   = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.s3cr3t-t0ken"
+	guild   = "600000000000000001"
+	channel = "700000000000000001"
+	wait    = 10 * time.Second
+)
+
+var (
+	learner = fakediscord.User{ID: "400000000000000001", Username: "ada", GlobalName: "Ada L.",
+		Permissions: 1<<10 | 1<<11 | 1<<31} // view channel, send messages, use application commands
+	manager = fakediscord.User{ID: "400000000000000002", Username: "grace", Nick: "Grace (mod)",
+		Permissions: 1<<10 | 1<<11 | 1<<5} // manage server
+)
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// signalHandler passes records on and closes seen when a message containing match is logged.
+type signalHandler struct {
+	slog.Handler
+	match string
+	once  *sync.Once
+	seen  chan struct{}
+}
+
+func (s signalHandler) Handle(ctx context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, s.match) {
+		s.once.Do(func() { close(s.seen) })
+	}
+	return s.Handler.Handle(ctx, r)
+}
+
+func (s signalHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return signalHandler{s.Handler.WithAttrs(attrs), s.match, s.once, s.seen}
+}
+
+func (s signalHandler) WithGroup(name string) slog.Handler {
+	return signalHandler{s.Handler.WithGroup(name), s.match, s.once, s.seen}
+}
+
+type harness struct {
+	t        testing.TB
+	fake     *fakediscord.Server
+	adapter  *discord.Adapter
+	core     *bot.Bot
+	roadmap  *bot.Roadmap
+	logs     *syncBuffer
+	cancel   context.CancelFunc
+	done     chan error
+	stopping chan struct{} // closed once the adapter logs that it stopped taking commands
+}
+
+type setup struct {
+	roadmap *bot.Roadmap
+	config  func(*discord.Config)
+	wrap    func(*bot.Bot) discord.Core // e.g. a core that waits before answering
+	noRun   bool                        // only build the adapter (poster tests)
+}
+
+func defaultRoadmap(t testing.TB) *bot.Roadmap {
+	t.Helper()
+	r, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// start runs a fake Discord and the adapter against it, and waits until /roadmap is
+// registered. Cleanup stops the adapter and checks what must hold in every test: Run
+// returned nil, every message sent set allowed_mentions to parse nothing, and the token
+// never reached the logs.
+func start(t testing.TB, s setup) *harness {
+	t.Helper()
+	if s.roadmap == nil {
+		s.roadmap = defaultRoadmap(t)
+	}
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := bot.New(bot.Config{Roadmap: s.roadmap, Store: store,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := fakediscord.Start(token)
+	logs := &syncBuffer{}
+	stopping := make(chan struct{})
+	cfg := discord.Config{
+		Token:  token,
+		APIURL: fake.APIURL(),
+		Core:   core,
+		Logger: slog.New(signalHandler{slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
+			"stopping", &sync.Once{}, stopping}),
+	}
+	if s.wrap != nil {
+		cfg.Core = s.wrap(core)
+	}
+	if s.config != nil {
+		s.config(&cfg)
+	}
+	a, err := discord.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, adapter: a, core: core, roadmap: s.roadmap, logs: logs, done: make(chan error, 1), stopping: stopping}
+	t.Cleanup(func() {
+		h.stop()
+		fake.Close()
+		store.Close()
+		assertNoPings(t, fake.Requests())
+		if strings.Contains(logs.String(), "s3cr3t") {
+			t.Errorf("the token reached the logs:\n%s", logs.String())
+		}
+	})
+	if s.noRun {
+		return h
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.done <- a.Run(ctx) }()
+	if _, ok := fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+		return r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/commands")
+	}); !ok {
+		t.Fatalf("/roadmap was not registered; requests: %v\nlogs: %s", paths(fake.Requests()), logs.String())
+	}
+	return h
+}
+
+// stop cancels Run and waits for it; Run must return nil.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run returned %v, want nil on shutdown", err)
+		}
+	case <-time.After(30 * time.Second):
+		h.t.Errorf("Run did not return after its context ended")
+	}
+}
+
+func paths(reqs []fakediscord.Request) []string {
+	var out []string
+	for _, r := range reqs {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
+// answer is an interaction callback as the fake received it.
+type answer struct {
+	Type int `json:"type"`
+	Data struct {
+		Flags      int             `json:"flags"`
+		Embeds     []embed         `json:"embeds"`
+		Components []row           `json:"components"`
+		Choices    []choice        `json:"choices"`
+		Mentions   json.RawMessage `json:"allowed_mentions"`
+	} `json:"data"`
+}
+
+type embed struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Color       int    `json:"color"`
+	Fields      []struct {
+		Name   string `json:"name"`
+		Value  string `json:"value"`
+		Inline bool   `json:"inline"`
+	} `json:"fields"`
+	Footer *struct {
+		Text string `json:"text"`
+	} `json:"footer"`
+}
+
+type row struct {
+	Components []struct {
+		Type     int    `json:"type"`
+		Label    string `json:"label"`
+		Style    int    `json:"style"`
+		CustomID string `json:"custom_id"`
+	} `json:"components"`
+}
+
+type choice struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// text is everything the embed shows, for assertions on content.
+func (e embed) text() string {
+	parts := []string{e.Title, e.Description}
+	for _, f := range e.Fields {
+		parts = append(parts, f.Name, f.Value)
+	}
+	if e.Footer != nil {
+		parts = append(parts, e.Footer.Text)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (a answer) text() string {
+	var parts []string
+	for _, e := range a.Data.Embeds {
+		parts = append(parts, e.text())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// button finds the custom_id of the button labelled label.
+func (a answer) button(label string) (string, bool) {
+	for _, r := range a.Data.Components {
+		for _, c := range r.Components {
+			if c.Label == label {
+				return c.CustomID, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (a answer) ephemeral() bool { return a.Data.Flags&64 != 0 }
+
+// await waits for the accepted callback of interaction id and decodes it.
+func (h *harness) await(id string) answer {
+	h.t.Helper()
+	r, ok := h.fake.AwaitAnswer(id, wait)
+	if !ok {
+		h.t.Fatalf("interaction %s was not answered; requests: %v\nlogs: %s", id, paths(h.fake.Requests()), h.logs.String())
+	}
+	var a answer
+	if err := json.Unmarshal(r.Body, &a); err != nil {
+		h.t.Fatalf("callback body %s: %v", r.Body, err)
+	}
+	return a
+}
+
+// command sends /roadmap <opt> from u in the test guild and returns the answer.
+func (h *harness) command(u fakediscord.User, opt fakediscord.Option) answer {
+	h.t.Helper()
+	id, err := h.fake.Command(guild, channel, u, opt)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.await(id)
+}
+
+func (h *harness) press(u fakediscord.User, customID string) answer {
+	h.t.Helper()
+	id, err := h.fake.Press(guild, channel, u, customID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return h.await(id)
+}
+
+// messages returns the message objects of every request that sends or edits a message:
+// interaction callbacks (but autocomplete results), webhook edits and follow-ups, channel
+// posts.
+func messages(reqs []fakediscord.Request) []map[string]any {
+	var out []map[string]any
+	for _, r := range reqs {
+		body := r.JSON()
+		switch {
+		case r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/api/v9/interactions/"):
+			if t, _ := body["type"].(float64); t == 4 || t == 5 || t == 7 {
+				d, _ := body["data"].(map[string]any)
+				out = append(out, d)
+			}
+		case strings.HasPrefix(r.Path, "/api/v9/webhooks/") && (r.Method == http.MethodPatch || r.Method == http.MethodPost):
+			out = append(out, body)
+		case r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/api/v9/channels/"):
+			out = append(out, body)
+		}
+	}
+	return out
+}
+
+// assertNoPings checks that every message sent set allowed_mentions.parse to an empty list.
+func assertNoPings(t testing.TB, reqs []fakediscord.Request) int {
+	t.Helper()
+	msgs := messages(reqs)
+	for _, m := range msgs {
+		am, ok := m["allowed_mentions"].(map[string]any)
+		parse, isList := am["parse"].([]any)
+		if !ok || !isList || len(parse) != 0 {
+			t.Errorf("a message without allowed_mentions {parse: []}: %v", m)
+		}
+	}
+	return len(msgs)
+}
+
+func TestRegistersOneRoadmapCommandGloballyOnStart(t *testing.T) {
+	h := start(t, setup{})
+	if _, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool {
+		return r.Method == http.MethodGet && r.Path == "/api/v9/gateway/bot" && r.Auth == "Bot "+token
+	}); !ok {
+		t.Errorf("no authenticated GET /gateway/bot through DISCORD_API_URL; requests: %v", paths(h.fake.Requests()))
+	}
+	if f, ok := h.fake.AwaitFrame(0, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpIdentify }); !ok {
+		t.Error("the client never sent IDENTIFY")
+	} else if strings.Contains(string(f.D), `"shard"`) {
+		t.Errorf("IDENTIFY carries a shard without sharding configured: %s", f.D)
+	}
+	raw := h.fake.Commands("global")
+	if raw == nil {
+		t.Fatalf("no global bulk overwrite; requests: %v", paths(h.fake.Requests()))
+	}
+	var cmds []map[string]any
+	if err := json.Unmarshal(raw, &cmds); err != nil || len(cmds) != 1 {
+		t.Fatalf("bulk overwrite body %s: want one command", raw)
+	}
+	cmd := cmds[0]
+	if cmd["name"] != "roadmap" {
+		t.Errorf("command name %v, want roadmap", cmd["name"])
+	}
+	if v, set := cmd["default_member_permissions"]; set && v != nil {
+		t.Errorf("default_member_permissions = %v: it would hide /roadmap from learners", v)
+	}
+	if cmd["dm_permission"] != false || !slices.Equal(toList(cmd["contexts"]), []any{0.0}) {
+		t.Errorf("/roadmap should be guild-only: dm_permission %v, contexts %v", cmd["dm_permission"], cmd["contexts"])
+	}
+	subs := map[string]map[string]any{}
+	for _, o := range toList(cmd["options"]) {
+		o := o.(map[string]any)
+		subs[o["name"].(string)] = o
+	}
+	for _, v := range bot.Verbs {
+		if _, ok := subs[v.Name]; !ok {
+			t.Errorf("no subcommand %q", v.Name)
+		}
+	}
+	if len(subs) != len(bot.Verbs) {
+		t.Errorf("%d subcommands, want one per verb (%d)", len(subs), len(bot.Verbs))
+	}
+	option := func(sub, name string) map[string]any {
+		for _, o := range toList(subs[sub]["options"]) {
+			if o := o.(map[string]any); o["name"] == name {
+				return o
+			}
+		}
+		t.Errorf("subcommand %s has no option %s", sub, name)
+		return map[string]any{}
+	}
+	for _, sub := range []string{"topic", "start", "done", "skip", "reset", "quiz"} {
+		if o := option(sub, "topic"); o["type"] != 3.0 || o["autocomplete"] != true {
+			t.Errorf("%s topic option = %v, want an autocompleted string", sub, o)
+		}
+	}
+	if o := option("topic", "topic"); o["required"] != true {
+		t.Error("topic's topic option should be required")
+	}
+	if o := option("done", "topic"); o["required"] == true {
+		t.Error("done's topic option should be optional (default: the current topic)")
+	}
+	var letters []string
+	for _, c := range toList(option("answer", "choice")["choices"]) {
+		letters = append(letters, c.(map[string]any)["value"].(string))
+	}
+	if !slices.Equal(letters, []string{"a", "b", "c", "d", "e"}) {
+		t.Errorf("answer choices %v, want a to e", letters)
+	}
+	option("timezone", "zone")
+	option("remind", "time")
+	nudge := subs["nudge"]
+	if nudge["type"] != 2.0 {
+		t.Errorf("nudge type %v, want a subcommand group (2)", nudge["type"])
+	}
+	var nudgeSubs []string
+	for _, o := range toList(nudge["options"]) {
+		nudgeSubs = append(nudgeSubs, o.(map[string]any)["name"].(string))
+	}
+	if !slices.Equal(nudgeSubs, []string{"set", "off", "status"}) {
+		t.Errorf("nudge subcommands %v, want set off status", nudgeSubs)
+	}
+}
+
+func toList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func TestRegistersInTheConfiguredGuildOnly(t *testing.T) {
+	h := start(t, setup{config: func(c *discord.Config) { c.GuildID = guild }})
+	if h.fake.Commands(guild) == nil {
+		t.Fatalf("no bulk overwrite for guild %s; requests: %v", guild, paths(h.fake.Requests()))
+	}
+	if h.fake.Commands("global") != nil {
+		t.Error("global commands were overwritten although DISCORD_GUILD_ID is set")
+	}
+}
+
+func TestShardIsSentInIdentify(t *testing.T) {
+	h := start(t, setup{config: func(c *discord.Config) { c.ShardID, c.ShardCount = 1, 2 }})
+	f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpIdentify })
+	if !ok {
+		t.Fatal("no IDENTIFY")
+	}
+	var id struct {
+		Shard []int `json:"shard"`
+	}
+	json.Unmarshal(f.D, &id)
+	if !slices.Equal(id.Shard, []int{1, 2}) {
+		t.Errorf("IDENTIFY shard %v, want [1 2]", id.Shard)
+	}
+}
+
+func TestNextAnswersWithTheFirstTopicPrivately(t *testing.T) {
+	h := start(t, setup{})
+	a := h.command(learner, fakediscord.Sub("next"))
+	first := h.roadmap.Topics[0]
+	if a.Type != 4 || !a.ephemeral() {
+		t.Errorf("answer type %d flags %d, want an ephemeral message (4, 64)", a.Type, a.Data.Flags)
+	}
+	if len(a.Data.Embeds) != 1 || !strings.Contains(a.Data.Embeds[0].Title, first.Title) || first.Title != "Internet basics" {
+		t.Fatalf("answer %q, want the first topic (Internet basics)", a.text())
+	}
+	if id, ok := a.button("Mark done"); !ok || id != "roadmap:done "+first.Slug {
+		t.Errorf("Mark done button custom_id %q, want roadmap:done %s", id, first.Slug)
+	}
+	if !strings.Contains(a.text(), first.Resources[0].URL) {
+		t.Errorf("the topic's resources are not linked: %s", a.text())
+	}
+}
+
+func TestButtonPressRunsItsCommandForThePresser(t *testing.T) {
+	h := start(t, setup{})
+	first, second := h.roadmap.Topics[0], h.roadmap.Topics[1]
+	next := h.command(learner, fakediscord.Sub("next"))
+	markDone, ok := next.button("Mark done")
+	if !ok {
+		t.Fatalf("no Mark done button in %+v", next.Data.Components)
+	}
+	done := h.press(learner, markDone)
+	if !strings.Contains(done.text(), first.Title+" is done") {
+		t.Errorf("pressing Mark done answered %q", done.text())
+	}
+	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
+		t.Errorf("after Mark done, next shows %q, want %s", got.Data.Embeds[0].Title, second.Title)
+	}
+	// The press counted for the presser only: another learner still starts at topic 1.
+	other := fakediscord.User{ID: "400000000000000009", Username: "linus", Permissions: learner.Permissions}
+	if got := h.command(other, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, first.Title) {
+		t.Errorf("another learner's next shows %q, want %s", got.Data.Embeds[0].Title, first.Title)
+	}
+}
+
+func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
+	h := start(t, setup{})
+	got := h.command(learner, fakediscord.Sub("done", fakediscord.Str("topic", "caching")))
+	if !strings.Contains(got.text(), "Caching is done") {
+		t.Errorf("done caching answered %q", got.text())
+	}
+	got = h.command(learner, fakediscord.Sub("topic", fakediscord.Str("topic", "cachng")))
+	if !strings.Contains(got.Data.Embeds[0].Title, "Caching") {
+		t.Errorf("topic cachng (misspelt) answered %q", got.text())
+	}
+	q := h.roadmap.Topics[0].Quiz[0]
+	right := string(rune('a' + q.Answer))
+	// Options arrive in the order the learner filled them in; the command line follows the
+	// grammar's order.
+	got = h.command(learner, fakediscord.Sub("answer", fakediscord.Str("choice", right), fakediscord.Str("question", q.ID)))
+	if !strings.Contains(got.text(), "Right") {
+		t.Errorf("answer %s %s answered %q", q.ID, right, got.text())
+	}
+	got = h.command(learner, fakediscord.Sub("timezone", fakediscord.Str("zone", "Mars/Olympus")))
+	if !got.ephemeral() || !strings.Contains(got.text(), "Unknown time zone") {
+		t.Errorf("a bad zone answered %q (ephemeral %v)", got.text(), got.ephemeral())
+	}
+}
+
+func TestNudgeIsRefusedToLearnersWithoutManagePermissions(t *testing.T) {
+	h := start(t, setup{})
+	set := fakediscord.Group("nudge", fakediscord.Sub("set", fakediscord.Str("time", "09:00"), fakediscord.Str("zone", "Europe/Berlin")))
+	for _, tc := range []struct {
+		name  string
+		user  string
+		perms int64
+		admin bool
+	}{
+		{"learner", "400000000000000101", learner.Permissions, false},
+		{"manage server", "400000000000000102", 1 << 5, true},
+		{"manage channels", "400000000000000103", 1 << 4, true},
+		{"administrator", "400000000000000104", 1 << 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := fakediscord.User{ID: tc.user, Username: "u", Permissions: tc.perms}
+			got := h.command(u, set)
+			refused := strings.Contains(got.text(), "Only community admins")
+			if refused == tc.admin {
+				t.Errorf("permissions %b: answer %q, refused=%v", tc.perms, got.text(), refused)
+			}
+			if refused && !got.ephemeral() {
+				t.Error("the refusal is public; it should be private")
+			}
+		})
+	}
+}
+
+func TestAutocompleteSuggestsMatchingTopics(t *testing.T) {
+	h := start(t, setup{})
+	for _, tc := range []struct {
+		name string
+		opt  fakediscord.Option
+		want choice
+		max  int
+	}{
+		{"prefix", fakediscord.Sub("done", fakediscord.Focus("topic", "cach")), choice{"Caching", "caching"}, 25},
+		{"empty input lists topics", fakediscord.Sub("start", fakediscord.Focus("topic", "")), choice{"Internet basics", h.roadmap.Topics[0].Slug}, 25},
+		{"question ids", fakediscord.Sub("answer", fakediscord.Focus("question", "caching-"), fakediscord.Str("choice", "a")), choice{Value: "caching-2"}, 25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id, err := h.fake.Autocomplete(guild, channel, learner, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := h.await(id)
+			if a.Type != 8 {
+				t.Fatalf("autocomplete answered with type %d, want 8", a.Type)
+			}
+			if len(a.Data.Choices) == 0 || len(a.Data.Choices) > tc.max {
+				t.Fatalf("%d choices: %v", len(a.Data.Choices), a.Data.Choices)
+			}
+			found := slices.ContainsFunc(a.Data.Choices, func(c choice) bool {
+				return c.Value == tc.want.Value && (tc.want.Name == "" || c.Name == tc.want.Name)
+			})
+			if !found {
+				t.Errorf("choices %v lack %v", a.Data.Choices, tc.want)
+			}
+		})
+	}
+}
+
+func TestRateLimitedCallbackIsRetriedAfterRetryAfter(t *testing.T) {
+	h := start(t, setup{})
+	h.fake.RateLimitCallbacks(0.25)
+	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := h.await(id)
+	if !strings.Contains(a.text(), "Internet basics") {
+		t.Errorf("the answer after the 429 is %q", a.text())
+	}
+	var tries []fakediscord.Request
+	for _, r := range h.fake.Requests() {
+		if strings.HasPrefix(r.Path, "/api/v9/interactions/"+id+"/") {
+			tries = append(tries, r)
+		}
+	}
+	if len(tries) != 2 || tries[0].Status != 429 || tries[1].Status != 204 {
+		t.Fatalf("callback attempts: %v", tries)
+	}
+	if gap := tries[1].Time.Sub(tries[0].Time); gap < 250*time.Millisecond {
+		t.Errorf("retried %s after the 429, before retry_after (250ms)", gap)
+	}
+}
+
+func TestCommandsWorkAfterGatewayReconnect(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		name := map[bool]string{false: "resume", true: "re-identify"}[refuse]
+		t.Run(name, func(t *testing.T) {
+			h := start(t, setup{})
+			h.command(learner, fakediscord.Sub("next")) // sequence moves past READY
+			h.fake.RefuseResume(refuse)
+			if err := h.fake.Reconnect(); err != nil {
+				t.Fatal(err)
+			}
+			if refuse {
+				if _, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Conn == 2 && f.Op == fakediscord.OpIdentify }); !ok {
+					t.Fatalf("no IDENTIFY after a refused RESUME; frames: %v", h.fake.Frames())
+				}
+			} else {
+				f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Conn == 2 && f.Op == fakediscord.OpResume })
+				if !ok {
+					t.Fatalf("no RESUME on a new connection after op 7; frames: %v", h.fake.Frames())
+				}
+				var r struct {
+					Seq int64 `json:"seq"`
+				}
+				json.Unmarshal(f.D, &r)
+				if r.Seq != 2 {
+					t.Errorf("RESUME seq %d, want 2 (READY, then one INTERACTION_CREATE)", r.Seq)
+				}
+			}
+			if !h.fake.AwaitSession(wait) {
+				t.Fatal("no gateway session after reconnecting")
+			}
+			if got := h.command(learner, fakediscord.Sub("progress")); !strings.Contains(got.text(), "Your progress") {
+				t.Errorf("after reconnecting, progress answered %q", got.text())
+			}
+		})
+	}
+}
+
+func TestHeartbeatsCarryTheLastSequence(t *testing.T) {
+	h := start(t, setup{})
+	f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpHeartbeat })
+	if !ok {
+		t.Fatal("the client never sent a heartbeat")
+	}
+	if string(f.D) != "1" {
+		t.Errorf("first heartbeat d=%s, want 1 (the READY's sequence)", f.D)
+	}
+}
+
+func TestDirectMessageCommandGetsAShortPrivateNote(t *testing.T) {
+	h := start(t, setup{})
+	id, err := h.fake.Command("", channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := h.await(id)
+	if !a.ephemeral() || !strings.Contains(a.text(), "inside a server") {
+		t.Errorf("a DM command answered %q (ephemeral %v)", a.text(), a.ephemeral())
+	}
+}
+
+// gatedCore holds every command until the test releases it, like a slow store would.
+type gatedCore struct {
+	*bot.Bot
+	entered chan string
+	release chan struct{}
+}
+
+func (g *gatedCore) Handle(ctx context.Context, req bot.Request) bot.Response {
+	g.entered <- req.Text
+	<-g.release
+	return g.Bot.Handle(ctx, req)
+}
+
+func gated(deferAfter time.Duration) (setup, *gatedCore) {
+	g := &gatedCore{entered: make(chan string, 16), release: make(chan struct{})}
+	return setup{
+		config: func(c *discord.Config) { c.DeferAfter = deferAfter },
+		wrap:   func(b *bot.Bot) discord.Core { g.Bot = b; return g },
+	}, g
+}
+
+func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
+	s, g := gated(20 * time.Millisecond)
+	h := start(t, s)
+	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := h.await(id); a.Type != 5 || !a.ephemeral() {
+		t.Fatalf("a slow command was acknowledged with type %d flags %d, want a private deferral (5, 64)", a.Type, a.Data.Flags)
+	}
+	g.release <- struct{}{}
+	edit, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+		return r.Method == http.MethodPatch && strings.HasSuffix(r.Path, "/messages/@original")
+	})
+	if !ok {
+		t.Fatalf("the deferred answer was never edited in; requests: %v", paths(h.fake.Requests()))
+	}
+	var e struct {
+		Embeds []embed `json:"embeds"`
+	}
+	json.Unmarshal(edit.Body, &e)
+	if len(e.Embeds) != 1 || !strings.Contains(e.Embeds[0].Title, "Internet basics") {
+		t.Errorf("the edit shows %s", edit.Body)
+	}
+}
+
+func TestDeferredPublicPlaceholderNeverShowsAPrivateAnswer(t *testing.T) {
+	s, g := gated(20 * time.Millisecond)
+	h := start(t, s)
+	checkin := func() (answer, string) {
+		id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("checkin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := h.await(id)
+		g.release <- struct{}{}
+		return a, id
+	}
+	// First check-in: a public announcement, deferred in public and edited in.
+	if a, _ := checkin(); a.Type != 5 || a.ephemeral() {
+		t.Fatalf("check-in deferred with type %d flags %d, want a public deferral", a.Type, a.Data.Flags)
+	}
+	if _, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodPatch }); !ok {
+		t.Fatal("the public check-in was never edited in")
+	}
+	// Second check-in the same day: the answer is private, so the public placeholder goes
+	// and a private follow-up carries it.
+	checkin()
+	del, okDel := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodDelete })
+	follow, okFollow := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+		return r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/api/v9/webhooks/")
+	})
+	if !okDel || !okFollow || !strings.HasSuffix(del.Path, "/messages/@original") {
+		t.Fatalf("no delete of the placeholder and private follow-up; requests: %v", paths(h.fake.Requests()))
+	}
+	if flags, _ := follow.JSON()["flags"].(float64); int(flags)&64 == 0 || !strings.Contains(string(follow.Body), "already counted") {
+		t.Errorf("follow-up %s, want the private 'already counted' answer", follow.Body)
+	}
+}
+
+func TestShutdownFinishesCommandsInFlight(t *testing.T) {
+	s, g := gated(time.Minute)
+	h := start(t, s)
+	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered
+	h.cancel()
+	h.cancel = nil
+	<-h.stopping
+	// While draining, a new command is not started; it gets a short answer instead.
+	late, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("topics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := h.await(late); !strings.Contains(a.text(), "restarting") {
+		t.Errorf("a command during shutdown answered %q", a.text())
+	}
+	select {
+	case err := <-h.done:
+		t.Fatalf("Run returned (%v) with a command still in flight", err)
+	default:
+	}
+	g.release <- struct{}{}
+	if a := h.await(id); !strings.Contains(a.text(), "Internet basics") {
+		t.Errorf("the command in flight answered %q", a.text())
+	}
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Errorf("Run returned %v, want nil", err)
+		}
+	case <-time.After(wait):
+		t.Fatal("Run did not return after the command in flight finished")
+	}
+	if !h.fake.AwaitDisconnect(wait) {
+		t.Error("the gateway connection is still open after Run returned")
+	}
+}
+
+func TestUserTextNeverPings(t *testing.T) {
+	r := defaultRoadmap(t)
+	topics := slices.Clone(r.Topics)
+	topics[0].Title = "@everyone study hour"
+	topics[0].Lesson = "Hello @here and <@&123456789012345678>, meet <@400000000000000002>."
+	custom, err := bot.NewRoadmap("pings", topics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, setup{roadmap: custom})
+	a := h.command(fakediscord.User{ID: "400000000000000003", Username: "@everyone", Nick: "@here", Permissions: learner.Permissions},
+		fakediscord.Sub("next"))
+	if !strings.Contains(a.text(), "@everyone study hour") {
+		t.Fatalf("the answer %q does not show the title as written", a.text())
+	}
+	if err := h.adapter.Post(context.Background(), bot.Channel{Community: bot.Community{Platform: bot.PlatformDiscord, ID: guild}, ID: channel},
+		bot.Response{Title: "@everyone", Text: "@here <@&123456789012345678>"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range messages(h.fake.Requests()) {
+		if c, _ := m["content"].(string); c != "" {
+			t.Errorf("a message has content %q; text belongs in the embed", c)
+		}
+	}
+	if n := assertNoPings(t, h.fake.Requests()); n < 2 {
+		t.Errorf("checked %d messages, want the answer and the post", n)
+	}
+}
+
+// deferred sends a command that the gated core holds until the deferral arrives, then
+// releases it and waits for the deferred answer to be delivered.
+func (h *harness) deferred(g *gatedCore, opt fakediscord.Option) {
+	h.t.Helper()
+	id, err := h.fake.Command(guild, channel, learner, opt)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if a := h.await(id); a.Type != 5 {
+		h.t.Fatalf("answer type %d, want a deferral", a.Type)
+	}
+	g.release <- struct{}{}
+	// The deferral, then an edit or a follow-up.
+	webhook := "/" + h.fake.InteractionToken(id)
+	if _, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+		return strings.HasPrefix(r.Path, "/api/v9/webhooks/") && strings.Contains(r.Path, webhook) &&
+			(r.Method == http.MethodPatch || r.Method == http.MethodPost)
+	}); !ok {
+		h.t.Fatalf("the deferred answer was not delivered; requests: %v", paths(h.fake.Requests()))
+	}
+}
+
+func TestEveryMessageKindSetsAllowedMentions(t *testing.T) {
+	s, g := gated(20 * time.Millisecond)
+	h := start(t, s)
+	h.deferred(g, fakediscord.Sub("help"))                                   // private deferral, edited
+	h.deferred(g, fakediscord.Sub("checkin"))                                // public deferral, edited
+	h.deferred(g, fakediscord.Sub("checkin"))                                // public deferral, replaced by a private follow-up
+	id, err := h.fake.Command("", channel, learner, fakediscord.Sub("next")) // immediate answer
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.await(id)
+	ch := bot.Channel{Community: bot.Community{Platform: bot.PlatformDiscord, ID: guild}, ID: channel}
+	if err := h.adapter.Post(context.Background(), ch, bot.Response{Text: "daily lesson"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.adapter.DirectMessage(context.Background(), ch.Community, learner.ID, bot.Response{Text: "reminder"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := assertNoPings(t, h.fake.Requests()); n < 9 {
+		t.Errorf("checked %d messages, want at least 9: 3 deferrals, 2 edits, a follow-up, an answer, a post and a DM", n)
+	}
+}
+
+func TestPosterSendsEmbedsAndButtons(t *testing.T) {
+	h := start(t, setup{noRun: true})
+	ch := bot.Channel{Community: bot.Community{Platform: bot.PlatformDiscord, ID: guild}, ID: channel}
+	resp := bot.Response{Title: "Daily lesson", Text: "Caching *saves* time", Tone: bot.ToneSuccess,
+		Buttons: []bot.Button{{Label: "Quiz me", Command: "quiz caching", Style: bot.StylePrimary}}}
+	if err := h.adapter.Post(context.Background(), ch, resp); err != nil {
+		t.Fatal(err)
+	}
+	post, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool { return r.Path == "/api/v9/channels/"+channel+"/messages" })
+	if !ok {
+		t.Fatalf("no channel message; requests: %v", paths(h.fake.Requests()))
+	}
+	var msg struct {
+		Embeds     []embed `json:"embeds"`
+		Components []row   `json:"components"`
+	}
+	json.Unmarshal(post.Body, &msg)
+	if len(msg.Embeds) != 1 || msg.Embeds[0].Title != "Daily lesson" || msg.Embeds[0].Description != `Caching \*saves\* time` {
+		t.Errorf("posted embeds %+v", msg.Embeds)
+	}
+	if msg.Embeds[0].Color != 0x57F287 {
+		t.Errorf("success colour %x", msg.Embeds[0].Color)
+	}
+	if len(msg.Components) != 1 || msg.Components[0].Components[0].CustomID != "roadmap:quiz caching" {
+		t.Errorf("posted components %+v", msg.Components)
+	}
+
+	if err := h.adapter.DirectMessage(context.Background(), ch.Community, learner.ID, resp); err != nil {
+		t.Fatal(err)
+	}
+	open, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool { return r.Path == "/api/v9/users/@me/channels" })
+	if !ok || !strings.Contains(string(open.Body), learner.ID) {
+		t.Fatalf("no DM channel opened for the learner; requests: %v", paths(h.fake.Requests()))
+	}
+	dm, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool {
+		return strings.HasSuffix(r.Path, "/messages") && r.Path != "/api/v9/channels/"+channel+"/messages"
+	})
+	if !ok || !strings.Contains(string(dm.Body), `"custom_id":"roadmap@`+guild+`:quiz caching"`) {
+		t.Errorf("DM message %s: its buttons should name the guild", dm.Body)
+	}
+}
+
+func TestDirectMessageButtonActsInItsGuildForMembersOnly(t *testing.T) {
+	h := start(t, setup{})
+	h.fake.AddMember(guild, learner.ID, "")
+	dm := func(u fakediscord.User) answer {
+		id, err := h.fake.Press("", "800000000000000001", u, "roadmap@"+guild+":next")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.await(id)
+	}
+	if a := dm(learner); !strings.Contains(a.text(), "Internet basics") {
+		t.Errorf("a member's DM button answered %q", a.text())
+	}
+	stranger := fakediscord.User{ID: "400000000000000077", Username: "mallory"}
+	if a := dm(stranger); !strings.Contains(a.text(), "no longer in") {
+		t.Errorf("a non-member's DM button answered %q", a.text())
+	}
+}
+
+func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
+	h := start(t, setup{noRun: true})
+	for _, tc := range []struct {
+		name       string
+		status     int
+		code       int
+		msg        string
+		retryAfter float64
+		permanent  bool
+		wait       time.Duration
+	}{
+		{"missing access", 403, 50001, "Missing Access", 0, true, 0},
+		{"unknown channel", 404, 10003, "Unknown Channel", 0, true, 0},
+		{"rate limited", 429, 0, "You are being rate limited.", 1.5, false, 1500 * time.Millisecond},
+		{"server error", 500, 0, "Internal Server Error", 0, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch := "70000000000000100" + string(rune('0'+tc.status%10))
+			h.fake.FailChannel(ch, tc.status, tc.code, tc.msg, tc.retryAfter)
+			err := h.adapter.Post(context.Background(), bot.Channel{Community: bot.Community{Platform: bot.PlatformDiscord, ID: guild}, ID: ch},
+				bot.Response{Text: "hi"})
+			var pe *bot.PostError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *bot.PostError", err)
+			}
+			if pe.Permanent != tc.permanent || pe.RetryAfter != tc.wait {
+				t.Errorf("PostError{Permanent: %v, RetryAfter: %s}, want {%v, %s} (%v)", pe.Permanent, pe.RetryAfter, tc.permanent, tc.wait, err)
+			}
+		})
+	}
+}
+
+func TestWrongTokenFailsStartWithoutLeakingIt(t *testing.T) {
+	fake := fakediscord.Start("the-real-token")
+	defer fake.Close()
+	logs := &syncBuffer{}
+	a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("Run with a wrong token returned %v, want a 401 error", err)
+	}
+	if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(logs.String(), "s3cr3t") {
+		t.Errorf("the token leaked: %v\n%s", err, logs.String())
+	}
+}
+
+func mustCore(t testing.TB) *bot.Bot {
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	b, err := bot.New(bot.Config{Roadmap: defaultRoadmap(t), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestConnectedFollowsTheGatewaySession(t *testing.T) {
+	h := start(t, setup{})
+	// Registration comes after READY, so the session is up by now.
+	if !h.adapter.Connected() {
+		t.Fatal("not connected after READY")
+	}
+	h.stop()
+	if h.adapter.Connected() {
+		t.Error("still connected after shutdown")
+	}
+}

@@ -1,0 +1,242 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// Short answers the adapter gives on its own.
+var (
+	answerGuildOnly = bot.Response{Text: "studybot works inside a server: use /roadmap in a channel of your study group.", Ephemeral: true, Tone: bot.ToneError}
+	answerStale     = bot.Response{Text: "That button no longer works. Try /roadmap help.", Ephemeral: true, Tone: bot.ToneError}
+	answerUnread    = bot.Response{Text: "I could not read that command. Try /roadmap help.", Ephemeral: true, Tone: bot.ToneError}
+	answerRestart   = bot.Response{Text: "studybot is restarting; try again in a few seconds.", Ephemeral: true, Tone: bot.ToneError}
+	answerBroken    = bot.Response{Text: "Something went wrong on our side; nothing was changed. Please try again in a moment.", Ephemeral: true, Tone: bot.ToneError}
+	answerLeft      = bot.Response{Text: "That message comes from a server you are no longer in (or studybot left it).", Ephemeral: true, Tone: bot.ToneError}
+)
+
+// publicVerbs answer in public when all goes well (a check-in is announced, the leaderboard
+// is for everyone); everything else is private. A deferred answer must pick its visibility
+// before the answer exists, so it guesses from the verb.
+var publicVerbs = map[string]bool{"checkin": true, "leaderboard": true}
+
+// callbackTimeout bounds one callback or edit, 429 waits included.
+const callbackTimeout = 15 * time.Second
+
+// Permissions that make a member a studybot admin in their server.
+const adminPermissions = discordgo.PermissionAdministrator | discordgo.PermissionManageGuild | discordgo.PermissionManageChannels
+
+// interaction answers one INTERACTION_CREATE. discordgo calls it on its own goroutine.
+func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
+	mode := a.track.enter()
+	if mode == closed {
+		return
+	}
+	defer a.track.leave()
+	ctx = context.WithoutCancel(ctx) // a shutdown must not abort a half-done command
+	if mode == draining {
+		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			a.autocomplete(ctx, i, true)
+		} else {
+			a.respond(ctx, i, answerRestart)
+		}
+		return
+	}
+	switch i.Type {
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		a.autocomplete(ctx, i, false)
+	case discordgo.InteractionApplicationCommand:
+		text, err := commandText(i.ApplicationCommandData())
+		if err != nil {
+			a.respond(ctx, i, answerUnread)
+			return
+		}
+		a.run(ctx, i, text, "")
+	case discordgo.InteractionMessageComponent:
+		command, guildID, ok := parseButtonID(i.MessageComponentData().CustomID)
+		if !ok {
+			a.respond(ctx, i, answerStale)
+			return
+		}
+		a.run(ctx, i, command, guildID)
+	}
+}
+
+// run answers a command line from a slash command or a button. dmGuild is the guild a
+// direct-message button acts in.
+func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGuild string) {
+	verb, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
+	work := func(ctx context.Context) bot.Response {
+		req, refusal := a.request(ctx, i, dmGuild)
+		if refusal != nil {
+			return *refusal
+		}
+		req.Text = text
+		began := time.Now()
+		resp := a.core.Handle(ctx, req)
+		a.log.Debug("command answered", "guild", req.Community, "command", resp.Command, "outcome", resp.Outcome,
+			"took", time.Since(began))
+		return resp
+	}
+	a.answer(ctx, i, !publicVerbs[verb], work)
+}
+
+// request builds the core request for the member behind an interaction. In a server that
+// is the interaction's member; a direct-message button names its guild, and the presser
+// must still be a member there.
+func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild string) (bot.Request, *bot.Response) {
+	req := bot.Request{Platform: bot.PlatformDiscord, Channel: i.ChannelID}
+	switch {
+	case i.GuildID != "" && i.Member != nil && i.Member.User != nil:
+		req.Community = i.GuildID
+		req.UserID = i.Member.User.ID
+		req.UserName = displayName(i.Member, i.Member.User)
+		req.Admin = i.Member.Permissions&adminPermissions != 0
+	case i.GuildID == "" && dmGuild != "" && i.User != nil:
+		m, err := a.s.GuildMember(dmGuild, i.User.ID, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.Info("direct-message button from a non-member", "guild", dmGuild, "err", restProblem(err))
+			return req, &answerLeft
+		}
+		req.Community = dmGuild
+		req.UserID = i.User.ID
+		req.UserName = displayName(m, i.User)
+		// Admin stays false: permissions in a DM cannot be checked, and no DM offers admin commands.
+	default:
+		return req, &answerGuildOnly
+	}
+	return req, nil
+}
+
+// displayName is what the leaderboard shows: server nickname, else global name, else username.
+func displayName(m *discordgo.Member, u *discordgo.User) string {
+	switch {
+	case m != nil && m.Nick != "":
+		return m.Nick
+	case u.GlobalName != "":
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// answer runs work and delivers its response inside Discord's 3-second window: at once when
+// it is quick, else as a deferred response ("thinking…", private when ephemeral says so)
+// that is edited once the answer is ready.
+func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemeral bool, work func(context.Context) bot.Response) {
+	done := make(chan bot.Response, 1)
+	go func() {
+		defer func() {
+			// One broken command must not take the bot down for every server.
+			if v := recover(); v != nil {
+				a.log.Error("command panicked", "interaction", i.ID, "guild", i.GuildID, "panic", fmt.Sprint(v),
+					"stack", string(debug.Stack()))
+				done <- answerBroken
+			}
+		}()
+		done <- work(ctx)
+	}()
+	timer := time.NewTimer(a.deferAfter)
+	defer timer.Stop()
+	select {
+	case resp := <-done:
+		a.respond(ctx, i, resp)
+		return
+	case <-timer.C:
+	}
+
+	deferred := &discordgo.InteractionResponseData{AllowedMentions: noMentions()}
+	if ephemeral {
+		deferred.Flags = discordgo.MessageFlagsEphemeral
+	}
+	deferErr := a.callback(ctx, i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: deferred,
+	})
+	resp := <-done
+	if deferErr != nil {
+		a.logFailure(i, "defer", resp, deferErr)
+		return
+	}
+	if resp.Ephemeral && !ephemeral {
+		// The placeholder is public but the answer is private: replace the placeholder with
+		// a private follow-up rather than show a personal answer to the channel.
+		a.replacePublicPlaceholder(ctx, i, resp)
+		return
+	}
+	// A public answer edited into a private placeholder stays private: only the learner
+	// sees it, which is safe.
+	embeds, components := render(resp, "")
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	err := a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
+		Embeds: &embeds, Components: &components, AllowedMentions: noMentions(),
+	})
+	if err != nil {
+		a.logFailure(i, "edit", resp, err)
+	}
+}
+
+func (a *Adapter) replacePublicPlaceholder(ctx context.Context, i *discordgo.Interaction, resp bot.Response) {
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	if err := a.interactionRequest(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil); err != nil {
+		a.logFailure(i, "delete placeholder", resp, err)
+	}
+	embeds, components := render(resp, "")
+	err := a.interactionRequest(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
+		Embeds: embeds, Components: components, AllowedMentions: noMentions(), Flags: discordgo.MessageFlagsEphemeral,
+	})
+	if err != nil {
+		a.logFailure(i, "follow-up", resp, err)
+	}
+}
+
+// respond answers an interaction at once with a message (callback type 4).
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bot.Response) {
+	err := a.callback(ctx, i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(resp),
+	})
+	if err != nil {
+		a.logFailure(i, "respond", resp, err)
+	}
+}
+
+func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, r any) error {
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	return a.interactionRequest(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), r)
+}
+
+// autocomplete answers with up to 25 matching topics (or questions). While shutting down
+// it answers with no suggestions, which Discord shows as "no options match".
+func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction, empty bool) {
+	choices := []autocompleteChoice{}
+	if !empty && i.GuildID != "" {
+		choices = suggestions(a.core.Roadmap(), focusedOption(i.ApplicationCommandData().Options))
+	}
+	type data struct {
+		Choices []autocompleteChoice `json:"choices"`
+	}
+	err := a.callback(ctx, i, struct {
+		Type discordgo.InteractionResponseType `json:"type"`
+		Data data                              `json:"data"`
+	}{discordgo.InteractionApplicationCommandAutocompleteResult, data{choices}})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		a.log.Info("autocomplete answer failed", "interaction", i.ID, "err", restProblem(err))
+	}
+}
+
+// logFailure logs a failed delivery without the interaction token, which is a credential
+// for 15 minutes.
+func (a *Adapter) logFailure(i *discordgo.Interaction, step string, resp bot.Response, err error) {
+	msg := strings.ReplaceAll(restProblem(err).Error(), i.Token, "[token]")
+	a.log.Warn("could not deliver a Discord answer", "step", step, "interaction", i.ID, "guild", i.GuildID,
+		"command", resp.Command, "err", msg)
+}

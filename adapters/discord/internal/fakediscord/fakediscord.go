@@ -1,0 +1,734 @@
+// Package fakediscord is an in-process Discord for tests: the REST endpoints studybot uses
+// and a gateway websocket that speaks the real protocol (HELLO, IDENTIFY, READY, heartbeats
+// and their ACKs, dispatches with sequence numbers, RECONNECT, RESUME, INVALID_SESSION).
+// It records every REST request and every gateway frame it receives, lets a test inject
+// faults (429s, 403s, refused resumes), and measures the time from an INTERACTION_CREATE
+// to its callback. It knows nothing of discordgo: it speaks the wire format only.
+package fakediscord
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Gateway opcodes.
+const (
+	OpDispatch       = 0
+	OpHeartbeat      = 1
+	OpIdentify       = 2
+	OpResume         = 6
+	OpReconnect      = 7
+	OpInvalidSession = 9
+	OpHello          = 10
+	OpHeartbeatACK   = 11
+)
+
+// Interaction types.
+const (
+	TypeCommand      = 2
+	TypeComponent    = 3
+	TypeAutocomplete = 4
+)
+
+// Request is one REST request the fake received and how it answered.
+type Request struct {
+	Method string
+	Path   string
+	Auth   string // the Authorization header
+	Body   []byte
+	Status int
+	Time   time.Time
+}
+
+// JSON decodes the body (nil when it is not a JSON object).
+func (r Request) JSON() map[string]any {
+	var m map[string]any
+	if json.Unmarshal(r.Body, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// Frame is one gateway payload the fake received from the client.
+type Frame struct {
+	Conn int // 1 for the first websocket connection, 2 for the next…
+	Op   int
+	D    json.RawMessage
+	Time time.Time
+}
+
+// User is who acts in an interaction.
+type User struct {
+	ID          string
+	Username    string
+	GlobalName  string
+	Nick        string
+	Permissions int64 // the member's permissions in the channel
+}
+
+// Option is one command option as Discord sends it.
+type Option struct {
+	Name    string   `json:"name"`
+	Type    int      `json:"type"`
+	Value   any      `json:"value,omitempty"`
+	Focused bool     `json:"focused,omitempty"`
+	Options []Option `json:"options,omitempty"`
+}
+
+// Sub is a subcommand with its options.
+func Sub(name string, opts ...Option) Option { return Option{Name: name, Type: 1, Options: opts} }
+
+// Group is a subcommand group holding one subcommand.
+func Group(name string, sub Option) Option {
+	return Option{Name: name, Type: 2, Options: []Option{sub}}
+}
+
+// Str is a string option.
+func Str(name, value string) Option { return Option{Name: name, Type: 3, Value: value} }
+
+// Focus is the string option being typed during autocomplete.
+func Focus(name, value string) Option {
+	return Option{Name: name, Type: 3, Value: value, Focused: true}
+}
+
+// Server is a fake Discord. Start one per test.
+type Server struct {
+	Token             string // the bot token it accepts (without "Bot ")
+	AppID             string
+	BotUserID         string
+	HeartbeatInterval int // milliseconds, sent in HELLO
+
+	http *httptest.Server
+
+	mu           sync.Mutex
+	changed      chan struct{}
+	requests     []Request
+	frames       []Frame
+	conn         *conn
+	conns        int
+	seq          int64
+	sessionID    string
+	nextID       int64
+	interactions map[string]*interaction
+	commands     map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
+	members      map[string]string          // guild/user -> nick
+	callback429  []float64
+	channelFail  map[string]fault
+	refuseResume bool
+	closed       bool
+}
+
+type interaction struct {
+	token    string
+	sent     time.Time
+	answered bool
+	first    time.Time // first callback POST received, whatever its answer
+	answer   int       // index in requests of the accepted callback, -1 before
+}
+
+type fault struct {
+	status     int
+	code       int
+	message    string
+	retryAfter float64
+}
+
+type conn struct {
+	n  int
+	ws *websocket.Conn
+	wm sync.Mutex
+}
+
+func (c *conn) write(v any) error {
+	c.wm.Lock()
+	defer c.wm.Unlock()
+	return c.ws.WriteJSON(v)
+}
+
+// Start runs a fake Discord on a loopback port.
+func Start(token string) *Server {
+	s := &Server{
+		Token:             token,
+		AppID:             "100000000000000001",
+		BotUserID:         "100000000000000001",
+		HeartbeatInterval: 41250,
+		changed:           make(chan struct{}),
+		nextID:            200000000000000000,
+		interactions:      map[string]*interaction{},
+		commands:          map[string]json.RawMessage{},
+		members:           map[string]string{},
+		channelFail:       map[string]fault{},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /gateway-ws/", s.serveGateway)
+	mux.HandleFunc("/api/v9/", s.serveREST)
+	s.http = httptest.NewServer(mux)
+	return s
+}
+
+// APIURL is the REST base to give the client (DISCORD_API_URL).
+func (s *Server) APIURL() string { return s.http.URL + "/api/v9" }
+
+// Close ends every websocket and the HTTP server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.ws.Close()
+	}
+	s.http.Close()
+}
+
+// notify wakes every waiter; s.mu must be held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// waitFor blocks until check (called with s.mu held) is true or timeout passes.
+func (s *Server) waitFor(timeout time.Duration, check func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ok := check()
+		ch := s.changed
+		s.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+func (s *Server) newID() string {
+	s.nextID++
+	return strconv.FormatInt(s.nextID, 10)
+}
+
+// Requests returns every REST request so far, in arrival order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Frames returns every gateway payload received so far.
+func (s *Server) Frames() []Frame {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Frame(nil), s.frames...)
+}
+
+// AwaitRequest waits for a REST request that match accepts.
+func (s *Server) AwaitRequest(timeout time.Duration, match func(Request) bool) (Request, bool) {
+	var found Request
+	ok := s.waitFor(timeout, func() bool {
+		for _, r := range s.requests {
+			if match(r) {
+				found = r
+				return true
+			}
+		}
+		return false
+	})
+	return found, ok
+}
+
+// AwaitFrame waits for a gateway payload that match accepts.
+func (s *Server) AwaitFrame(timeout time.Duration, match func(Frame) bool) (Frame, bool) {
+	var found Frame
+	ok := s.waitFor(timeout, func() bool {
+		for _, f := range s.frames {
+			if match(f) {
+				found = f
+				return true
+			}
+		}
+		return false
+	})
+	return found, ok
+}
+
+// AwaitAnswer waits for the accepted (2xx) callback to interaction id.
+func (s *Server) AwaitAnswer(id string, timeout time.Duration) (Request, bool) {
+	var found Request
+	ok := s.waitFor(timeout, func() bool {
+		in, ok := s.interactions[id]
+		if !ok || in.answer < 0 {
+			return false
+		}
+		found = s.requests[in.answer]
+		return true
+	})
+	return found, ok
+}
+
+// InteractionToken is the token sent with interaction id; webhook paths carry it.
+func (s *Server) InteractionToken(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in, ok := s.interactions[id]; ok {
+		return in.token
+	}
+	return ""
+}
+
+// Latency is the time from sending interaction id to receiving its first callback POST.
+func (s *Server) Latency(id string) (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.interactions[id]
+	if !ok || in.first.IsZero() {
+		return 0, false
+	}
+	return in.first.Sub(in.sent), true
+}
+
+// Commands is the last bulk overwrite for scope ("global" or a guild ID), nil if none.
+func (s *Server) Commands(scope string) json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commands[scope]
+}
+
+// RateLimitCallbacks makes the next interaction callbacks fail with 429 and retry_after
+// (seconds), one per value.
+func (s *Server) RateLimitCallbacks(retryAfter ...float64) {
+	s.mu.Lock()
+	s.callback429 = append(s.callback429, retryAfter...)
+	s.mu.Unlock()
+}
+
+// FailChannel makes posts to channelID fail with status and Discord error code; status 429
+// answers with retryAfter seconds.
+func (s *Server) FailChannel(channelID string, status, code int, message string, retryAfter float64) {
+	s.mu.Lock()
+	s.channelFail[channelID] = fault{status, code, message, retryAfter}
+	s.mu.Unlock()
+}
+
+// RefuseResume makes the gateway answer RESUME with INVALID_SESSION, forcing a new IDENTIFY.
+func (s *Server) RefuseResume(refuse bool) {
+	s.mu.Lock()
+	s.refuseResume = refuse
+	s.mu.Unlock()
+}
+
+// AddMember makes user a member of guild (for GET guilds/{guild}/members/{user}).
+func (s *Server) AddMember(guildID, userID, nick string) {
+	s.mu.Lock()
+	s.members[guildID+"/"+userID] = nick
+	s.mu.Unlock()
+}
+
+// ---- gateway ----
+
+var upgrader = websocket.Upgrader{}
+
+func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
+	s.conns++
+	c := &conn{n: s.conns, ws: ws}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.conn == c {
+			s.conn = nil
+		}
+		s.notify()
+		s.mu.Unlock()
+		ws.Close()
+	}()
+	if c.write(map[string]any{"op": OpHello, "d": map[string]any{"heartbeat_interval": s.HeartbeatInterval}}) != nil {
+		return
+	}
+	for {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		var p struct {
+			Op int             `json:"op"`
+			D  json.RawMessage `json:"d"`
+		}
+		if json.Unmarshal(msg, &p) != nil {
+			ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4002, "decode error"))
+			return
+		}
+		s.mu.Lock()
+		s.frames = append(s.frames, Frame{Conn: c.n, Op: p.Op, D: p.D, Time: time.Now()})
+		s.notify()
+		s.mu.Unlock()
+		switch p.Op {
+		case OpHeartbeat:
+			if c.write(map[string]any{"op": OpHeartbeatACK}) != nil {
+				return
+			}
+		case OpIdentify:
+			if !s.identify(c, p.D) {
+				return
+			}
+		case OpResume:
+			if !s.resume(c, p.D) {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) tokenOK(t string) bool { return t == "Bot "+s.Token || t == s.Token }
+
+func (s *Server) identify(c *conn, d json.RawMessage) bool {
+	var id struct {
+		Token string  `json:"token"`
+		Shard *[2]int `json:"shard"`
+	}
+	if json.Unmarshal(d, &id) != nil || !s.tokenOK(id.Token) {
+		c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sessionID = randomHex(16)
+	s.seq = 0
+	s.conn = c
+	shard := []int{0, 1}
+	if id.Shard != nil {
+		shard = id.Shard[:]
+	}
+	return s.dispatchLocked("READY", map[string]any{
+		"v":           10,
+		"session_id":  s.sessionID,
+		"user":        map[string]any{"id": s.BotUserID, "username": "studybot", "bot": true},
+		"application": map[string]any{"id": s.AppID, "flags": 0},
+		"guilds":      []any{},
+		"shard":       shard,
+	}) == nil
+}
+
+func (s *Server) resume(c *conn, d json.RawMessage) bool {
+	var r struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+		Seq       int64  `json:"seq"`
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if json.Unmarshal(d, &r) != nil || !s.tokenOK(r.Token) || r.SessionID != s.sessionID || s.refuseResume {
+		return c.write(map[string]any{"op": OpInvalidSession, "d": false}) == nil
+	}
+	s.conn = c
+	return s.dispatchLocked("RESUMED", map[string]any{}) == nil
+}
+
+// dispatchLocked sends one op 0 dispatch with the next sequence number; s.mu must be held.
+func (s *Server) dispatchLocked(event string, d any) error {
+	if s.conn == nil {
+		return errors.New("fakediscord: no gateway session")
+	}
+	s.seq++
+	return s.conn.write(map[string]any{"op": OpDispatch, "t": event, "s": s.seq, "d": d})
+}
+
+// Reconnect sends op 7 RECONNECT on the current connection.
+func (s *Server) Reconnect() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn == nil {
+		return errors.New("fakediscord: no gateway session")
+	}
+	return s.conn.write(map[string]any{"op": OpReconnect, "d": nil})
+}
+
+// AwaitSession waits until a gateway session is ready to take dispatches.
+func (s *Server) AwaitSession(timeout time.Duration) bool {
+	return s.waitFor(timeout, func() bool { return s.conn != nil })
+}
+
+// AwaitDisconnect waits until no gateway session is open (the client closed it).
+func (s *Server) AwaitDisconnect(timeout time.Duration) bool {
+	return s.waitFor(timeout, func() bool { return s.conn == nil })
+}
+
+// Command sends a slash command /roadmap <opt> from u; guildID "" sends it from a DM.
+func (s *Server) Command(guildID, channelID string, u User, opt Option) (string, error) {
+	return s.interact(TypeCommand, guildID, channelID, u, map[string]any{
+		"id": "300000000000000001", "name": "roadmap", "type": 1, "options": []Option{opt},
+	})
+}
+
+// Autocomplete sends an autocomplete request for /roadmap <opt>; one option in it is focused.
+func (s *Server) Autocomplete(guildID, channelID string, u User, opt Option) (string, error) {
+	return s.interact(TypeAutocomplete, guildID, channelID, u, map[string]any{
+		"id": "300000000000000001", "name": "roadmap", "type": 1, "options": []Option{opt},
+	})
+}
+
+// Press sends a button press with customID from u.
+func (s *Server) Press(guildID, channelID string, u User, customID string) (string, error) {
+	return s.interact(TypeComponent, guildID, channelID, u, map[string]any{"custom_id": customID, "component_type": 2})
+}
+
+func (s *Server) interact(typ int, guildID, channelID string, u User, data map[string]any) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.newID()
+	token := "itok." + id + "." + randomHex(12)
+	user := map[string]any{"id": u.ID, "username": u.Username, "global_name": nilIfEmpty(u.GlobalName), "discriminator": "0"}
+	in := map[string]any{
+		"id": id, "application_id": s.AppID, "type": typ, "token": token, "version": 1,
+		"channel_id": channelID, "data": data, "locale": "en-US",
+	}
+	if guildID != "" {
+		in["guild_id"] = guildID
+		in["context"] = 0
+		in["member"] = map[string]any{
+			"user": user, "nick": nilIfEmpty(u.Nick), "roles": []string{},
+			"permissions": strconv.FormatInt(u.Permissions, 10), "joined_at": "2024-01-01T00:00:00Z",
+		}
+	} else {
+		in["context"] = 1
+		in["user"] = user
+	}
+	if typ == TypeComponent {
+		in["message"] = map[string]any{"id": s.newID(), "channel_id": channelID, "type": 0}
+	}
+	s.interactions[id] = &interaction{token: token, sent: time.Now(), answer: -1}
+	if err := s.dispatchLocked("INTERACTION_CREATE", in); err != nil {
+		delete(s.interactions, id)
+		return "", err
+	}
+	return id, nil
+}
+
+// ---- REST ----
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	now := time.Now()
+	status, out, header := s.route(r, body, now)
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
+		Body: body, Status: status, Time: now})
+	if id, ok := callbackID(r); ok && status/100 == 2 {
+		if in, ok := s.interactions[id]; ok && in.answer < 0 {
+			in.answer = len(s.requests) - 1
+		}
+	}
+	s.notify()
+	s.mu.Unlock()
+	for k, v := range header {
+		w.Header().Set(k, v)
+	}
+	if out == nil {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(out)
+}
+
+// callbackID is the interaction ID of a callback request.
+func callbackID(r *http.Request) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
+	if r.Method == http.MethodPost && len(parts) == 4 && parts[0] == "interactions" && parts[3] == "callback" {
+		return parts[1], true
+	}
+	return "", false
+}
+
+func apiError(status, code int, message string) (int, any, map[string]string) {
+	return status, map[string]any{"message": message, "code": code}, nil
+}
+
+// route answers one REST request like Discord would, for the endpoints studybot uses.
+func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, map[string]string) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
+	at := func(i int) string {
+		if i < len(parts) {
+			return parts[i]
+		}
+		return ""
+	}
+	m := r.Method
+
+	// Interaction endpoints are authorised by the interaction token, not the bot token.
+	switch {
+	case m == "POST" && len(parts) == 4 && at(0) == "interactions" && at(3) == "callback":
+		return s.callback(at(1), at(2), now)
+	case len(parts) >= 3 && at(0) == "webhooks" && at(1) == s.AppID:
+		return s.webhook(m, at(2), parts[3:])
+	}
+
+	if !s.tokenOK(r.Header.Get("Authorization")) {
+		return apiError(401, 0, "401: Unauthorized")
+	}
+	switch {
+	case m == "GET" && r.URL.Path == "/api/v9/gateway", m == "GET" && r.URL.Path == "/api/v9/gateway/bot":
+		return 200, map[string]any{
+			"url": "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway-ws", "shards": 1,
+			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+		}, nil
+	case m == "GET" && r.URL.Path == "/api/v9/oauth2/applications/@me":
+		return 200, map[string]any{"id": s.AppID, "name": "studybot"}, nil
+	case m == "PUT" && at(0) == "applications" && at(1) == s.AppID && at(2) == "commands" && len(parts) == 3:
+		return s.overwrite("global", body)
+	case m == "PUT" && at(0) == "applications" && at(1) == s.AppID && at(2) == "guilds" && at(4) == "commands" && len(parts) == 5:
+		return s.overwrite(at(3), body)
+	case m == "POST" && at(0) == "channels" && at(2) == "messages" && len(parts) == 3:
+		return s.channelMessage(at(1), body)
+	case m == "POST" && r.URL.Path == "/api/v9/users/@me/channels":
+		var in struct {
+			RecipientID string `json:"recipient_id"`
+		}
+		if json.Unmarshal(body, &in) != nil || in.RecipientID == "" {
+			return apiError(400, 50035, "Invalid Form Body")
+		}
+		s.mu.Lock()
+		id := s.newID()
+		s.mu.Unlock()
+		return 200, map[string]any{"id": id, "type": 1, "recipients": []any{map[string]any{"id": in.RecipientID}}}, nil
+	case m == "GET" && at(0) == "guilds" && at(2) == "members" && len(parts) == 4:
+		s.mu.Lock()
+		nick, ok := s.members[at(1)+"/"+at(3)]
+		s.mu.Unlock()
+		if !ok {
+			return apiError(404, 10007, "Unknown Member")
+		}
+		return 200, map[string]any{"user": map[string]any{"id": at(3), "username": "member"}, "nick": nilIfEmpty(nick),
+			"roles": []string{}, "joined_at": "2024-01-01T00:00:00Z"}, nil
+	}
+	return apiError(404, 0, "404: Not Found")
+}
+
+func (s *Server) callback(id, token string, now time.Time) (int, any, map[string]string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.interactions[id]
+	if !ok || in.token != token {
+		return apiError(404, 10062, "Unknown interaction")
+	}
+	if in.first.IsZero() {
+		in.first = now
+	}
+	if len(s.callback429) > 0 {
+		ra := s.callback429[0]
+		s.callback429 = s.callback429[1:]
+		return 429, map[string]any{"message": "You are being rate limited.", "retry_after": ra, "global": false},
+			map[string]string{"Retry-After": strconv.Itoa(int(ra + 0.999))}
+	}
+	if in.answered {
+		return apiError(400, 40060, "Interaction has already been acknowledged.")
+	}
+	in.answered = true
+	return 204, nil, nil
+}
+
+func (s *Server) webhook(method, token string, rest []string) (int, any, map[string]string) {
+	s.mu.Lock()
+	known := false
+	for _, in := range s.interactions {
+		if in.token == token && in.answered {
+			known = true
+			break
+		}
+	}
+	id := s.newID()
+	s.mu.Unlock()
+	if !known {
+		return apiError(404, 10015, "Unknown Webhook")
+	}
+	switch {
+	case method == "PATCH" && len(rest) == 2 && rest[0] == "messages":
+		return 200, map[string]any{"id": id, "channel_id": "0", "type": 0}, nil
+	case method == "DELETE" && len(rest) == 2 && rest[0] == "messages":
+		return 204, nil, nil
+	case method == "POST" && len(rest) == 0:
+		return 200, map[string]any{"id": id, "channel_id": "0", "type": 0}, nil
+	}
+	return apiError(405, 0, "405: Method Not Allowed")
+}
+
+func (s *Server) overwrite(scope string, body []byte) (int, any, map[string]string) {
+	var cmds []map[string]any
+	if err := json.Unmarshal(body, &cmds); err != nil {
+		return apiError(400, 50035, "Invalid Form Body")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range cmds {
+		c["id"] = s.newID()
+		c["application_id"] = s.AppID
+		c["version"] = s.newID()
+		if scope != "global" {
+			c["guild_id"] = scope
+		}
+	}
+	s.commands[scope] = append(json.RawMessage(nil), body...)
+	return 200, cmds, nil
+}
+
+func (s *Server) channelMessage(channelID string, body []byte) (int, any, map[string]string) {
+	s.mu.Lock()
+	f, failing := s.channelFail[channelID]
+	id := s.newID()
+	s.mu.Unlock()
+	if failing {
+		if f.status == 429 {
+			return 429, map[string]any{"message": f.message, "retry_after": f.retryAfter, "global": false},
+				map[string]string{"Retry-After": strconv.Itoa(int(f.retryAfter + 0.999))}
+		}
+		return apiError(f.status, f.code, f.message)
+	}
+	var msg map[string]any
+	if json.Unmarshal(body, &msg) != nil {
+		return apiError(400, 50035, "Invalid Form Body")
+	}
+	msg["id"], msg["channel_id"], msg["type"] = id, channelID, 0
+	return 200, msg, nil
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("fakediscord: random: %v", err))
+	}
+	return hex.EncodeToString(b)
+}

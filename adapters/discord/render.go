@@ -1,0 +1,231 @@
+package discord
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/studybot/studybot/bot"
+)
+
+// Discord's message limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const (
+	maxEmbedTitle       = 256
+	maxEmbedDescription = 4096
+	maxEmbedFields      = 25
+	maxFieldName        = 256
+	maxFieldValue       = 1024
+	maxFooter           = 2048
+	maxEmbedTotal       = 6000
+	maxButtonLabel      = 80
+	maxCustomID         = 100
+	maxButtonsPerRow    = 5
+	maxRows             = 5
+)
+
+// Tone colours: Discord's own palette, so answers look at home.
+var toneColours = map[bot.Tone]int{
+	bot.ToneInfo:      0x5865F2, // blurple
+	bot.ToneSuccess:   0x57F287, // green
+	bot.ToneCelebrate: 0xFEE75C, // yellow
+	bot.ToneError:     0xED4245, // red
+}
+
+var buttonStyles = map[bot.ButtonStyle]discordgo.ButtonStyle{
+	bot.StyleSecondary: discordgo.SecondaryButton,
+	bot.StylePrimary:   discordgo.PrimaryButton,
+	bot.StyleSuccess:   discordgo.SuccessButton,
+	bot.StyleDanger:    discordgo.DangerButton,
+}
+
+// noMentions is allowed_mentions with nothing to parse: whatever the text holds, nobody is
+// pinged. It is set on every message, callback and edit.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// Button custom IDs carry the command a press runs. In a server the command runs in the
+// interaction's guild; a direct message has no guild, so its buttons name theirs.
+const (
+	buttonPrefix   = "roadmap:"
+	dmButtonPrefix = "roadmap@"
+)
+
+// buttonID is the custom_id for a button that runs command; guildID is set for buttons sent
+// in direct messages. It reports false when the ID would not fit Discord's 100 characters.
+func buttonID(command, guildID string) (string, bool) {
+	id := buttonPrefix + command
+	if guildID != "" {
+		id = dmButtonPrefix + guildID + ":" + command
+	}
+	return id, len(id) <= maxCustomID
+}
+
+// parseButtonID reverses buttonID.
+func parseButtonID(id string) (command, guildID string, ok bool) {
+	if c, found := strings.CutPrefix(id, buttonPrefix); found {
+		return c, "", c != ""
+	}
+	if rest, found := strings.CutPrefix(id, dmButtonPrefix); found {
+		g, c, found := strings.Cut(rest, ":")
+		return c, g, found && isSnowflake(g) && c != ""
+	}
+	return "", "", false
+}
+
+func isSnowflake(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	return strings.Trim(s, "0123456789") == ""
+}
+
+// render turns a response into one embed and rows of buttons. dmGuild is the guild a
+// direct message's buttons act in ("" for channel messages and interaction answers).
+func render(r bot.Response, dmGuild string) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+	e := &discordgo.MessageEmbed{
+		Type:        discordgo.EmbedTypeRich,
+		Title:       clip(escape(r.Title), maxEmbedTitle),
+		Description: clip(escape(r.Text), maxEmbedDescription),
+		Color:       toneColours[r.Tone],
+	}
+	for _, f := range r.Fields {
+		if len(e.Fields) == maxEmbedFields {
+			break
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name:   orDash(clip(escape(f.Name), maxFieldName)),
+			Value:  orDash(clip(escape(f.Value), maxFieldValue)),
+			Inline: f.Inline,
+		})
+	}
+	if links := renderLinks(r.Links); links != "" && len(e.Fields) < maxEmbedFields {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Resources", Value: links})
+	}
+	if r.Footer != "" {
+		// Footers show text as is: no markdown, so no escaping.
+		e.Footer = &discordgo.MessageEmbedFooter{Text: clip(r.Footer, maxFooter)}
+	}
+	fitTotal(e)
+	if e.Title == "" && e.Description == "" && len(e.Fields) == 0 {
+		e.Description = "…"
+	}
+	return []*discordgo.MessageEmbed{e}, renderButtons(r.Buttons, dmGuild)
+}
+
+// renderLinks lists links as masked links, one a line, as many as fit in a field.
+func renderLinks(links []bot.Link) string {
+	var b strings.Builder
+	for _, l := range links {
+		line := "• [" + escape(strings.NewReplacer("[", "", "]", "").Replace(l.Title)) + "](" + linkURL(l.URL) + ")"
+		if b.Len() > 0 {
+			line = "\n" + line
+		}
+		if utf8.RuneCountInString(b.String()+line) > maxFieldValue {
+			break
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// linkURL keeps a URL from ending its masked link early.
+func linkURL(u string) string {
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(u)
+}
+
+// fitTotal keeps the embed within Discord's 6000-character total: the description is cut
+// first, and trailing fields go only when cutting it cannot make room.
+func fitTotal(e *discordgo.MessageEmbed) {
+	n := utf8.RuneCountInString
+	size := func() int {
+		total := n(e.Title) + n(e.Description)
+		for _, f := range e.Fields {
+			total += n(f.Name) + n(f.Value)
+		}
+		if e.Footer != nil {
+			total += n(e.Footer.Text)
+		}
+		return total
+	}
+	for len(e.Fields) > 0 && size()-maxEmbedTotal >= n(e.Description) {
+		e.Fields = e.Fields[:len(e.Fields)-1]
+	}
+	if over := size() - maxEmbedTotal; over > 0 {
+		e.Description = clip(e.Description, n(e.Description)-over)
+	}
+}
+
+func renderButtons(buttons []bot.Button, dmGuild string) []discordgo.MessageComponent {
+	rows := []discordgo.MessageComponent{}
+	var row []discordgo.MessageComponent
+	seen := map[string]bool{}
+	count := 0
+	for _, b := range buttons {
+		id, ok := buttonID(b.Command, dmGuild)
+		if !ok || seen[id] || count == maxButtonsPerRow*maxRows {
+			continue // a button that cannot work is left out, not sent broken
+		}
+		seen[id] = true
+		count++
+		label := clip(strings.TrimSpace(b.Label), maxButtonLabel)
+		if label == "" {
+			label = clip(b.Command, maxButtonLabel)
+		}
+		row = append(row, discordgo.Button{Label: label, Style: buttonStyles[b.Style], CustomID: id})
+		if len(row) == maxButtonsPerRow {
+			rows = append(rows, discordgo.ActionsRow{Components: row})
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, discordgo.ActionsRow{Components: row})
+	}
+	return rows
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+// escape makes plain text show as typed under Discord markdown: inline markers get a
+// backslash everywhere, block markers (quote, heading, list) at the start of a line.
+// Mentions need no escaping: allowed_mentions stops every ping.
+func escape(s string) string {
+	if s == "" {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	lineStart := true
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("\\*_~`|[]", r):
+			b.WriteByte('\\')
+		case lineStart && strings.ContainsRune(">#-+", r):
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+		switch {
+		case r == '\n':
+			lineStart = true
+		case r != ' ' && r != '\t':
+			lineStart = false
+		}
+	}
+	return b.String()
+}
+
+// messageData is an interaction answer (callback type 4 or the edit of a deferred one).
+func messageData(r bot.Response) *discordgo.InteractionResponseData {
+	embeds, components := render(r, "")
+	d := &discordgo.InteractionResponseData{Embeds: embeds, Components: components, AllowedMentions: noMentions()}
+	if r.Ephemeral {
+		d.Flags = discordgo.MessageFlagsEphemeral
+	}
+	return d
+}

@@ -1,0 +1,228 @@
+package discord
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
+)
+
+func TestEscapeShowsPlainTextAsTyped(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain words", "plain words"},
+		{"a *bold* claim", `a \*bold\* claim`},
+		{"snake_case and ~strike~", `snake\_case and \~strike\~`},
+		{"`code` | pipe", "\\`code\\` \\| pipe"},
+		{"[link](https://x.dev)", `\[link\](https://x.dev)`},
+		{"# not a heading", `\# not a heading`},
+		{"- not a list\n  > not a quote", "\\- not a list\n  \\> not a quote"},
+		{"1 - 2 > 0 # ok mid-line", "1 - 2 > 0 # ok mid-line"},
+		{`back\slash`, `back\\slash`},
+		{"@everyone <@&1> stays text", "@everyone <@&1> stays text"},
+	} {
+		if got := escape(tc.in); got != tc.want {
+			t.Errorf("escape(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestButtonsCarryTheirCommands(t *testing.T) {
+	long := "topic " + strings.Repeat("x", 95)
+	buttons := []bot.Button{
+		{Label: "Mark done", Command: "done caching", Style: bot.StyleSuccess},
+		{Label: "Again", Command: "done caching"}, // same command: one button is enough
+		{Label: "Too long", Command: long},        // would not fit a custom_id
+		{Label: "a", Command: "answer caching-1 a"},
+		{Label: "b", Command: "answer caching-1 b"},
+		{Label: "c", Command: "answer caching-1 c"},
+		{Label: "d", Command: "answer caching-1 d"},
+		{Label: "", Command: "next"},
+	}
+	_, rows := render(bot.Response{Text: "x", Buttons: buttons}, "")
+	var got []discordgo.Button
+	for _, r := range rows {
+		row := r.(discordgo.ActionsRow)
+		if len(row.Components) > maxButtonsPerRow {
+			t.Errorf("a row of %d buttons", len(row.Components))
+		}
+		for _, c := range row.Components {
+			got = append(got, c.(discordgo.Button))
+		}
+	}
+	if len(rows) != 2 || len(got) != 6 {
+		t.Fatalf("%d rows, %d buttons: %+v", len(rows), len(got), got)
+	}
+	if got[0].CustomID != "roadmap:done caching" || got[0].Style != discordgo.SuccessButton {
+		t.Errorf("first button %+v", got[0])
+	}
+	if got[5].Label != "next" {
+		t.Errorf("an unlabelled button shows %q, want its command", got[5].Label)
+	}
+	want := []string{"done caching", "answer caching-1 a", "answer caching-1 b", "answer caching-1 c", "answer caching-1 d", "next"}
+	for i, b := range got {
+		if cmd, guild, ok := parseButtonID(b.CustomID); !ok || guild != "" || cmd != want[i] {
+			t.Errorf("button %d custom_id %q parses to %q, want %q", i, b.CustomID, cmd, want[i])
+		}
+	}
+	_, dmRows := render(bot.Response{Text: "x", Buttons: buttons[:1]}, "600000000000000001")
+	id := dmRows[0].(discordgo.ActionsRow).Components[0].(discordgo.Button).CustomID
+	if cmd, guild, ok := parseButtonID(id); !ok || cmd != "done caching" || guild != "600000000000000001" {
+		t.Errorf("DM button %q parses to %q %q %v", id, cmd, guild, ok)
+	}
+}
+
+func TestForeignCustomIDsAreRefused(t *testing.T) {
+	for _, id := range []string{"", "other:next", "roadmap:", "roadmap@guild:next", "roadmap@123", "roadmap@123:"} {
+		if _, _, ok := parseButtonID(id); ok {
+			t.Errorf("custom_id %q was accepted", id)
+		}
+	}
+}
+
+func TestEmbedStaysWithinDiscordLimits(t *testing.T) {
+	huge := strings.Repeat("word ", 1200)
+	r := bot.Response{Title: strings.Repeat("T", 300), Text: huge, Footer: strings.Repeat("f", 3000)}
+	for range 30 {
+		r.Fields = append(r.Fields, bot.Field{Name: "n", Value: huge})
+	}
+	r.Links = []bot.Link{{Title: "Docs [v2]", URL: "https://example.com/a_(b)"}}
+	embeds, _ := render(r, "")
+	e := embeds[0]
+	n := utf8.RuneCountInString
+	total := n(e.Title) + n(e.Description) + n(e.Footer.Text)
+	for _, f := range e.Fields {
+		total += n(f.Name) + n(f.Value)
+		if n(f.Value) > maxFieldValue || f.Value == "" {
+			t.Errorf("field value of %d characters", n(f.Value))
+		}
+	}
+	if n(e.Title) > maxEmbedTitle || n(e.Description) > maxEmbedDescription || len(e.Fields) > maxEmbedFields ||
+		n(e.Footer.Text) > maxFooter || total > maxEmbedTotal {
+		t.Errorf("embed over the limits: title %d, description %d, %d fields, footer %d, total %d",
+			n(e.Title), n(e.Description), len(e.Fields), n(e.Footer.Text), total)
+	}
+
+	embeds, _ = render(bot.Response{Text: "x", Links: r.Links}, "")
+	if links := embeds[0].Fields[0].Value; links != "• [Docs v2](https://example.com/a_%28b%29)" {
+		t.Errorf("links field %q", links)
+	}
+}
+
+func TestCommandTextFollowsTheGrammarOrder(t *testing.T) {
+	opt := func(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
+		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: value}
+	}
+	sub := func(name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
+		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
+	}
+	group := func(name string, s *discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
+		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommandGroup,
+			Options: []*discordgo.ApplicationCommandInteractionDataOption{s}}
+	}
+	for _, tc := range []struct {
+		opt  *discordgo.ApplicationCommandInteractionDataOption
+		want string
+	}{
+		{sub("next"), "next"},
+		{sub("done"), "done"},
+		{sub("done", opt("topic", "  Git and GitHub ")), "done Git and GitHub"},
+		{sub("answer", opt("choice", "b"), opt("question", "apis-2")), "answer apis-2 b"},
+		{sub("remind", opt("time", "off")), "remind off"},
+		{group("nudge", sub("set", opt("zone", "Europe/Berlin"), opt("time", "09:00"))), "nudge set 09:00 Europe/Berlin"},
+		{group("nudge", sub("status")), "nudge status"},
+	} {
+		got, err := commandText(discordgo.ApplicationCommandInteractionData{Name: "roadmap",
+			Options: []*discordgo.ApplicationCommandInteractionDataOption{tc.opt}})
+		if err != nil || got != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.opt.Name, got, err, tc.want)
+		}
+	}
+	if _, err := commandText(discordgo.ApplicationCommandInteractionData{Name: "other"}); err == nil {
+		t.Error("a command other than /roadmap was read")
+	}
+}
+
+var namePattern = regexp.MustCompile(`^[-_a-z0-9]{1,32}$`)
+
+// Discord refuses a whole registration over one bad name or description; the fake does not
+// check, so this does.
+func TestRoadmapCommandFitsDiscordRules(t *testing.T) {
+	r, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := roadmapCommand(r)
+	var check func(path string, opts []*discordgo.ApplicationCommandOption)
+	check = func(path string, opts []*discordgo.ApplicationCommandOption) {
+		if len(opts) > 25 {
+			t.Errorf("%s has %d options, Discord allows 25", path, len(opts))
+		}
+		required := true
+		for _, o := range opts {
+			p := path + " " + o.Name
+			if !namePattern.MatchString(o.Name) {
+				t.Errorf("%s: bad name", p)
+			}
+			if d := utf8.RuneCountInString(o.Description); d < 1 || d > 100 {
+				t.Errorf("%s: description of %d characters", p, d)
+			}
+			if o.Required && !required {
+				t.Errorf("%s: a required option after an optional one", p)
+			}
+			required = o.Required
+			if len(o.Choices) > 0 && o.Autocomplete {
+				t.Errorf("%s: choices and autocomplete together", p)
+			}
+			check(p, o.Options)
+		}
+	}
+	if !namePattern.MatchString(cmd.Name) || utf8.RuneCountInString(cmd.Description) > 100 {
+		t.Errorf("command %q %q", cmd.Name, cmd.Description)
+	}
+	check("/roadmap", cmd.Options)
+	if cmd.DefaultMemberPermissions != nil {
+		t.Error("default_member_permissions is set")
+	}
+}
+
+func TestRebaseMovesDiscordEndpointsOntoTheAPIURL(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Host+" "+r.URL.RequestURI())
+		io.WriteString(w, "{}")
+	}))
+	defer srv.Close()
+	base, _ := url.Parse(srv.URL + "/proxy/discord")
+	client := &http.Client{Transport: rebase{to: base, next: http.DefaultTransport}}
+	for _, u := range []string{
+		discordgo.EndpointGatewayBot,
+		discordgo.EndpointChannelMessages("700000000000000001"),
+		discordgo.EndpointGuildMembers("1") + "?limit=5",
+		discordgo.EndpointWebhookMessage("1", "tok", "@original"),
+	} {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		resp.Body.Close()
+	}
+	host := strings.TrimPrefix(srv.URL, "http://")
+	want := []string{
+		host + " /proxy/discord/gateway/bot",
+		host + " /proxy/discord/channels/700000000000000001/messages",
+		host + " /proxy/discord/guilds/1/members?limit=5",
+		host + " /proxy/discord/webhooks/1/tok/messages/@original",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests arrived as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

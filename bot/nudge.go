@@ -1,0 +1,208 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The daily lesson, as users see it:
+//   - An admin runs `/roadmap nudge set HH:MM [zone]` in a channel; from the next HH:MM on,
+//     the channel gets one post a day: "Day N", the next topic of the channel's own walk
+//     through the roadmap (wrapping at the end), a quiz question with answer buttons, and how
+//     to keep a streak. The zone defaults to the community's, else the bot's; a community
+//     without a zone adopts this one.
+//   - `nudge off` stops it and `nudge set` resumes it where it left off (Day N+1).
+//   - `nudge status`, for everyone, says when the next lesson comes and which one.
+
+// nudgeOff is the Disabled reason of a nudge turned off by an admin.
+const nudgeOff = "turned off with /roadmap nudge off"
+
+func (s *Scheduler) nudgeCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
+	c := Community{req.Platform, req.Community}
+	if req.Channel == "" {
+		return Response{}, Errorf(EINVALID, "Run /roadmap nudge in the channel that should get the daily lesson.")
+	}
+	key := NudgeKey(Channel{Community: c, ID: req.Channel})
+	if err := key.Validate(); err != nil {
+		return Response{}, fmt.Errorf("nudge: %w", err)
+	}
+	switch cmd.Sub {
+	case "set":
+		return s.nudgeSet(ctx, req, cmd, key)
+	case "off":
+		return s.nudgeOff(ctx, key)
+	}
+	return s.nudgeStatus(ctx, key)
+}
+
+func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key ScheduleKey) (Response, error) {
+	b := s.bot
+	settings, err := b.store.Settings(ctx, key.Community)
+	if err != nil {
+		return Response{}, fmt.Errorf("nudge set: %w", err)
+	}
+	var loc *time.Location
+	switch {
+	case cmd.Zone != "":
+		if loc, err = LoadZone(cmd.Zone); err != nil {
+			return Response{}, err
+		}
+	case settings.Zone != "":
+		if loc, err = LoadZone(settings.Zone); err != nil {
+			loc = b.defaultZone
+		}
+	default:
+		loc = b.defaultZone
+	}
+	now := b.clock.Now()
+	var saved Schedule
+	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+		sch.Version, sch.Kind = SchemaVersion, KindNudge
+		sch.At, sch.Zone = cmd.At, loc.String()
+		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
+		// Never at once, and never twice on a date already posted.
+		sch.Next = NextOccurrence(sch.At, loc, now, sch.Last+1)
+		saved = *sch
+		return nil
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("nudge set: %w", err)
+	}
+	adopted := false
+	if settings.Zone == "" {
+		err = b.store.UpdateSettings(ctx, key.Community, func(st *Settings) error {
+			adopted = false
+			if st.Zone != "" {
+				return errUnchanged
+			}
+			st.Zone, adopted = loc.String(), true
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			b.log.Warn("could not adopt the nudge's zone as the community's", "community", key.Community.Key(), "err", err)
+		}
+	}
+	t := b.lessonTopic(saved.Cursor)
+	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nFirst post: Day %d · %s, %s.",
+		saved.At, loc, saved.Day+1, t.Title, localTime(saved.Next, loc))
+	if saved.Day > 0 {
+		text = fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nNext post: Day %d · %s, %s.",
+			saved.At, loc, saved.Day+1, t.Title, localTime(saved.Next, loc))
+	}
+	if adopted {
+		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
+	}
+	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
+}
+
+func (s *Scheduler) nudgeOff(ctx context.Context, key ScheduleKey) (Response, error) {
+	var saved Schedule
+	err := s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+		if !sch.Active() {
+			return errUnchanged
+		}
+		sch.Disabled, sch.Next, sch.Updated = nudgeOff, time.Time{}, s.bot.clock.Now().UTC()
+		saved = *sch
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return Response{Text: "This channel has no daily lesson running; nothing changed.", Ephemeral: true}, nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("nudge off: %w", err)
+	}
+	t := s.bot.lessonTopic(saved.Cursor)
+	return Response{
+		Text: fmt.Sprintf("Daily lesson off in this channel. /roadmap nudge set HH:MM turns it back on; it continues with Day %d · %s.",
+			saved.Day+1, t.Title),
+		Ephemeral: true,
+		Tone:      ToneSuccess,
+	}, nil
+}
+
+func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response, error) {
+	sch, err := s.store.Schedule(ctx, key)
+	if err != nil {
+		return Response{}, fmt.Errorf("nudge status: %w", err)
+	}
+	if sch.Version == 0 {
+		return Response{
+			Text:      "This channel has no daily lesson. An admin can start one with /roadmap nudge set 09:00 [IANA zone].",
+			Ephemeral: true,
+		}, nil
+	}
+	loc, err := LoadZone(sch.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	t := s.bot.lessonTopic(sch.Cursor)
+	last := "not yet"
+	if sch.Last != 0 {
+		last = fmt.Sprintf("%s (Day %d so far)", sch.Last, sch.Day)
+	}
+	fields := []Field{
+		{Name: "Time", Value: fmt.Sprintf("%s %s", sch.At, loc), Inline: true},
+		{Name: "Last post", Value: last, Inline: true},
+	}
+	if sch.Active() {
+		left := sch.Next.Sub(s.bot.clock.Now())
+		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, %s (in %s)",
+			sch.Day+1, t.Title, localTime(sch.Next, loc), formatDuration(max(left, 0)))})
+	} else {
+		fields = append(fields, Field{Name: "Paused", Value: fmt.Sprintf("%s. An admin can resume with /roadmap nudge set HH:MM; it continues with Day %d · %s.",
+			capitalize(sch.Disabled), sch.Day+1, t.Title)})
+	}
+	return Response{Title: "Daily lesson in this channel", Fields: fields, Ephemeral: true}, nil
+}
+
+// lessonTopic is the topic at a channel's cursor; a roadmap that shrank wraps it around.
+func (b *Bot) lessonTopic(cursor int) *Topic {
+	return &b.roadmap.Topics[cursor%len(b.roadmap.Topics)]
+}
+
+// dailyLesson is the post for lesson number day at roadmap index cursor. Each lap through
+// the roadmap asks the next quiz question of the topic.
+func (b *Bot) dailyLesson(day, cursor int) Response {
+	t := b.lessonTopic(cursor)
+	lap := max(day-1, 0) / len(b.roadmap.Topics)
+	q := &t.Quiz[lap%len(t.Quiz)]
+	quiz := RenderQuestion(t, q)
+	points := make([]string, len(t.KeyPoints))
+	for i, p := range t.KeyPoints {
+		points[i] = "• " + p
+	}
+	links := make([]Link, len(t.Resources))
+	for i, r := range t.Resources {
+		links[i] = Link(r)
+	}
+	return Response{
+		Title: fmt.Sprintf("📅 Day %d · %s", day, t.Title),
+		Text:  t.Lesson,
+		Fields: []Field{
+			{Name: "Key points", Value: strings.Join(points, "\n")},
+			{Name: "Quiz of the day", Value: quiz.Text},
+			{Name: "Keep your streak", Value: "Answer the quiz (right or wrong), /roadmap checkin, or mark a topic done: " +
+				"any of them counts as today's study and keeps your streak going. /roadmap streak shows yours."},
+		},
+		Links:   links,
+		Buttons: quiz.Buttons,
+		Footer: fmt.Sprintf("Daily lesson · topic %d of %d · answer with a button or /roadmap answer %s <letter>",
+			cursor%len(b.roadmap.Topics)+1, len(b.roadmap.Topics), q.ID),
+		Tone: ToneInfo,
+	}
+}
+
+// localTime is how a scheduled instant is shown: "Wed 25 Nov 09:00".
+func localTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 15:04")
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,83 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/studybot/studybot/bot"
+)
+
+func TestNudgeSetRefusesBadInputPrivatelyAndChangesNothing(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	for _, text := range []string{"nudge set 09:00 Mars/Olympus_Mons", "nudge set 25:00", "nudge set 09:00 Local", "nudge"} {
+		resp := r.as("ada", "general", text)
+		if resp.Outcome == bot.OutcomeOK || !resp.Ephemeral || resp.Tone != bot.ToneError {
+			t.Errorf("%q: (%s) %q", text, resp.Outcome, resp.Text)
+		}
+	}
+	mustContain(t, r.ok("ada", "general", "nudge status"), "This channel has no daily lesson")
+	if s, _ := r.store.Settings(context.Background(), community); s.Zone != "" {
+		t.Errorf("a refused nudge set the community zone to %q", s.Zone)
+	}
+	// A request from nowhere in particular (no channel) cannot hold a channel's lesson.
+	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+		UserID: "eve", Admin: true, Text: "nudge set 09:00"})
+	if resp.Outcome != bot.EINVALID || !strings.Contains(resp.Text, "in the channel") {
+		t.Errorf("nudge without a channel: (%s) %q", resp.Outcome, resp.Text)
+	}
+}
+
+func TestNudgeZoneDefaultsToTheCommunitysAndAFirstOneBecomesIt(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	mustContain(t, r.ok("ada", "general", "nudge set 09:00 europe/berlin"),
+		"every day at 09:00 (Europe/Berlin)", "Day 1 · Internet basics", "Wed 25 Nov 09:00", // it is 09:00 there now
+		"Europe/Berlin is now also this community's time zone")
+	if s, _ := r.store.Settings(context.Background(), community); s.Zone != "Europe/Berlin" {
+		t.Errorf("community zone %q, want the first nudge's", s.Zone)
+	}
+	// Learners who set no zone now count their days in it.
+	mustContain(t, r.ok("newbie", "general", "timezone"), "Europe/Berlin")
+
+	mustContain(t, r.ok("bo", "random", "nudge set 10:00"), "10:00 (Europe/Berlin)")
+	resp := r.ok("cy", "tokyo", "nudge set 08:00 Asia/Tokyo")
+	if strings.Contains(resp.Text, "community's time zone") {
+		t.Errorf("a community with a zone must keep it: %q", resp.Text)
+	}
+	if s, _ := r.store.Settings(context.Background(), community); s.Zone != "Europe/Berlin" {
+		t.Errorf("community zone changed to %q", s.Zone)
+	}
+	mustContain(t, r.ok("dee", "tokyo", "nudge status"), "08:00 Asia/Tokyo", "Day 1 · Internet basics", "Wed 25 Nov 08:00")
+}
+
+func TestNudgeOffStopsThePostsAndSetResumesWhereItLeftOff(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T10:00:00Z"))
+	mustContain(t, r.ok("ada", "general", "nudge off"), "Daily lesson off", "Day 2 · Caching")
+	mustContain(t, r.ok("bo", "general", "nudge off"), "nothing changed")
+	r.tickUntil(utc("2026-11-26T10:00:00Z"))
+	if n := len(r.poster.all()); n != 1 {
+		t.Fatalf("%d posts after nudge off, want only the one before", n)
+	}
+	mustContain(t, r.ok("cy", "general", "nudge status"), "Paused", "Turned off", "Day 2 · Caching")
+
+	mustContain(t, r.ok("ada", "general", "nudge set 09:00"), "Next post: Day 2 · Caching")
+	r.tickUntil(utc("2026-11-27T10:00:00Z"))
+	if got := titles(r.poster.to("general")); len(got) != 2 || got[1] != "📅 Day 2 · Caching" {
+		t.Errorf("after resuming: %v", got)
+	}
+}
+
+func TestNudgeStatusIsOpenToEveryoneAndSaysWhatComesNext(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T10:00:00Z"))
+	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformDiscord, Community: "1", Channel: "2",
+		UserID: "learner", Text: "nudge status"})
+	if resp.Outcome != bot.OutcomeOK {
+		t.Fatalf("non-admin status: (%s) %q", resp.Outcome, resp.Text)
+	}
+	mustContain(t, r.ok("learner", "general", "nudge status"), "09:00 UTC", "Day 2 · Caching", "Wed 25 Nov 09:00", "in 23h 00m",
+		"2026-11-24 (Day 1 so far)")
+}

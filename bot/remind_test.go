@@ -1,0 +1,97 @@
+package bot_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRemindersComeOnlyOnDaysNotYetStudiedAndAtMostOnceADay(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z")) // 13:00 in Berlin
+	r.ok("ana", "general", "timezone Europe/Berlin")
+	r.ok("ana", "general", "checkin")
+	mustContain(t, r.ok("ana", "general", "remind 19:00"), "19:00 (Europe/Berlin)")
+
+	r.tickUntil(utc("2026-11-25T20:00:00Z")) // studied on the 24th: nothing that evening
+	r.ok("ana", "general", "checkin")        // 21:00 on the 25th, after the reminder
+	r.tickUntil(utc("2026-11-26T10:00:00Z"))
+	r.ok("ana", "general", "checkin") // the 26th, before 19:00: no reminder that day
+	r.tickUntil(utc("2026-11-27T18:30:00Z"))
+	// Moving the time later on a day already reminded waits for tomorrow.
+	r.ok("ana", "general", "remind 20:00")
+	r.tickUntil(utc("2026-11-28T19:01:00Z"))
+
+	dms := r.poster.to("ana")
+	want := []string{"2026-11-25T18:00:00Z", "2026-11-27T18:00:00Z", "2026-11-28T19:00:00Z"}
+	if got := times(dms); !slices.Equal(got, want) {
+		t.Fatalf("reminders at %v, want %v", got, want)
+	}
+	for _, dm := range dms {
+		if dm.kind != "dm" {
+			t.Errorf("reminder sent as %s, want a direct message", dm.kind)
+		}
+	}
+	mustContain(t, dms[0].resp, "1-day streak", "5h 00m left", "Europe/Berlin", "[Check in=checkin]")
+	mustContain(t, dms[1].resp, "3-day streak", "5h 00m left")
+	mustContain(t, dms[2].resp, "3-day streak lapsed", "4h 00m left")
+}
+
+func TestAReminderFollowsTheLearnersTimeZoneAndStopsWhenTurnedOff(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z"))
+	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")
+	mustContain(t, r.ok("bo", "general", "remind 19:00"), "19:00 (UTC)")
+	mustContain(t, r.ok("bo", "general", "timezone America/New_York"), "Your 19:00 reminder follows it")
+	mustContain(t, r.ok("bo", "general", "remind"), "19:00 (America/New_York)")
+	r.tickUntil(utc("2026-11-25T01:00:00Z"))
+	dms := r.poster.to("bo")
+	if got := times(dms); !slices.Equal(got, []string{"2026-11-25T00:00:00Z"}) {
+		t.Fatalf("reminders at %v, want 19:00 New York time", got)
+	}
+	mustContain(t, dms[0].resp, "5h 00m left", "America/New_York")
+
+	mustContain(t, r.ok("bo", "general", "remind off"), "Reminder off")
+	mustContain(t, r.ok("bo", "general", "remind off"), "nothing changed")
+	r.tickUntil(utc("2026-11-27T01:00:00Z"))
+	if n := len(r.poster.to("bo")); n != 1 {
+		t.Errorf("%d reminders after turning them off, want none more", n)
+	}
+	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")
+}
+
+func TestAReminderMissedWhileDownIsSentOnlyTheSameDay(t *testing.T) {
+	tests := []struct {
+		name string
+		up   string
+		want []string
+	}{
+		{"back the same evening", "2026-11-24T21:00:00Z", []string{"2026-11-24T21:00:00Z"}},
+		{"back after midnight", "2026-11-25T00:30:00Z", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, utc("2026-11-24T12:00:00Z"))
+			r.ok("cy", "general", "remind 19:00")
+			r.startAt(utc(tt.up))
+			dms := r.poster.to("cy")
+			if got := times(dms); !slices.Equal(got, tt.want) {
+				t.Fatalf("reminders at %v, want %v", got, tt.want)
+			}
+			if len(dms) == 1 && !strings.Contains(dms[0].resp.Text, "3h 00m left") {
+				t.Errorf("a late reminder must count the time left from now: %q", dms[0].resp.Text)
+			}
+		})
+	}
+}
+
+func TestRemindRefusesABadTimeAndChangesNothing(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z"))
+	resp := r.as("dee", "general", "remind 7pm")
+	if resp.Outcome == "ok" || !resp.Ephemeral || !strings.Contains(resp.Text, "HH:MM") {
+		t.Errorf("bad time: (%s) %q", resp.Outcome, resp.Text)
+	}
+	r.tickUntil(r.clock.Now().Add(48 * time.Hour))
+	if n := len(r.poster.all()); n != 0 {
+		t.Errorf("%d messages after a refused remind", n)
+	}
+}

@@ -1,0 +1,405 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/bot"
+)
+
+var general = bot.Channel{Community: community, ID: "general"}
+
+func TestDailyLessonFollowsTheLocalWallClock(t *testing.T) {
+	tests := []struct {
+		name       string
+		set        string // the nudge command
+		from, till string
+		want       []string // UTC instants of the posts
+	}{
+		{"09:00 Berlin across spring forward", "nudge set 09:00 Europe/Berlin", "2026-03-27T12:00:00Z", "2026-03-31T12:00:00Z",
+			[]string{"2026-03-28T08:00:00Z", "2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z", "2026-03-31T07:00:00Z"}},
+		{"09:00 Berlin across fall back", "nudge set 09:00 Europe/Berlin", "2026-10-23T12:00:00Z", "2026-10-27T12:00:00Z",
+			[]string{"2026-10-24T07:00:00Z", "2026-10-25T08:00:00Z", "2026-10-26T08:00:00Z", "2026-10-27T08:00:00Z"}},
+		{"09:00 New York across spring forward", "nudge set 09:00 America/New_York", "2026-03-06T18:00:00Z", "2026-03-09T18:00:00Z",
+			[]string{"2026-03-07T14:00:00Z", "2026-03-08T13:00:00Z", "2026-03-09T13:00:00Z"}},
+		{"09:00 New York across fall back", "nudge set 09:00 America/New_York", "2026-10-31T18:00:00Z", "2026-11-02T18:00:00Z",
+			[]string{"2026-11-01T14:00:00Z", "2026-11-02T14:00:00Z"}},
+		{"02:30 Berlin in the spring gap posts at 03:00", "nudge set 02:30 Europe/Berlin", "2026-03-27T12:00:00Z", "2026-03-30T12:00:00Z",
+			[]string{"2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"}},
+		{"02:30 New York in the spring gap posts at 03:00", "nudge set 02:30 America/New_York", "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z",
+			[]string{"2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z"}},
+		{"02:30 Berlin repeated in fall back posts once", "nudge set 02:30 Europe/Berlin", "2026-10-23T12:00:00Z", "2026-10-26T12:00:00Z",
+			[]string{"2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"}},
+		{"01:30 New York repeated in fall back posts once", "nudge set 01:30 America/New_York", "2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z",
+			[]string{"2026-11-01T05:30:00Z", "2026-11-02T06:30:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, utc(tt.from))
+			r.ok("ada", "general", tt.set)
+			r.tickUntil(utc(tt.till))
+			posts := r.poster.to("general")
+			if got := times(posts); !slices.Equal(got, tt.want) {
+				t.Errorf("posts at %v, want %v", got, tt.want)
+			}
+			for i, p := range posts {
+				if want := fmt.Sprintf("Day %d ·", i+1); !strings.Contains(p.resp.Title, want) {
+					t.Errorf("post %d is %q, want %q", i+1, p.resp.Title, want)
+				}
+			}
+		})
+	}
+}
+
+func TestEachPostIsTheNextLessonWithAQuizAndWrapsAroundTheRoadmap(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-12-02T12:00:00Z"))
+	roadmap := bot.TestRoadmap(t)
+	want := []string{}
+	for i := range 8 {
+		want = append(want, fmt.Sprintf("📅 Day %d · %s", i+1, roadmap.Topics[i%len(roadmap.Topics)].Title))
+	}
+	posts := r.poster.to("general")
+	if got := titles(posts); !slices.Equal(got, want) {
+		t.Fatalf("posts:\n%v\nwant:\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	first, seventh := posts[0].resp, posts[6].resp
+	if first.Ephemeral {
+		t.Error("the daily lesson must be visible to the channel")
+	}
+	mustContain(t, first, "A lesson about Internet basics.", "Question 1 about Internet basics?", "a) Right",
+		"[a=answer internet-basics-1 a]", "[c=answer internet-basics-1 c]", "Keep your streak", "/roadmap checkin")
+	// The second lap asks the topic's next question.
+	mustContain(t, seventh, "Question 2 about Internet basics?", "[b=answer internet-basics-2 b]")
+	// Pressing an answer button works like any command.
+	if resp := r.ok("bo", "general", posts[0].resp.Buttons[0].Command); !strings.Contains(resp.Title, "Right") {
+		t.Errorf("answer button: %q", resp.Title)
+	}
+}
+
+func TestANewScheduleDoesNotFireAtOnce(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T10:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	// Even a run covering 09:00 today, or a restart's catch-up, leaves today alone.
+	if err := r.sched.RunDue(context.Background(), utc("2026-11-24T08:00:00Z"), r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.startAt(r.clock.Now())
+	r.tickUntil(utc("2026-11-25T08:59:00Z"))
+	if got := r.poster.all(); len(got) != 0 {
+		t.Fatalf("posted before the first 09:00 after setting it: %v", got)
+	}
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	if got := times(r.poster.to("general")); !slices.Equal(got, []string{"2026-11-25T09:00:00Z"}) {
+		t.Errorf("posts %v, want the next 09:00", got)
+	}
+
+	// Set a minute before the time: it posts a minute later.
+	r2 := newRig(t, utc("2026-11-24T08:59:00Z"))
+	r2.ok("ada", "general", "nudge set 09:00 UTC")
+	r2.tickUntil(utc("2026-11-24T09:05:00Z"))
+	if got := times(r2.poster.to("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z"}) {
+		t.Errorf("posts %v, want today's 09:00", got)
+	}
+}
+
+func TestAPostMissedWithinSixHoursGoesOutOnceOnStartOlderOnesAreSkipped(t *testing.T) {
+	tests := []struct {
+		name   string
+		up     string // when the scheduler starts again after being down since 08:00
+		posted []string
+	}{
+		{"missed by 5h59m: sent on start", "2026-11-24T14:59:00Z", []string{"2026-11-24T14:59:00Z"}},
+		{"missed by exactly 6h: sent on start", "2026-11-24T15:00:00Z", []string{"2026-11-24T15:00:00Z"}},
+		{"missed by 6h01m: skipped", "2026-11-24T15:01:00Z", nil},
+		{"missed by days: skipped", "2026-11-27T15:01:00Z", nil},
+		{"missed days ago but today's is recent: today's only", "2026-11-27T10:00:00Z", []string{"2026-11-27T10:00:00Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, utc("2026-11-24T08:00:00Z"))
+			r.ok("ada", "general", "nudge set 09:00 UTC")
+			r.startAt(utc(tt.up))
+			r.startAt(utc(tt.up)) // a second start changes nothing
+			up := utc(tt.up)
+			r.tickUntil(up.Add(time.Hour))
+			if got := times(r.poster.to("general")); !slices.Equal(got, tt.posted) {
+				t.Fatalf("posts %v, want %v", got, tt.posted)
+			}
+			// Whatever was skipped, the next day's lesson is the next one in line.
+			nextNine := time.Date(up.Year(), up.Month(), up.Day()+1, 9, 1, 0, 0, time.UTC)
+			r.tickUntil(nextNine)
+			posts := r.poster.to("general")
+			last := posts[len(posts)-1].resp.Title
+			if want := fmt.Sprintf("Day %d ·", len(tt.posted)+1); !strings.Contains(last, want) {
+				t.Errorf("next day's post %q, want %q", last, want)
+			}
+		})
+	}
+}
+
+func TestNoDoublePostAcrossARestart(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T09:01:00Z"))
+	if n := len(r.poster.all()); n != 1 {
+		t.Fatalf("%d posts before the restart, want 1", n)
+	}
+	r.restart()
+	r.startAt(utc("2026-11-24T09:02:00Z"))
+	if err := r.sched.RunDue(context.Background(), utc("2026-11-24T08:00:00Z"), r.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.tickUntil(utc("2026-11-24T18:00:00Z"))
+	if n := len(r.poster.all()); n != 1 {
+		t.Fatalf("%d posts after the restart, want still 1: %v", n, r.poster.all())
+	}
+	r.restart()
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	want := []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}
+	if got := titles(r.poster.to("general")); !slices.Equal(got, want) {
+		t.Errorf("posts %v, want %v", got, want)
+	}
+}
+
+func TestAPermanentFailureDisablesThatChannelOnly(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.poster.fail = func(target string, _ int) error {
+		if target == "gone" {
+			return &bot.PostError{Permanent: true, Err: errors.New("Unknown Channel")}
+		}
+		return nil
+	}
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.ok("ada", "gone", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	if got := titles(r.poster.to("general")); len(got) != 2 {
+		t.Errorf("the healthy channel got %v, want two lessons", got)
+	}
+	if n := r.poster.tries("gone"); n != 1 {
+		t.Errorf("the gone channel was tried %d times, want once and never again", n)
+	}
+	if r.logs.logLine("daily lesson disabled", "gone", "Unknown Channel") == "" {
+		t.Errorf("no log line saying why the schedule stopped:\n%s", r.logs)
+	}
+	status := r.ok("bo", "gone", "nudge status")
+	mustContain(t, status, "Paused", "Unknown Channel", "Day 1 · Internet basics")
+
+	// An admin fixes the channel and turns it back on: it resumes with the lesson it missed.
+	r.poster.fail = nil
+	r.ok("ada", "gone", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-26T09:01:00Z"))
+	if got := titles(r.poster.to("gone")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		t.Errorf("after re-enabling: %v", got)
+	}
+}
+
+func TestATransientFailureIsRetriedWithBackoff(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.poster.fail = func(_ string, n int) error {
+		switch n {
+		case 1:
+			return &bot.PostError{RetryAfter: 30 * time.Second, Err: errors.New("429 rate limited")}
+		case 2:
+			return &bot.PostError{Err: errors.New("502 bad gateway")}
+		}
+		return nil
+	}
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T09:01:00Z"))
+	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		t.Fatalf("posts %v, want one Day 1", got)
+	}
+	// The platform's Retry-After wins over the shorter backoff; then the backoff (2s).
+	if got, want := r.sleeps.all(), []time.Duration{30 * time.Second, 2 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+}
+
+func TestTransientFailuresGiveUpForTheDayAndTheLessonComesTomorrow(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Retry.Attempts = 3 })
+	r.poster.fail = func(_ string, _ int) error { return errors.New("connection reset") }
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T12:00:00Z"))
+	if n := r.poster.tries("general"); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
+	}
+	if r.logs.logLine("given up for the day", "connection reset") == "" {
+		t.Errorf("no log line for the lost post:\n%s", r.logs)
+	}
+	r.poster.fail = nil
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		t.Errorf("next day: %v, want the lesson that failed", got)
+	}
+}
+
+func TestRetryWaitsDoNotHoldUpOtherChannels(t *testing.T) {
+	sleeping, wake := make(chan struct{}), make(chan struct{})
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
+		c.Concurrency = 1
+		c.Sleep = func(ctx context.Context, _ time.Duration) error {
+			close(sleeping)
+			<-wake
+			return nil
+		}
+	})
+	r.poster.fail = func(target string, n int) error {
+		if target == "a-slow" && n == 1 {
+			return &bot.PostError{Err: errors.New("503")}
+		}
+		return nil
+	}
+	channels := []string{"a-slow"}
+	for i := range 10 {
+		channels = append(channels, fmt.Sprintf("ch%d", i))
+	}
+	for _, ch := range channels {
+		r.ok("admin-"+ch, ch, "nudge set 09:00 UTC")
+	}
+	r.clock.Set(utc("2026-11-24T09:00:00Z"))
+	done := make(chan error)
+	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
+	<-sleeping
+	// a-slow waits for its retry; with one worker, everyone else must get through meanwhile.
+	deadline := time.After(10 * time.Second)
+	for len(r.poster.all()) < 10 {
+		select {
+		case <-deadline:
+			t.Fatalf("other channels held up by a retry wait: %d of 10 posted", len(r.poster.all()))
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(wake)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range channels {
+		if n := len(r.poster.to(ch)); n != 1 {
+			t.Errorf("%s got %d posts, want 1", ch, n)
+		}
+	}
+}
+
+func TestPostsDueTogetherGoOutConcurrentlyWithinTheLimit(t *testing.T) {
+	const limit = 4
+	var inFlight, peak atomic.Int32
+	started, gate := make(chan struct{}, 100), make(chan struct{})
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = limit })
+	r.poster.hook = func(string) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		started <- struct{}{}
+		<-gate
+		inFlight.Add(-1)
+	}
+	for i := range 40 {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+	}
+	r.clock.Set(utc("2026-11-24T09:00:00Z"))
+	done := make(chan error)
+	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
+	for range limit {
+		<-started // the limit's worth of posts are in flight at once
+	}
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if p := peak.Load(); p != limit {
+		t.Errorf("peak posts in flight %d, want %d", p, limit)
+	}
+	if n := len(r.poster.all()); n != 40 {
+		t.Errorf("%d posts, want 40", n)
+	}
+}
+
+func TestShutdownFinishesThePostInFlightAndLeavesTheRestForTheNextStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
+	r.poster.hook = func(string) {
+		once.Do(func() {
+			close(entered)
+			<-release
+		})
+	}
+	for i := range 5 {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%d", i), "nudge set 09:00 UTC")
+	}
+	r.clock.Set(utc("2026-11-24T09:00:00Z"))
+	done := make(chan error)
+	go func() { done <- r.sched.RunDue(ctx, utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
+	<-entered
+	cancel()
+	close(release)
+	<-done
+	if n := len(r.poster.all()); n != 1 {
+		t.Fatalf("%d posts by shutdown, want only the one in flight", n)
+	}
+	r.restart()
+	r.startAt(utc("2026-11-24T09:05:00Z"))
+	for i := range 5 {
+		if n := len(r.poster.to(fmt.Sprintf("ch%d", i))); n != 1 {
+			t.Errorf("ch%d got %d posts, want exactly 1", i, n)
+		}
+	}
+}
+
+func TestTwoSchedulersSharingAClaimerPostOncePerChannelDay(t *testing.T) {
+	claimer := bot.NewLocalClaimer(nil)
+	shared := func(c *bot.SchedulerConfig) { c.Claimer = claimer }
+	a := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
+	b := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
+	b.poster = a.poster
+	b.restart()
+	for _, r := range []*rig{a, b} {
+		r.ok("ada", "general", "nudge set 09:00 UTC")
+	}
+	var wg sync.WaitGroup
+	for _, r := range []*rig{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.tickUntil(utc("2026-11-26T09:01:00Z"))
+		}()
+	}
+	wg.Wait()
+	want := []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching", "📅 Day 3 · API security"}
+	if got := titles(a.poster.to("general")); !slices.Equal(got, want) {
+		t.Errorf("posts %v, want %v", got, want)
+	}
+}
+
+func TestLocalClaimerLetsTheFirstWinUntilTheClaimExpires(t *testing.T) {
+	clock := bot.NewManualClock(utc("2026-11-24T09:00:00Z"))
+	c := bot.NewLocalClaimer(clock)
+	claim := func(key string) bool {
+		won, err := c.Claim(context.Background(), key, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return won
+	}
+	if !claim("k") || claim("k") || !claim("other") {
+		t.Fatal("first claim must win, the second lose, another key win")
+	}
+	clock.Advance(time.Hour)
+	if !claim("k") {
+		t.Error("an expired claim must be claimable again")
+	}
+}

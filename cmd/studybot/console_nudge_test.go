@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/studybot/studybot/adapters/console"
+	"github.com/studybot/studybot/bot"
+)
+
+// TestConsoleAdvancePrintsOneDailyLessonADay is what a new user tries: set a daily lesson,
+// jump a day, see Day 1; jump another, see Day 2 with the next topic.
+func TestConsoleAdvancePrintsOneDailyLessonADay(t *testing.T) {
+	cfg, problems := loadConfig(envOf(map[string]string{"STUDYBOT_DB": filepath.Join(t.TempDir(), "console.db")}))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	// 15:00 in Berlin: today's 09:00 has passed, so the first lesson is tomorrow's.
+	clock := bot.NewManualClock(time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC))
+	c, err := openCore(cfg, clock, bot.NewLocalCooldowns(clock), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	out := &syncBuffer{}
+	con, err := newConsole(c, clock, out, console.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	say := func(line string) string {
+		t.Helper()
+		before := len(out.String())
+		con.Line(ctx, line)
+		return out.String()[before:]
+	}
+	topics := c.bot.Roadmap().Topics
+
+	set := say("/roadmap nudge set 09:00 Europe/Berlin")
+	if !strings.Contains(set, "every day at 09:00 (Europe/Berlin)") || strings.Contains(set, "📣") {
+		t.Fatalf("nudge set printed:\n%s", set)
+	}
+	day1 := say(":advance 24h")
+	if n := strings.Count(day1, "📣 post in #general"); n != 1 {
+		t.Fatalf("first :advance 24h printed %d posts, want 1:\n%s", n, day1)
+	}
+	for _, want := range []string{"Day 1 · " + topics[0].Title, topics[0].Quiz[0].Text, "[a: /roadmap answer " + topics[0].Slug + "-1 a]", "Keep your streak"} {
+		if !strings.Contains(day1, want) {
+			t.Errorf("Day 1 post lacks %q:\n%s", want, day1)
+		}
+	}
+	day2 := say(":advance 24h")
+	if n := strings.Count(day2, "📣 post in #general"); n != 1 || !strings.Contains(day2, "Day 2 · "+topics[1].Title) {
+		t.Fatalf("second :advance 24h printed %d posts, want Day 2 · %s:\n%s", n, topics[1].Title, day2)
+	}
+	// The post's buttons are commands the console runs.
+	if answer := say("/roadmap answer " + topics[1].Slug + "-1 a"); !strings.Contains(answer, topics[1].Quiz[0].Explain) {
+		t.Errorf("answering the lesson's quiz:\n%s", answer)
+	}
+}
+
+func TestConsoleAdvancePrintsAReminderOnADayNotStudied(t *testing.T) {
+	cfg, problems := loadConfig(envOf(map[string]string{"STUDYBOT_DB": filepath.Join(t.TempDir(), "console.db"), "STUDYBOT_TZ": "Europe/Berlin"}))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	clock := bot.NewManualClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	c, err := openCore(cfg, clock, bot.NewLocalCooldowns(clock), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	out := &syncBuffer{}
+	con, err := newConsole(c, clock, out, console.Options{User: "ana"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	con.Line(ctx, "/roadmap checkin")
+	con.Line(ctx, "/roadmap remind 19:00")
+	before := len(out.String())
+	con.Line(ctx, ":advance 24h") // studied today: no reminder tonight
+	if got := out.String()[before:]; strings.Contains(got, "✉️") {
+		t.Fatalf("a reminder on a day already studied:\n%s", got)
+	}
+	before = len(out.String())
+	con.Line(ctx, ":advance 24h") // tomorrow, not studied
+	got := out.String()[before:]
+	if strings.Count(got, "✉️  direct message to ana") != 1 || !strings.Contains(got, "1-day streak") || !strings.Contains(got, "5h 00m left") {
+		t.Errorf("want one reminder with the streak and the time left:\n%s", got)
+	}
+}
