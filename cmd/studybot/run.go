@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +83,7 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	if cfg.HTTPAddr != "" {
 		services = append(services, &httpService{addr: cfg.HTTPAddr, handler: c.mux, log: log})
 	}
-	if err := runServices(ctx, log, services); err != nil {
+	if err := runServices(ctx, log, services, shutdownGrace); err != nil {
 		log.Error("studybot stopped", "err", err)
 		return exitFail
 	}
@@ -102,21 +105,48 @@ func newScheduler(c *core) (*bot.Scheduler, error) {
 }
 
 // runServices runs every service until ctx ends or one fails; a failure stops the others.
-func runServices(ctx context.Context, log *slog.Logger, services []service) error {
+func runServices(ctx context.Context, log *slog.Logger, services []service, grace time.Duration) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var wg sync.WaitGroup
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		running = map[string]bool{}
+	)
 	for _, s := range services {
 		wg.Add(1)
+		mu.Lock()
+		running[s.Name()] = true
+		mu.Unlock()
 		go func() {
 			defer wg.Done()
 			log.Info("service starting", "service", s.Name())
 			if err := s.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				cancel(fmt.Errorf("%s: %w", s.Name(), err))
 			}
+			mu.Lock()
+			delete(running, s.Name())
+			mu.Unlock()
 		}()
 	}
-	wg.Wait()
+	stopped := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		log.Info("shutting down: no new work; finishing what is in flight", "grace", grace)
+		select {
+		case <-stopped:
+		case <-time.After(grace):
+			mu.Lock()
+			stuck := slices.Sorted(maps.Keys(running))
+			mu.Unlock()
+			return fmt.Errorf("still running %s after shutdown began: %s", grace, strings.Join(stuck, ", "))
+		}
+	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -131,7 +161,6 @@ type httpService struct {
 	addr    string
 	handler http.Handler
 	log     *slog.Logger
-	ready   chan net.Addr // receives the bound address once listening (tests use :0)
 }
 
 func (h *httpService) Name() string { return "http" }
@@ -140,9 +169,6 @@ func (h *httpService) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", h.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", h.addr, err)
-	}
-	if h.ready != nil {
-		h.ready <- ln.Addr()
 	}
 	srv := &http.Server{
 		Handler:           h.handler,
