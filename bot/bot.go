@@ -313,6 +313,15 @@ func (b *Bot) resolveTopic(text string) (*Topic, error) {
 	return nil, Errorf(ENOTFOUND, "No topic matches %q. /roadmap topics lists them all.", clip(text, 40))
 }
 
+// optionalTopic resolves a topic the learner may leave out: nil when they did, so the
+// command falls back to their current topic.
+func (b *Bot) optionalTopic(text string) (*Topic, error) {
+	if text == "" {
+		return nil, nil
+	}
+	return b.resolveTopic(text)
+}
+
 // studyToday records study for the learner's local today.
 func (b *Bot) studyToday(l *Learner, fallback *time.Location) StudyResult {
 	var res StudyResult

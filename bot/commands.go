@@ -60,17 +60,27 @@ func (b *Bot) topic(ctx context.Context, c Community, req Request, cmd Command) 
 	return b.renderTopic(&l, t), nil
 }
 
+// keyPointList is the topic's key points as a bulleted list.
+func (t *Topic) keyPointList() string {
+	points := make([]string, len(t.KeyPoints))
+	for i, p := range t.KeyPoints {
+		points[i] = "• " + p
+	}
+	return strings.Join(points, "\n")
+}
+
+// links are the topic's resources as response links.
+func (t *Topic) links() []Link {
+	links := make([]Link, len(t.Resources))
+	for i, r := range t.Resources {
+		links[i] = Link(r)
+	}
+	return links
+}
+
 // renderTopic shows one topic in full with the buttons that act on it.
 func (b *Bot) renderTopic(l *Learner, t *Topic) Response {
 	i := b.roadmap.Index(t.Slug)
-	points := make([]string, len(t.KeyPoints))
-	for j, p := range t.KeyPoints {
-		points[j] = "• " + p
-	}
-	links := make([]Link, len(t.Resources))
-	for j, r := range t.Resources {
-		links[j] = Link(r)
-	}
 	state := l.State(t.Slug)
 	buttons := []Button{
 		{Label: "Mark done", Command: "done " + t.Slug, Style: StyleSuccess},
@@ -84,8 +94,8 @@ func (b *Bot) renderTopic(l *Learner, t *Topic) Response {
 	return Response{
 		Title:     fmt.Sprintf("%d/%d · %s", i+1, len(b.roadmap.Topics), t.Title),
 		Text:      t.Lesson,
-		Fields:    []Field{{Name: "Key points", Value: strings.Join(points, "\n")}},
-		Links:     links,
+		Fields:    []Field{{Name: "Key points", Value: t.keyPointList()}},
+		Links:     t.links(),
 		Buttons:   buttons,
 		Footer:    fmt.Sprintf("%s · state: %s", t.Slug, state),
 		Ephemeral: true,
@@ -165,13 +175,9 @@ func (b *Bot) progress(ctx context.Context, c Community, req Request) (Response,
 var stateAfter = map[string]TopicState{"start": StateLearning, "done": StateDone, "skip": StateSkipped, "reset": StateTodo}
 
 func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	var target *Topic
-	if cmd.Topic != "" {
-		t, err := b.resolveTopic(cmd.Topic)
-		if err != nil {
-			return Response{}, err
-		}
-		target = t
+	target, err := b.optionalTopic(cmd.Topic)
+	if err != nil {
+		return Response{}, err
 	}
 	after := stateAfter[cmd.Name]
 	fallback := b.fallbackZone(ctx, c, req.ProfileZone)
@@ -181,7 +187,7 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 		studied StudyResult
 		next    *Topic
 	)
-	err := b.update(ctx, c, req, func(l *Learner) error {
+	err = b.update(ctx, c, req, func(l *Learner) error {
 		t = target
 		if t == nil {
 			if t = l.Current(b.roadmap); t == nil {
@@ -372,17 +378,13 @@ func formatDuration(d time.Duration) string {
 }
 
 func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	var target *Topic
-	if cmd.Topic != "" {
-		t, err := b.resolveTopic(cmd.Topic)
-		if err != nil {
-			return Response{}, err
-		}
-		target = t
+	target, err := b.optionalTopic(cmd.Topic)
+	if err != nil {
+		return Response{}, err
 	}
 	var q *Question
 	var t *Topic
-	err := b.update(ctx, c, req, func(l *Learner) error {
+	err = b.update(ctx, c, req, func(l *Learner) error {
 		t = target
 		if t == nil {
 			if t = l.Current(b.roadmap); t == nil {

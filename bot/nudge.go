@@ -170,24 +170,16 @@ func (b *Bot) dailyLesson(day, cursor int) Response {
 	lap := max(day-1, 0) / len(b.roadmap.Topics)
 	q := &t.Quiz[lap%len(t.Quiz)]
 	quiz := RenderQuestion(t, q)
-	points := make([]string, len(t.KeyPoints))
-	for i, p := range t.KeyPoints {
-		points[i] = "• " + p
-	}
-	links := make([]Link, len(t.Resources))
-	for i, r := range t.Resources {
-		links[i] = Link(r)
-	}
 	return Response{
 		Title: fmt.Sprintf("📅 Day %d · %s", day, t.Title),
 		Text:  t.Lesson,
 		Fields: []Field{
-			{Name: "Key points", Value: strings.Join(points, "\n")},
+			{Name: "Key points", Value: t.keyPointList()},
 			{Name: "Quiz of the day", Value: quiz.Text},
 			{Name: "Keep your streak", Value: "Answer the quiz (right or wrong), /roadmap checkin, or mark a topic done: " +
 				"any of them counts as today's study and keeps your streak going. /roadmap streak shows yours."},
 		},
-		Links:   links,
+		Links:   t.links(),
 		Buttons: quiz.Buttons,
 		Footer: fmt.Sprintf("Daily lesson · topic %d of %d · answer with a button or /roadmap answer %s <letter>",
 			cursor%len(b.roadmap.Topics)+1, len(b.roadmap.Topics), q.ID),

@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
@@ -26,7 +27,7 @@ type rig struct {
 	clock  *bot.ManualClock
 	sched  *bot.Scheduler
 	poster *fakePoster
-	logs   *lockedBuffer
+	logs   *bottest.Buffer
 	sleeps *sleepLog
 	config func(*bot.SchedulerConfig)
 }
@@ -39,7 +40,7 @@ func newRig(t testing.TB, now time.Time, config ...func(*bot.SchedulerConfig)) *
 		t:      t,
 		path:   filepath.Join(t.TempDir(), "studybot.db"),
 		clock:  bot.NewManualClock(now),
-		logs:   &lockedBuffer{},
+		logs:   &bottest.Buffer{},
 		sleeps: &sleepLog{},
 	}
 	r.poster = &fakePoster{clock: r.clock, attempts: map[string]int{}}
@@ -245,25 +246,8 @@ func (s *sleepLog) all() []time.Duration {
 	return slices.Clone(s.waits)
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // logLine is the first log line containing every part, or "".
-func (b *lockedBuffer) logLine(parts ...string) string {
+func logLine(b *bottest.Buffer, parts ...string) string {
 	for _, line := range strings.Split(b.String(), "\n") {
 		ok := true
 		for _, p := range parts {

@@ -187,7 +187,7 @@ func TestAPermanentFailureDisablesThatChannelOnly(t *testing.T) {
 	if n := r.poster.tries("gone"); n != 1 {
 		t.Errorf("the gone channel was tried %d times, want once and never again", n)
 	}
-	if r.logs.logLine("daily lesson disabled", "gone", "Unknown Channel") == "" {
+	if logLine(r.logs, "daily lesson disabled", "gone", "Unknown Channel") == "" {
 		t.Errorf("no log line saying why the schedule stopped:\n%s", r.logs)
 	}
 	status := r.ok("bo", "gone", "nudge status")
@@ -232,7 +232,7 @@ func TestTransientFailuresGiveUpForTheDayAndTheLessonComesTomorrow(t *testing.T)
 	if n := r.poster.tries("general"); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
-	if r.logs.logLine("given up for the day", "connection reset") == "" {
+	if logLine(r.logs, "given up for the day", "connection reset") == "" {
 		t.Errorf("no log line for the lost post:\n%s", r.logs)
 	}
 	r.poster.fail = nil

@@ -1,7 +1,6 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/adapters/discord"
@@ -38,24 +39,6 @@ var (
 	manager = fakediscord.User{ID: "400000000000000002", Username: "grace", Nick: "Grace (mod)",
 		Permissions: 1<<10 | 1<<11 | 1<<5} // manage server
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // signalHandler passes records on and closes seen when a message containing match is logged.
 type signalHandler struct {
@@ -86,7 +69,7 @@ type harness struct {
 	adapter  *discord.Adapter
 	core     *bot.Bot
 	roadmap  *bot.Roadmap
-	logs     *syncBuffer
+	logs     *bottest.Buffer
 	cancel   context.CancelFunc
 	done     chan error
 	stopping chan struct{} // closed once the adapter logs that it stopped taking commands
@@ -127,7 +110,7 @@ func start(t testing.TB, s setup) *harness {
 		t.Fatal(err)
 	}
 	fake := fakediscord.Start(token)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	stopping := make(chan struct{})
 	cfg := discord.Config{
 		Token:  token,
@@ -956,7 +939,7 @@ func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
 func TestWrongTokenFailsStartWithoutLeakingIt(t *testing.T) {
 	fake := fakediscord.Start("the-real-token")
 	defer fake.Close()
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t),
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {

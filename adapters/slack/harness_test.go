@@ -1,7 +1,6 @@
 package slack_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/slack-go/slack"
 
@@ -36,7 +37,7 @@ type world struct {
 	core    *bot.Bot
 	clock   *bot.ManualClock
 	adapter *slackadapter.Adapter
-	logs    *syncBuffer
+	logs    *bottest.Buffer
 	first   bot.Topic // the roadmap's first topic
 }
 
@@ -58,7 +59,7 @@ func newWorld(t testing.TB, opts options) *world {
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := bot.NewManualClock(start)
-	logs := &syncBuffer{}
+	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: log})
 	if err != nil {
@@ -275,24 +276,6 @@ func assertVerbatim(t testing.TB, raw json.RawMessage) {
 		}
 	}
 	walk(v)
-}
-
-// syncBuffer is a log sink several goroutines may write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // gate holds every command until released, to make a command slow without sleeping.

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/studybot/studybot/bot/bottest"
+
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
 )
@@ -101,14 +103,14 @@ type process struct {
 	cmd    *exec.Cmd
 	addr   string
 	db     string
-	stderr *syncBuffer
+	stderr *bottest.Buffer
 	exited chan error
 }
 
 func startStudybot(t *testing.T, slackAPI string, extra ...string) *process {
 	t.Helper()
 	dir := t.TempDir()
-	p := &process{addr: freeAddr(t), db: filepath.Join(dir, "studybot.db"), stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &process{addr: freeAddr(t), db: filepath.Join(dir, "studybot.db"), stderr: &bottest.Buffer{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(studybotBinary(t), "run")
 	p.cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/studybot/studybot/bot/bottest"
+
 	"github.com/studybot/studybot/adapters/console"
 	"github.com/studybot/studybot/bot"
 )
@@ -27,7 +29,7 @@ func TestConsoleAdvancePrintsOneDailyLessonADay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	con, err := newConsole(c, clock, out, console.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +77,7 @@ func TestConsoleAdvancePrintsAReminderOnADayNotStudied(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	con, err := newConsole(c, clock, out, console.Options{User: "ana"})
 	if err != nil {
 		t.Fatal(err)

@@ -7,9 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
@@ -152,7 +153,7 @@ func TestBackupWhileTheBotHoldsTheFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdinR, stdinW := io.Pipe()
-	out := &syncBuffer{}
+	out := &bottest.Buffer{}
 	done := make(chan int)
 	go func() { done <- runMain(ctx, []string{"console", "--user", "ana"}, env, stdinR, out, io.Discard) }()
 	io.WriteString(stdinW, "/roadmap done internet-basics\n")
@@ -196,22 +197,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe to read while another goroutine writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
