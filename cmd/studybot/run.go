@@ -137,7 +137,7 @@ func runServices(ctx context.Context, log *slog.Logger, services []service, grac
 	select {
 	case <-stopped:
 	case <-ctx.Done():
-		log.Info("shutting down: no new work; finishing what is in flight", "grace", grace)
+		log.Info("shutting down: no new work; finishing what is in flight", "grace", grace.String())
 		select {
 		case <-stopped:
 		case <-time.After(grace):
