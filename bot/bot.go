@@ -251,7 +251,12 @@ func (b *Bot) Zone(ctx context.Context, c Community, l *Learner, profileZone str
 // empty name are refused: a learner's day must not depend on where the server runs.
 func LoadZone(name string) (*time.Location, error) {
 	bad := Errorf(EINVALID, "Unknown time zone %q. Use an IANA name like Europe/Berlin, America/New_York or UTC.", clip(name, 40))
-	if name == "" || strings.EqualFold(name, "local") || len(name) > 64 || strings.Contains(name, "..") {
+	lower := strings.ToLower(name)
+	// Local follows the server; Factory, posixrules and the right/ and posix/ copies are files
+	// of the zone database, not places a learner lives.
+	if name == "" || lower == "local" || lower == "factory" || lower == "posixrules" ||
+		strings.HasPrefix(lower, "right/") || strings.HasPrefix(lower, "posix/") ||
+		len(name) > 64 || strings.Contains(name, "..") {
 		return nil, bad
 	}
 	if loc, err := time.LoadLocation(name); err == nil {

@@ -366,3 +366,16 @@ func tempDir() string {
 	}
 	return dir
 }
+
+func TestZoneDatabaseFilesAreNotTimeZones(t *testing.T) {
+	for _, name := range []string{"Factory", "posixrules", "right/UTC", "posix/Europe/Berlin", "Local", "../../etc/passwd"} {
+		if _, err := bot.LoadZone(name); err == nil {
+			t.Errorf("LoadZone(%q) accepted", name)
+		}
+	}
+	for _, name := range []string{"UTC", "utc", "Etc/UTC", "europe/berlin", "America/Argentina/Buenos_Aires"} {
+		if _, err := bot.LoadZone(name); err != nil {
+			t.Errorf("LoadZone(%q): %v", name, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,4 +81,17 @@ func TestNudgeStatusIsOpenToEveryoneAndSaysWhatComesNext(t *testing.T) {
 	}
 	mustContain(t, r.ok("learner", "general", "nudge status"), "09:00 UTC", "Day 2 · Caching", "Wed 25 Nov 09:00", "in 23h 00m",
 		"2026-11-24 (Day 1 so far)")
+}
+
+func TestMovingTheTimeAfterTodaysLessonWaitsForTomorrow(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.tickUntil(utc("2026-11-24T09:30:00Z"))
+	mustContain(t, r.ok("ada", "general", "nudge set 10:00"), "Next post: Day 2 · Caching", "Wed 25 Nov 10:00")
+	r.ok("ada", "general", "nudge off")
+	r.ok("ada", "general", "nudge set 11:00")
+	r.tickUntil(utc("2026-11-25T12:00:00Z"))
+	if got := times(r.poster.to("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z", "2026-11-25T11:00:00Z"}) {
+		t.Errorf("posts at %v, want today's 09:00 and then tomorrow's 11:00 only", got)
+	}
 }

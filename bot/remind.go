@@ -143,10 +143,13 @@ func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Comman
 		sch.Next = NextOccurrence(sch.At, loc, now, sch.Last+1)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		return Response{}, fmt.Errorf("timezone: move reminder: %w", err)
-	}
-	if err == nil {
+	switch {
+	case errors.Is(err, errUnchanged):
+	case err != nil:
+		// The zone has changed already; say so, and how to move the reminder by hand.
+		b.log.Error("could not move a reminder to the learner's new zone", "community", c.Key(), "err", err)
+		resp.Text += " Your reminder could not follow it: set it again with /roadmap remind HH:MM."
+	default:
 		resp.Text += fmt.Sprintf(" Your %s reminder follows it.", at)
 	}
 	return resp, nil
@@ -182,10 +185,12 @@ func (s *Scheduler) prepareReminder(ctx context.Context, j *job) (Response, bool
 	if off {
 		// The learner turned reminders off but the schedule outlived it (a crash between
 		// the two writes): retire it.
-		_ = s.store.UpdateSchedule(ctx, j.key, func(sch *Schedule) error {
+		if err := s.store.UpdateSchedule(ctx, j.key, func(sch *Schedule) error {
 			sch.Disabled, sch.Next = "turned off with /roadmap remind off", time.Time{}
 			return nil
-		})
+		}); err != nil {
+			s.log.Error("could not retire a reminder turned off", j.attrs("err", err)...)
+		}
 	}
 	if !send {
 		return Response{}, false, nil

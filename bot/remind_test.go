@@ -1,10 +1,14 @@
 package bot_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot"
 )
 
 func TestRemindersComeOnlyOnDaysNotYetStudiedAndAtMostOnceADay(t *testing.T) {
@@ -94,4 +98,34 @@ func TestRemindRefusesABadTimeAndChangesNothing(t *testing.T) {
 	if n := len(r.poster.all()); n != 0 {
 		t.Errorf("%d messages after a refused remind", n)
 	}
+}
+
+// failingReminders is a schedule store whose reminder writes fail while *fail is set, as on
+// a full disk.
+type failingReminders struct {
+	bot.ScheduleStore
+	fail *bool
+}
+
+func (s failingReminders) UpdateSchedule(ctx context.Context, key bot.ScheduleKey, fn func(*bot.Schedule) error) error {
+	if *s.fail && key.Kind == bot.KindRemind {
+		return errors.New("disk full")
+	}
+	return s.ScheduleStore.UpdateSchedule(ctx, key, fn)
+}
+
+func TestATimezoneChangeWhoseReminderCannotMoveSaysSo(t *testing.T) {
+	fail := false
+	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(c *bot.SchedulerConfig) {
+		c.Store = failingReminders{c.Store, &fail}
+	})
+	r.ok("bo", "general", "remind 19:00")
+	fail = true
+	resp := r.as("bo", "general", "timezone America/New_York")
+	// The zone did change, so the answer must not say that nothing changed.
+	if strings.Contains(resp.Text, "nothing was changed") || !strings.Contains(resp.Text, "America/New_York") ||
+		!strings.Contains(resp.Text, "/roadmap remind HH:MM") {
+		t.Errorf("want the new zone and how to move the reminder: (%s) %q", resp.Outcome, resp.Text)
+	}
+	mustContain(t, r.ok("bo", "general", "timezone"), "America/New_York")
 }

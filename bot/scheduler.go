@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,6 +77,7 @@ type Scheduler struct {
 	sems        map[string]chan struct{} // per platform: bounds posts in flight across runs
 	claimer     Claimer
 	observe     func(ScheduleKind, string, error)
+	claimWarned atomic.Bool // one warning per claimer outage, not one per post
 	log         *slog.Logger
 	conc        int
 	catchUp     time.Duration
@@ -218,10 +220,13 @@ func (j *job) attrs(extra ...any) []any {
 func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed bool) error {
 	var jobs []*job
 	var takeErr error
+	// Loading a zone reads its tzdata file, inside the store's write transaction: once per
+	// zone per run, not once per schedule.
+	zones := map[string]*time.Location{}
 	for {
 		var batch []*job
 		n, err := s.store.TakeDue(ctx, until, takeChunk, func(key ScheduleKey, sch *Schedule) error {
-			if j := s.decide(key, sch, asOf, missed); j != nil {
+			if j := s.decide(key, sch, asOf, missed, zones); j != nil {
 				batch = append(batch, j)
 			}
 			return nil
@@ -245,19 +250,24 @@ func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed 
 
 // decide runs inside the store's transaction: it says whether the schedule's due occurrence
 // is sent, and moves the record on (date marked, lesson counted, next occurrence indexed)
-// before anything is sent. It never reads the store.
-func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, missed bool) *job {
+// before anything is sent. It never reads the store; zones caches the locations loaded so
+// far in this run.
+func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, missed bool, zones map[string]*time.Location) *job {
 	prev := *sch
 	due := sch.Next
 	if sch.Disabled != "" || due.IsZero() || sch.Version == 0 {
 		sch.Next = time.Time{}
 		return nil
 	}
-	loc, err := LoadZone(sch.Zone)
-	if err != nil {
-		sch.Next, sch.Disabled = time.Time{}, fmt.Sprintf("its time zone %q is unknown to this studybot", clip(sch.Zone, 40))
-		s.log.Error("schedule disabled", "schedule", key.String(), "reason", sch.Disabled)
-		return nil
+	loc := zones[sch.Zone]
+	if loc == nil {
+		var err error
+		if loc, err = LoadZone(sch.Zone); err != nil {
+			sch.Next, sch.Disabled = time.Time{}, fmt.Sprintf("its time zone %q is unknown to this studybot", clip(sch.Zone, 40))
+			s.log.Error("schedule disabled", "schedule", key.String(), "reason", sch.Disabled)
+			return nil
+		}
+		zones[sch.Zone] = loc
 	}
 	date := DayOf(due, loc)
 	next := func(after time.Time, minDate Day) time.Time { return NextOccurrence(sch.At, loc, after, minDate) }
@@ -389,8 +399,13 @@ func (s *Scheduler) attempt(ctx context.Context, poster Poster, sem chan struct{
 			// The shared claimer is out (Redis down). This process already marked the date in
 			// its own store, so it posts at most once; only a second replica holding the same
 			// schedule could double it, which is rarer and milder than a lost lesson.
-			s.log.Warn("claim unavailable; posting on this process's own once-a-day marker", j.attrs("err", err)...)
+			if s.claimWarned.CompareAndSwap(false, true) {
+				s.log.Warn("claims unavailable; posting on this process's own once-a-day marker until they answer", j.attrs("err", err)...)
+			}
 			won = true
+		}
+		if err == nil && s.claimWarned.CompareAndSwap(true, false) {
+			s.log.Info("claims answer again")
 		}
 		if !won {
 			s.log.Info("another studybot has this post", j.attrs()...)

@@ -258,6 +258,12 @@ func TestRetryWaitsDoNotHoldUpOtherChannels(t *testing.T) {
 		}
 		return nil
 	}
+	others := make(chan string, 10)
+	r.poster.hook = func(target string) {
+		if target != "a-slow" {
+			others <- target
+		}
+	}
 	channels := []string{"a-slow"}
 	for i := range 10 {
 		channels = append(channels, fmt.Sprintf("ch%d", i))
@@ -271,11 +277,11 @@ func TestRetryWaitsDoNotHoldUpOtherChannels(t *testing.T) {
 	<-sleeping
 	// a-slow waits for its retry; with one worker, everyone else must get through meanwhile.
 	deadline := time.After(10 * time.Second)
-	for len(r.poster.all()) < 10 {
+	for i := range 10 {
 		select {
+		case <-others:
 		case <-deadline:
-			t.Fatalf("other channels held up by a retry wait: %d of 10 posted", len(r.poster.all()))
-		case <-time.After(time.Millisecond):
+			t.Fatalf("other channels held up by a retry wait: %d of 10 posted", i)
 		}
 	}
 	close(wake)

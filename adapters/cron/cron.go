@@ -26,6 +26,13 @@ var _ Runner = (*bot.Scheduler)(nil)
 // DefaultSpec ticks every minute at second 0: schedules are minute-precise wall-clock times.
 const DefaultSpec = "0 * * * * *"
 
+// maxLate is how long after its time a tick may come and still be a tick. Later than that,
+// studybot was not running in between (the host was suspended, the process stopped, the
+// clock stepped forward), so the window is caught up on as after a restart: what fell due
+// in it within the core's catch-up window goes out once, older posts and reminders for days
+// that are over are skipped, instead of every day's lesson at once.
+const maxLate = 5 * time.Minute
+
 // Options tune a Service.
 type Options struct {
 	Clock  bot.Clock    // what "now" is; default the system clock
@@ -98,7 +105,8 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Tick hands the runner the time since the previous tick. Ticks may overlap (a slow one
-// retrying a post) without sending anything twice: each window is handed out once.
+// retrying a post) without sending anything twice: each window is handed out once. A tick
+// that comes more than maxLate after its time is caught up on as after a restart.
 func (s *Service) Tick(ctx context.Context) {
 	s.mu.Lock()
 	from, to := s.last, s.clock.Now()
@@ -109,6 +117,11 @@ func (s *Service) Tick(ctx context.Context) {
 	}
 	s.last = to
 	s.mu.Unlock()
+	if late := to.Sub(s.schedule.Next(from.UTC())); late > maxLate {
+		s.log.Warn("the scheduler did not run for a while (host suspended or clock stepped); catching up as after a restart",
+			"since", from.UTC(), "now", to.UTC())
+		from = to
+	}
 	s.run(ctx, from, to)
 }
 

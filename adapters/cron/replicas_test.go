@@ -3,6 +3,7 @@ package cron_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/adapters/cron"
@@ -173,7 +176,8 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		t.Fatal(err)
 	}
 	posts := &sharedPoster{posts: map[string][]string{}, by: map[string]int{}}
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Claimer: claims, Logger: discard,
+	logs := &bottest.Buffer{}
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Claimer: claims, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Posters: map[string]bot.Poster{bot.PlatformDiscord: replicaPoster{"alone", posts}}})
 	if err != nil {
 		t.Fatal(err)
@@ -194,6 +198,9 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 	want := []string{"📅 Day 1 · " + roadmap.Topics[0].Title, "📅 Day 2 · " + roadmap.Topics[1].Title}
 	if got := posts.posts["c1"]; !slices.Equal(got, want) {
 		t.Errorf("posts with Redis unreachable: %q, want %q", got, want)
+	}
+	if n := strings.Count(logs.String(), "claims unavailable"); n != 1 {
+		t.Errorf("%d warnings about the claimer for one outage, want 1:\n%s", n, logs.String())
 	}
 }
 

@@ -41,8 +41,11 @@ type Config struct {
 	APIURL     string // REST base; empty: DefaultAPIURL. May be plain http:// (a local proxy).
 	ShardID    int
 	ShardCount int // 0 or 1: no sharding
-	Core       Core
-	Logger     *slog.Logger // nil: slog.Default()
+	// SkipRegistration leaves /roadmap as it is: a process running several shards registers
+	// it from one of them only, since every bulk overwrite replaces the same command.
+	SkipRegistration bool
+	Core             Core
+	Logger           *slog.Logger // nil: slog.Default()
 
 	// DeferAfter is how long an interaction may wait for its answer before the adapter
 	// acknowledges it (a "thinking…" response) and edits the answer in later; Discord drops
@@ -61,6 +64,7 @@ type Adapter struct {
 	deferAfter   time.Duration
 	drainTimeout time.Duration
 	command      *discordgo.ApplicationCommand
+	registers    bool // this shard registers /roadmap on start
 	track        tracker
 	connected    atomic.Bool // the gateway session is READY (or RESUMED) and not dropped since
 }
@@ -125,6 +129,7 @@ func New(cfg Config) (*Adapter, error) {
 		log:          log,
 		deferAfter:   cfg.DeferAfter,
 		drainTimeout: cfg.DrainTimeout,
+		registers:    !cfg.SkipRegistration,
 	}
 	if a.deferAfter <= 0 {
 		a.deferAfter = 1500 * time.Millisecond
@@ -138,7 +143,12 @@ func New(cfg Config) (*Adapter, error) {
 }
 
 // Name names the service in logs.
-func (a *Adapter) Name() string { return "discord" }
+func (a *Adapter) Name() string {
+	if a.s.ShardCount > 1 {
+		return fmt.Sprintf("discord-shard-%d", a.s.ShardID)
+	}
+	return "discord"
+}
 
 // Run connects to the gateway, registers /roadmap and answers interactions until ctx ends.
 // It is called once per adapter. When ctx ends it stops taking new commands (late ones get a short "restarting" answer), lets those
@@ -190,6 +200,21 @@ func (a *Adapter) Run(ctx context.Context) error {
 	case <-time.After(time.Minute):
 		return errors.New("discord gateway: no READY within a minute")
 	}
+	if a.registers {
+		if err := a.registerAs(ctx, appID); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// registerAs registers /roadmap for the application READY named, looking the ID up when
+// READY carried none.
+func (a *Adapter) registerAs(ctx context.Context, appID string) error {
 	if appID == "" {
 		app, err := a.s.Application("@me")
 		if err != nil {
@@ -197,14 +222,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 		appID = app.ID
 	}
-	if err := a.register(ctx, appID); err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return err
-	}
-	<-ctx.Done()
-	return nil
+	return a.register(ctx, appID)
 }
 
 // register replaces the application's commands with the one /roadmap command, in one guild

@@ -145,6 +145,12 @@ func start(t testing.TB, s setup) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- a.Run(ctx) }()
+	if cfg.SkipRegistration {
+		if !fake.AwaitSession(wait) {
+			t.Fatalf("no gateway session; logs: %s", logs.String())
+		}
+		return h
+	}
 	if _, ok := fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
 		return r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/commands")
 	}); !ok {
@@ -976,5 +982,65 @@ func TestConnectedFollowsTheGatewaySession(t *testing.T) {
 	h.stop()
 	if h.adapter.Connected() {
 		t.Error("still connected after shutdown")
+	}
+}
+
+func TestButtonsInADirectMessageAnswerKeepActingInTheGuild(t *testing.T) {
+	h := start(t, setup{})
+	h.fake.AddMember(guild, learner.ID, "")
+	dm := "800000000000000001"
+	press := func(customID string) answer {
+		id, err := h.fake.Press("", dm, learner, customID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.await(id)
+	}
+	// A reminder's "Next topic" button, then the answer's own "Mark done" button.
+	next := press("roadmap@" + guild + ":next")
+	first := h.roadmap.Topics[0]
+	markDone, ok := next.button("Mark done")
+	if !ok || markDone != "roadmap@"+guild+":done "+first.Slug {
+		t.Fatalf("the DM answer's Mark done button has custom_id %q, want it to name guild %s", markDone, guild)
+	}
+	if done := press(markDone); !strings.Contains(done.text(), first.Title+" is done") {
+		t.Errorf("pressing Mark done in a DM answered %q", done.text())
+	}
+}
+
+// A custom_id naming a guild only counts in a direct message: pressed in a server, the
+// command acts in that server, whatever guild the ID names.
+func TestAButtonInAServerIgnoresTheGuildItsIDNames(t *testing.T) {
+	h := start(t, setup{})
+	other := "600000000000000099"
+	h.fake.AddMember(other, learner.ID, "")
+	first, second := h.roadmap.Topics[0], h.roadmap.Topics[1]
+	if a := h.press(learner, "roadmap@"+other+":done "+first.Slug); !strings.Contains(a.text(), first.Title+" is done") {
+		t.Fatalf("the press answered %q", a.text())
+	}
+	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
+		t.Errorf("after the press, next in the server shows %q, want %s", got.Data.Embeds[0].Title, second.Title)
+	}
+	for _, r := range h.fake.Requests() {
+		if strings.Contains(r.Path, "/guilds/"+other+"/") {
+			t.Errorf("the press looked up guild %s: %s %s", other, r.Method, r.Path)
+		}
+	}
+}
+
+func TestAShardThatLeavesRegistrationToAnotherStillAnswers(t *testing.T) {
+	h := start(t, setup{config: func(c *discord.Config) {
+		c.ShardID, c.ShardCount, c.SkipRegistration = 3, 4, true
+	}})
+	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.text(), "Internet basics") {
+		t.Errorf("next answered %q", got.text())
+	}
+	for _, r := range h.fake.Requests() {
+		if strings.HasSuffix(r.Path, "/commands") {
+			t.Errorf("shard registered /roadmap although another does: %s %s", r.Method, r.Path)
+		}
+	}
+	if got := h.adapter.Name(); got != "discord-shard-3" {
+		t.Errorf("service name %q, want one per shard", got)
 	}
 }

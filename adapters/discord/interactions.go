@@ -46,7 +46,7 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
 		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			a.autocomplete(ctx, i, true)
 		} else {
-			a.respond(ctx, i, answerRestart)
+			a.respond(ctx, i, answerRestart, "")
 		}
 		return
 	}
@@ -56,14 +56,14 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
 	case discordgo.InteractionApplicationCommand:
 		text, err := commandText(i.ApplicationCommandData())
 		if err != nil {
-			a.respond(ctx, i, answerUnread)
+			a.respond(ctx, i, answerUnread, "")
 			return
 		}
 		a.run(ctx, i, text, "")
 	case discordgo.InteractionMessageComponent:
 		command, guildID, ok := parseButtonID(i.MessageComponentData().CustomID)
 		if !ok {
-			a.respond(ctx, i, answerStale)
+			a.respond(ctx, i, answerStale, "")
 			return
 		}
 		a.run(ctx, i, command, guildID)
@@ -74,6 +74,12 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
 // direct-message button acts in.
 func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGuild string) {
 	verb, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
+	// An answer in a direct message has no guild to act in either: its buttons name the
+	// guild the pressed button named, so the next press works too.
+	buttonGuild := ""
+	if i.GuildID == "" {
+		buttonGuild = dmGuild
+	}
 	work := func(ctx context.Context) bot.Response {
 		req, refusal := a.request(ctx, i, dmGuild)
 		if refusal != nil {
@@ -86,7 +92,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 			"took", time.Since(began))
 		return resp
 	}
-	a.answer(ctx, i, !publicVerbs[verb], work)
+	a.answer(ctx, i, !publicVerbs[verb], buttonGuild, work)
 }
 
 // request builds the core request for the member behind an interaction. In a server that
@@ -129,8 +135,9 @@ func displayName(m *discordgo.Member, u *discordgo.User) string {
 
 // answer runs work and delivers its response inside Discord's 3-second window: at once when
 // it is quick, else as a deferred response ("thinking…", private when ephemeral says so)
-// that is edited once the answer is ready.
-func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemeral bool, work func(context.Context) bot.Response) {
+// that is edited once the answer is ready. dmGuild is the guild the answer's buttons name
+// ("" in a server).
+func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemeral bool, dmGuild string, work func(context.Context) bot.Response) {
 	done := make(chan bot.Response, 1)
 	go func() {
 		defer func() {
@@ -147,7 +154,7 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemera
 	defer timer.Stop()
 	select {
 	case resp := <-done:
-		a.respond(ctx, i, resp)
+		a.respond(ctx, i, resp, dmGuild)
 		return
 	case <-timer.C:
 	}
@@ -167,12 +174,12 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemera
 	if resp.Ephemeral && !ephemeral {
 		// The placeholder is public but the answer is private: replace the placeholder with
 		// a private follow-up rather than show a personal answer to the channel.
-		a.replacePublicPlaceholder(ctx, i, resp)
+		a.replacePublicPlaceholder(ctx, i, resp, dmGuild)
 		return
 	}
 	// A public answer edited into a private placeholder stays private: only the learner
 	// sees it, which is safe.
-	embeds, components := render(resp, "")
+	embeds, components := render(resp, dmGuild)
 	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
 	defer cancel()
 	err := a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
@@ -183,13 +190,13 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemera
 	}
 }
 
-func (a *Adapter) replacePublicPlaceholder(ctx context.Context, i *discordgo.Interaction, resp bot.Response) {
+func (a *Adapter) replacePublicPlaceholder(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
 	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
 	defer cancel()
 	if err := a.interactionRequest(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil); err != nil {
 		a.logFailure(i, "delete placeholder", resp, err)
 	}
-	embeds, components := render(resp, "")
+	embeds, components := render(resp, dmGuild)
 	err := a.interactionRequest(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
 		Embeds: embeds, Components: components, AllowedMentions: noMentions(), Flags: discordgo.MessageFlagsEphemeral,
 	})
@@ -198,10 +205,11 @@ func (a *Adapter) replacePublicPlaceholder(ctx context.Context, i *discordgo.Int
 	}
 }
 
-// respond answers an interaction at once with a message (callback type 4).
-func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bot.Response) {
+// respond answers an interaction at once with a message (callback type 4); dmGuild is the
+// guild its buttons name ("" in a server).
+func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
 	err := a.callback(ctx, i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(resp),
+		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(resp, dmGuild),
 	})
 	if err != nil {
 		a.logFailure(i, "respond", resp, err)

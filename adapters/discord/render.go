@@ -220,9 +220,9 @@ func escape(s string) string {
 	return b.String()
 }
 
-// messageData is an interaction answer (callback type 4 or the edit of a deferred one).
-func messageData(r bot.Response) *discordgo.InteractionResponseData {
-	embeds, components := render(r, "")
+// messageData is an interaction answer (callback type 4); dmGuild as for render.
+func messageData(r bot.Response, dmGuild string) *discordgo.InteractionResponseData {
+	embeds, components := render(r, dmGuild)
 	d := &discordgo.InteractionResponseData{Embeds: embeds, Components: components, AllowedMentions: noMentions()}
 	if r.Ephemeral {
 		d.Flags = discordgo.MessageFlagsEphemeral

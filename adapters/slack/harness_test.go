@@ -37,11 +37,16 @@ type world struct {
 	core    *bot.Bot
 	clock   *bot.ManualClock
 	adapter *slackadapter.Adapter
+	socket  *slackadapter.SocketMode // set by runSocket
 	logs    *bottest.Buffer
+	watch   *logWatch
 	first   bot.Topic // the roadmap's first topic
 }
 
 type options struct {
+	// ackWithin is the adapter's AckWithin. Unset, it is far longer than production's 2 s:
+	// tests that expect the answer in the acknowledgement must not fail because a busy
+	// machine took a moment longer.
 	ackWithin     time.Duration
 	signingSecret string
 	wrap          func(slackadapter.Handler) slackadapter.Handler
@@ -60,16 +65,20 @@ func newWorld(t testing.TB, opts options) *world {
 	t.Cleanup(func() { store.Close() })
 	clock := bot.NewManualClock(start)
 	logs := &bottest.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	watch := &logWatch{out: logs, waits: map[string]chan struct{}{}}
+	log := slog.New(slog.NewTextHandler(watch, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &world{t: t, fake: fakeslack.New(t), store: store, core: core, clock: clock, logs: logs,
-		first: roadmap.Topics[0]}
+		watch: watch, first: roadmap.Topics[0]}
 	var h slackadapter.Handler = core
 	if opts.wrap != nil {
 		h = opts.wrap(core)
+	}
+	if opts.ackWithin == 0 {
+		opts.ackWithin = 15 * time.Second
 	}
 	w.adapter, err = slackadapter.New(slackadapter.Config{
 		BotToken:      fakeslack.BotToken,
@@ -113,6 +122,7 @@ func (w *world) runSocket() (stop func() error) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	w.socket = sm
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- sm.Run(ctx) }()
@@ -305,4 +315,33 @@ func waitFor(t testing.TB, ch <-chan struct{}, what string) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("timed out waiting for %s", what)
 	}
+}
+
+// logWatch passes log lines on to a buffer and signals when a line holding a watched text
+// is written, so a test can wait for the adapter to reach a point without sleeping.
+type logWatch struct {
+	out   *bottest.Buffer
+	mu    sync.Mutex
+	waits map[string]chan struct{}
+}
+
+func (l *logWatch) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	for text, ch := range l.waits {
+		if strings.Contains(string(p), text) {
+			close(ch)
+			delete(l.waits, text)
+		}
+	}
+	l.mu.Unlock()
+	return l.out.Write(p)
+}
+
+// logged returns a channel closed once a line holding text is logged from now on.
+func (l *logWatch) logged(text string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch := make(chan struct{})
+	l.waits[text] = ch
+	return ch
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -24,6 +25,7 @@ type HTTP struct {
 	a        *Adapter
 	secret   []byte
 	inflight tracker
+	seen     replays
 }
 
 // MaxBodyBytes is the largest request body accepted; a larger one is refused with 413
@@ -121,7 +123,9 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 		return nil, false
 	}
 	timestamp, signature := r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature)
-	if err := checkTimestamp(timestamp, h.a.clock.Now()); err != nil || signature == "" {
+	now := h.a.clock.Now()
+	sent, err := checkTimestamp(timestamp, now)
+	if err != nil || signature == "" {
 		http.Error(w, "missing or stale signature", http.StatusUnauthorized)
 		return nil, false
 	}
@@ -143,6 +147,10 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return nil, false
 	}
+	if !h.seen.first(signature, sent.Add(SignatureWindow), now) {
+		http.Error(w, "replayed request", http.StatusUnauthorized)
+		return nil, false
+	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		http.Error(w, "bad form body", http.StatusBadRequest)
@@ -157,16 +165,50 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(body)
 }
 
-// checkTimestamp accepts a Unix-seconds timestamp within SignatureWindow of now.
-func checkTimestamp(timestamp string, now time.Time) error {
+// checkTimestamp accepts a Unix-seconds timestamp within SignatureWindow of now and
+// returns the moment it names.
+func checkTimestamp(timestamp string, now time.Time) (time.Time, error) {
 	secs, err := strconv.ParseInt(timestamp, 10, 64)
 	if err != nil {
-		return errors.New("bad timestamp")
+		return time.Time{}, errors.New("bad timestamp")
 	}
-	if d := now.Sub(time.Unix(secs, 0)); d > SignatureWindow || d < -SignatureWindow {
-		return errors.New("timestamp outside the window")
+	sent := time.Unix(secs, 0)
+	if d := now.Sub(sent); d > SignatureWindow || d < -SignatureWindow {
+		return time.Time{}, errors.New("timestamp outside the window")
 	}
-	return nil
+	return sent, nil
+}
+
+// replays remembers the signature of every accepted request until its timestamp has left
+// the window, so a captured request cannot be sent again while it would still pass. Slack
+// does not retry slash commands or interactions, so a repeat is never legitimate. Only
+// correctly signed requests are remembered: nobody without the signing secret can grow it.
+type replays struct {
+	mu      sync.Mutex
+	seen    map[string]time.Time // signature → when its timestamp leaves the window
+	sweepAt int                  // the size at which expired entries are next dropped
+}
+
+// first records signature and reports whether it is new.
+func (r *replays) first(signature string, expires, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seen[signature]; ok {
+		return false
+	}
+	if r.seen == nil {
+		r.seen = map[string]time.Time{}
+	}
+	if len(r.seen) >= r.sweepAt {
+		for sig, exp := range r.seen {
+			if now.After(exp) { // past the window: checkTimestamp refuses it now
+				delete(r.seen, sig)
+			}
+		}
+		r.sweepAt = max(1024, 2*len(r.seen)) // sweeping stays amortised O(1) per request
+	}
+	r.seen[signature] = expires
+	return true
 }
 
 // validSignature checks Slack's v0 signature: HMAC-SHA256 over "v0:<timestamp>:<body>"

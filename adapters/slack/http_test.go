@@ -229,3 +229,28 @@ func TestHTTPSlowCommandGetsAnEmpty200ThenItsAnswer(t *testing.T) {
 		t.Errorf("late answer: %s", m.Raw)
 	}
 }
+
+func TestHTTPRefusesAReplayOfAValidRequest(t *testing.T) {
+	w := newWorld(t, options{signingSecret: secret})
+	base := w.serveHTTP()
+	body, _ := commandForm(w, "U0LEARNER", "checkin")
+	ts := strconv.FormatInt(w.clock.Now().Unix(), 10)
+	req := signed{path: base + "/slack/commands", body: body, ts: ts}
+
+	if resp, out := w.post(req); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the original request got %d %s", resp.StatusCode, out)
+	}
+	calls := w.fake.UsersInfoCalls()
+	w.clock.Advance(time.Minute) // still inside the 5-minute window
+	if resp, out := w.post(req); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the same signed request sent again got %d %s, want 401", resp.StatusCode, out)
+	}
+	if n := w.fake.UsersInfoCalls(); n != calls {
+		t.Errorf("the replay reached users.info")
+	}
+	// A different request at the same second is not a replay.
+	other, _ := commandForm(w, "U0LEARNER", "progress")
+	if resp, out := w.post(signed{path: base + "/slack/commands", body: other, ts: ts}); resp.StatusCode != http.StatusOK {
+		t.Errorf("a fresh request at the same second got %d %s", resp.StatusCode, out)
+	}
+}

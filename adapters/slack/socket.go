@@ -55,9 +55,10 @@ func (a *Adapter) SocketMode() (*SocketMode, error) {
 // Name names the service in logs.
 func (s *SocketMode) Name() string { return "slack-socket-mode" }
 
-// Run connects and serves until ctx ends, then stops taking events, lets the commands in
-// flight finish and acknowledge, closes the socket and returns nil. It returns an error
-// only when Slack refuses the app token for good (invalid_auth and the like).
+// Run connects and serves until ctx ends, then starts no new command (those that arrive are
+// acknowledged with "studybot is restarting"), lets the commands in flight finish and
+// acknowledge, closes the socket and returns nil. It returns an error only when Slack
+// refuses the app token for good (invalid_auth and the like).
 func (s *SocketMode) Run(ctx context.Context) error {
 	// The socket outlives ctx a little: commands in flight still acknowledge over it.
 	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
@@ -70,9 +71,21 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			s.connected.Store(false)
+			s.a.log.Info("slack socket mode stopping; finishing the commands in flight")
 			s.closing.Store(true)
-			s.inflight.closeAndWait()
+			s.connected.Store(false)
+			drained := make(chan struct{})
+			go func() { s.inflight.closeAndWait(); close(drained) }()
+			// Envelopes keep being acknowledged until the socket closes: new commands are
+			// told studybot is restarting instead of timing out in the learner's face.
+			for waiting := true; waiting; {
+				select {
+				case <-drained:
+					waiting = false
+				case evt := <-s.client.Events:
+					s.dispatch(work, evt)
+				}
+			}
 			s.flushAcks()
 			closeSocket()
 			<-runErr
@@ -103,7 +116,7 @@ func (s *SocketMode) dispatch(ctx context.Context, evt socketmode.Event) {
 		}
 		log.Info("slack socket mode connected", "reconnects", n)
 	case socketmode.EventTypeHello:
-		s.connected.Store(true)
+		s.connected.Store(!s.closing.Load())
 		log.Debug("slack socket mode hello")
 	case socketmode.EventTypeConnectionError:
 		s.connected.Store(false)
@@ -183,6 +196,7 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 // pressed it and answers them privately through the response_url.
 func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
 	if !s.inflight.start() {
+		s.ack(req, nil) // shutting down: the press is dropped, but Slack is not left waiting
 		return
 	}
 	go func() {

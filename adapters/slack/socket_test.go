@@ -86,6 +86,27 @@ func TestButtonPressRunsItsCommandForThePresser(t *testing.T) {
 	}
 }
 
+func TestButtonPressActsOnlyInThePressersTeam(t *testing.T) {
+	w := newWorld(t, options{})
+	w.runSocket()
+	const otherTeam = "T0ELSEWHERE"
+	sent := w.fake.SendPress(fakeslack.Press{Team: otherTeam, Channel: "C0THERE", User: "U0LEARNER",
+		ActionID: slackadapter.ActionIDPrefix + "0", Value: "done " + w.first.Slug, Label: "Mark done"})
+	w.fake.WaitAck(sent.EnvelopeID)
+	w.fake.WaitResponse(sent.ResponseID)
+
+	there, err := w.store.Learner(context.Background(), bot.Community{Platform: bot.PlatformSlack, ID: otherTeam}, "U0LEARNER")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := there.State(w.first.Slug); got != bot.StateDone {
+		t.Errorf("in the team where the button was pressed the topic is %s, want done", got)
+	}
+	if got := w.learner("U0LEARNER").State(w.first.Slug); got != bot.StateTodo {
+		t.Errorf("a press in another team changed this team's topic to %s", got)
+	}
+}
+
 func TestPressesOfOtherActionsAreAcknowledgedAndIgnored(t *testing.T) {
 	w := newWorld(t, options{})
 	w.runSocket()
@@ -194,19 +215,29 @@ func TestShutdownLetsACommandInFlightFinish(t *testing.T) {
 		return g
 	}})
 	stop := w.runSocket()
+	stopping := w.watch.logged("slack socket mode stopping")
 
 	sent := w.fake.SendCommand(fakeslack.Command{Team: team, Channel: channel, User: "U0LEARNER", Text: "done"})
 	waitFor(t, g.started, "the command to start")
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
+	waitFor(t, stopping, "the shutdown to begin")
 
+	// What arrives while the command in flight finishes is acknowledged, not left for
+	// Slack to time out, and changes nothing.
+	late := w.fake.SendCommand(fakeslack.Command{Team: team, Channel: channel, User: "U0OTHER", Text: "done"})
+	if ack := w.fake.WaitAck(late.EnvelopeID); !strings.Contains(string(ack.Payload), "restarting") {
+		t.Errorf("a command sent during shutdown was acknowledged with %s", ack.Payload)
+	}
+	press := w.fake.SendPress(fakeslack.Press{Team: team, Channel: channel, User: "U0OTHER",
+		ActionID: slackadapter.ActionIDPrefix + "0", Value: "done " + w.first.Slug, Label: "Mark done"})
+	w.fake.WaitAck(press.EnvelopeID)
 	select {
 	case err := <-stopped:
 		t.Fatalf("Run returned (%v) while a command was in flight", err)
-	case <-g.finished:
-		t.Fatal("the command finished before it was released")
 	default:
 	}
+
 	close(g.release)
 	if err := <-stopped; err != nil {
 		t.Errorf("Run after shutdown = %v, want nil", err)
@@ -217,6 +248,9 @@ func TestShutdownLetsACommandInFlightFinish(t *testing.T) {
 	}
 	if got := w.learner("U0LEARNER").State(w.first.Slug); got != bot.StateDone {
 		t.Errorf("the command in flight at shutdown left the topic %s, want done", got)
+	}
+	if got := w.learner("U0OTHER").State(w.first.Slug); got != bot.StateTodo {
+		t.Errorf("a command or press during shutdown changed the topic to %s", got)
 	}
 }
 
@@ -312,28 +346,24 @@ func TestConcurrentCommandsAreAllAcknowledged(t *testing.T) {
 
 func TestConnectedFollowsTheSocket(t *testing.T) {
 	w := newWorld(t, options{})
-	sm, err := w.adapter.SocketMode()
-	if err != nil {
+	stop := w.runSocket()
+
+	// One connection's events are handled in order, so once a command is acknowledged
+	// Slack's hello before it has been seen.
+	w.answer("U0LEARNER", "next")
+	if !w.socket.Connected() {
+		t.Error("not connected after Slack's hello")
+	}
+	w.fake.SendDisconnect()
+	w.fake.WaitConnected(2)
+	w.answer("U0LEARNER", "next")
+	if !w.socket.Connected() {
+		t.Error("not connected after reconnecting")
+	}
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	if sm.Connected() {
-		t.Fatal("connected before Run")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sm.Run(ctx) }()
-	deadline := time.Now().Add(15 * time.Second)
-	for !sm.Connected() {
-		if time.Now().After(deadline) {
-			t.Fatal("never reported connected after Slack's hello")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if sm.Connected() {
+	if w.socket.Connected() {
 		t.Error("still connected after shutdown")
 	}
 }

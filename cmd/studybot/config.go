@@ -27,6 +27,9 @@ type config struct {
 	DiscordAPIURL     string
 	DiscordShardID    int
 	DiscordShardCount int
+	// DiscordShardsPerProcess k makes this process run k consecutive shards, from
+	// DiscordShardID*k: a StatefulSet pod sets the ID from its index, with no arithmetic.
+	DiscordShardsPerProcess int
 
 	SlackBotToken      string
 	SlackAppToken      string
@@ -53,20 +56,21 @@ func loadConfig(getenv func(string) string) (config, []string) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
 	c := config{
-		DB:                 get("STUDYBOT_DB"),
-		RedisURL:           get("REDIS_URL"),
-		RedisPrefix:        getenv("STUDYBOT_REDIS_PREFIX"),
-		Roadmap:            get("STUDYBOT_ROADMAP"),
-		HTTPAddr:           get("STUDYBOT_HTTP_ADDR"),
-		DiscordToken:       get("DISCORD_TOKEN"),
-		DiscordGuildID:     get("DISCORD_GUILD_ID"),
-		DiscordAPIURL:      get("DISCORD_API_URL"),
-		SlackBotToken:      get("SLACK_BOT_TOKEN"),
-		SlackAppToken:      get("SLACK_APP_TOKEN"),
-		SlackSigningSecret: get("SLACK_SIGNING_SECRET"),
-		SlackAPIURL:        get("SLACK_API_URL"),
-		Zone:               time.UTC,
-		DiscordShardCount:  1,
+		DB:                      get("STUDYBOT_DB"),
+		RedisURL:                get("REDIS_URL"),
+		RedisPrefix:             getenv("STUDYBOT_REDIS_PREFIX"),
+		Roadmap:                 get("STUDYBOT_ROADMAP"),
+		HTTPAddr:                get("STUDYBOT_HTTP_ADDR"),
+		DiscordToken:            get("DISCORD_TOKEN"),
+		DiscordGuildID:          get("DISCORD_GUILD_ID"),
+		DiscordAPIURL:           get("DISCORD_API_URL"),
+		SlackBotToken:           get("SLACK_BOT_TOKEN"),
+		SlackAppToken:           get("SLACK_APP_TOKEN"),
+		SlackSigningSecret:      get("SLACK_SIGNING_SECRET"),
+		SlackAPIURL:             get("SLACK_API_URL"),
+		Zone:                    time.UTC,
+		DiscordShardCount:       1,
+		DiscordShardsPerProcess: 1,
 	}
 	if c.DB == "" {
 		c.DB = "studybot.db"
@@ -135,7 +139,16 @@ func loadConfig(getenv func(string) string) (config, []string) {
 	if c.DiscordGuildID != "" && !c.discordEnabled() {
 		bad("DISCORD_GUILD_ID: set, but DISCORD_TOKEN is not")
 	}
-	shardID, shardCount := get("DISCORD_SHARD_ID"), get("DISCORD_SHARD_COUNT")
+	shardID, shardCount, perProcess := get("DISCORD_SHARD_ID"), get("DISCORD_SHARD_COUNT"), get("DISCORD_SHARDS_PER_PROCESS")
+	k := 1
+	if perProcess != "" {
+		n, err := strconv.Atoi(perProcess)
+		if err != nil || n < 1 || n > 64 {
+			bad("DISCORD_SHARDS_PER_PROCESS: %q is not a whole number from 1 to 64", perProcess)
+		} else {
+			k = n
+		}
+	}
 	if shardID != "" || shardCount != "" {
 		id, errID := strconv.Atoi(shardID)
 		count, errCount := strconv.Atoi(shardCount)
@@ -146,11 +159,15 @@ func loadConfig(getenv func(string) string) (config, []string) {
 			bad("DISCORD_SHARD_ID: %q is not a whole number >= 0", shardID)
 		case errCount != nil || count < 1:
 			bad("DISCORD_SHARD_COUNT: %q is not a whole number >= 1", shardCount)
-		case id >= count:
+		case k == 1 && id >= count:
 			bad("DISCORD_SHARD_ID: %d must be less than DISCORD_SHARD_COUNT (%d)", id, count)
+		case id*k >= count:
+			bad("DISCORD_SHARD_ID: %d runs shards from %d, but DISCORD_SHARD_COUNT is %d (with DISCORD_SHARDS_PER_PROCESS=%d)", id, id*k, count, k)
 		default:
-			c.DiscordShardID, c.DiscordShardCount = id, count
+			c.DiscordShardID, c.DiscordShardCount, c.DiscordShardsPerProcess = id, count, k
 		}
+	} else if k > 1 {
+		bad("DISCORD_SHARDS_PER_PROCESS: needs DISCORD_SHARD_ID and DISCORD_SHARD_COUNT")
 	}
 
 	// Slack documents its token prefixes: bot tokens are xoxb-, app-level tokens xapp-.
@@ -170,6 +187,17 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		bad("STUDYBOT_HTTP_ADDR: required for Slack HTTP mode (SLACK_SIGNING_SECRET is set)")
 	}
 	return c, problems
+}
+
+// discordShards are the gateway shards this process runs: DiscordShardsPerProcess
+// consecutive ones from DiscordShardID*DiscordShardsPerProcess, cut at the shard count.
+func (c config) discordShards() []int {
+	first := c.DiscordShardID * c.DiscordShardsPerProcess
+	var shards []int
+	for s := first; s < first+c.DiscordShardsPerProcess && s < c.DiscordShardCount; s++ {
+		shards = append(shards, s)
+	}
+	return shards
 }
 
 func isSnowflake(s string) bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/studybot/studybot/adapters/discord"
 	"github.com/studybot/studybot/bot"
@@ -16,26 +17,53 @@ func newDiscord(_ context.Context, c *core) ([]service, error) {
 	if !c.cfg.discordEnabled() {
 		return nil, nil
 	}
-	a, err := discord.New(discord.Config{
-		Token:      c.cfg.DiscordToken,
-		GuildID:    c.cfg.DiscordGuildID,
-		APIURL:     c.cfg.DiscordAPIURL,
-		ShardID:    c.cfg.DiscordShardID,
-		ShardCount: c.cfg.DiscordShardCount,
-		Core:       c.bot,
-		Logger:     c.log,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("DISCORD_TOKEN: %w", err)
-	}
-	c.posters[bot.PlatformDiscord] = a
-	c.ready.add("discord", func(context.Context) (string, bool) {
-		if a.Connected() {
-			return "connected", true
+	var shards []*discord.Adapter
+	for i, shard := range c.cfg.discordShards() {
+		a, err := discord.New(discord.Config{
+			Token:            c.cfg.DiscordToken,
+			GuildID:          c.cfg.DiscordGuildID,
+			APIURL:           c.cfg.DiscordAPIURL,
+			ShardID:          shard,
+			ShardCount:       c.cfg.DiscordShardCount,
+			SkipRegistration: i > 0, // one bulk overwrite per process is enough
+			// Shutdown drains twice (before and after closing the gateway): both fit the grace.
+			DrainTimeout: (shutdownGrace - 2*time.Second) / 2,
+			Core:         c.bot,
+			Logger:       c.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("DISCORD_TOKEN: %w", err)
 		}
-		return "not connected to the gateway", false
+		shards = append(shards, a)
+	}
+	// Posting is REST, not gateway: any shard's session can deliver to any channel.
+	c.posters[bot.PlatformDiscord] = shards[0]
+	connected := func() bool {
+		for _, a := range shards {
+			if !a.Connected() {
+				return false
+			}
+		}
+		return true
+	}
+	c.ready.add("discord", func(context.Context) (string, bool) {
+		if connected() {
+			return fmt.Sprintf("connected (%s)", plural(len(shards), "shard")), true
+		}
+		return "not every shard is connected to the gateway", false
 	})
-	c.metrics.Gauge("studybot_adapter_connected", "1 while the chat adapter's connection is up.",
-		map[string]string{"adapter": "discord"}, a.Connected)
-	return []service{a}, nil
+	c.metrics.Gauge("studybot_adapter_connected", "1 while the chat adapter's connection is up (every shard, for Discord).",
+		map[string]string{"adapter": "discord"}, connected)
+	services := make([]service, len(shards))
+	for i, a := range shards {
+		services[i] = a
+	}
+	return services, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +198,64 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in time")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDiscordShardsPerProcess(t *testing.T) {
+	tests := []struct {
+		id, count, perProcess string
+		want                  []int
+		problem               string
+	}{
+		{"", "", "", []int{0}, ""},
+		{"2", "4", "", []int{2}, ""},
+		{"1", "8", "4", []int{4, 5, 6, 7}, ""},
+		{"2", "10", "4", []int{8, 9}, ""}, // the last pod runs what is left
+		{"3", "10", "4", nil, "runs shards from 12, but DISCORD_SHARD_COUNT is 10"},
+		{"", "", "4", nil, "DISCORD_SHARDS_PER_PROCESS: needs DISCORD_SHARD_ID"},
+		{"0", "4", "zero", nil, "DISCORD_SHARDS_PER_PROCESS: \"zero\""},
+	}
+	for _, tt := range tests {
+		cfg, problems := loadConfig(envOf(map[string]string{"DISCORD_TOKEN": "t",
+			"DISCORD_SHARD_ID": tt.id, "DISCORD_SHARD_COUNT": tt.count, "DISCORD_SHARDS_PER_PROCESS": tt.perProcess}))
+		if tt.problem != "" {
+			if len(problems) != 1 || !strings.Contains(problems[0], tt.problem) {
+				t.Errorf("%s/%s×%s: problems %q, want %q", tt.id, tt.count, tt.perProcess, problems, tt.problem)
+			}
+			continue
+		}
+		if len(problems) > 0 || !slices.Equal(cfg.discordShards(), tt.want) {
+			t.Errorf("%s/%s×%s: shards %v (problems %q), want %v", tt.id, tt.count, tt.perProcess, cfg.discordShards(), problems, tt.want)
+		}
+	}
+}
+
+func TestOneProcessRunsEachOfItsShards(t *testing.T) {
+	cfg, problems := loadConfig(envOf(map[string]string{"DISCORD_TOKEN": "t", "STUDYBOT_DB": filepath.Join(t.TempDir(), "s.db"),
+		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "6", "DISCORD_SHARDS_PER_PROCESS": "3"}))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	c, err := openCore(cfg, bot.SystemClock{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	services, err := newDiscord(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range services {
+		names = append(names, s.Name())
+	}
+	if strings.Join(names, ",") != "discord-shard-3,discord-shard-4,discord-shard-5" {
+		t.Errorf("services %v, want shards 3 to 5", names)
+	}
+	if c.posters[bot.PlatformDiscord] == nil {
+		t.Error("no Discord poster for the scheduler")
+	}
+	if rep := c.ready.report(context.Background()); rep.Ready || !strings.Contains(rep.Checks["discord"], "not every shard") {
+		t.Errorf("readiness before any shard connected: %+v", rep)
 	}
 }

@@ -99,7 +99,10 @@ func newScheduler(c *core) (*bot.Scheduler, error) {
 		claimer = bot.NewLocalClaimer(c.clock)
 	}
 	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: c.store, Posters: c.posters,
-		Claimer: claimer, Logger: c.log, Observe: func(kind bot.ScheduleKind, platform string, err error) {
+		Claimer: claimer, Logger: c.log,
+		// A post under way at SIGTERM must end inside the shutdown grace, before the store closes.
+		PostTimeout: shutdownGrace - 2*time.Second,
+		Observe: func(kind bot.ScheduleKind, platform string, err error) {
 			c.metrics.ScheduledPost(string(kind), platform, err)
 		}})
 }

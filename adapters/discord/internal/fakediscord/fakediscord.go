@@ -343,6 +343,10 @@ func (s *Server) AddMember(guildID, userID, nick string) {
 
 // ---- gateway ----
 
+func (s *Server) gatewayURL() string {
+	return "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway-ws"
+}
+
 var upgrader = websocket.Upgrader{}
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
@@ -374,6 +378,16 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	for {
 		_, msg, err := ws.ReadMessage()
 		if err != nil {
+			// Like Discord, a client that closes with 1000 or 1001 ends its session: it can
+			// no longer be resumed. Other closes (1012 after op 7, a drop) keep it.
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
+				s.mu.Lock()
+				if s.conn == c {
+					s.sessionID = ""
+				}
+				s.mu.Unlock()
+			}
 			return
 		}
 		var p struct {
@@ -426,12 +440,14 @@ func (s *Server) identify(c *conn, d json.RawMessage) bool {
 		shard = id.Shard[:]
 	}
 	return s.dispatchLocked("READY", map[string]any{
-		"v":           10,
-		"session_id":  s.sessionID,
-		"user":        map[string]any{"id": s.BotUserID, "username": "studybot", "bot": true},
-		"application": map[string]any{"id": s.AppID, "flags": 0},
-		"guilds":      []any{},
-		"shard":       shard,
+		"v":          10,
+		"session_id": s.sessionID,
+		// discordgo v0.29 ignores it and resumes on the URL from GET /gateway; both work here.
+		"resume_gateway_url": s.gatewayURL(),
+		"user":               map[string]any{"id": s.BotUserID, "username": "studybot", "bot": true},
+		"application":        map[string]any{"id": s.AppID, "flags": 0},
+		"guilds":             []any{},
+		"shard":              shard,
 	}) == nil
 }
 
@@ -596,7 +612,7 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	switch {
 	case m == "GET" && r.URL.Path == "/api/v9/gateway", m == "GET" && r.URL.Path == "/api/v9/gateway/bot":
 		return 200, map[string]any{
-			"url": "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway-ws", "shards": 1,
+			"url": s.gatewayURL(), "shards": 1,
 			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
 		}, nil
 	case m == "GET" && r.URL.Path == "/api/v9/oauth2/applications/@me":
