@@ -3,17 +3,14 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/bolt/bolttest"
+
 	"github.com/studybot/studybot/adapters/console"
 	"github.com/studybot/studybot/bot"
-	"github.com/studybot/studybot/data"
 )
 
 // session runs a console over the real core, a real bbolt file and the embedded roadmap.
@@ -25,21 +22,8 @@ type session struct {
 
 func newSession(t *testing.T) *session {
 	t.Helper()
-	roadmap, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	clock := bot.NewManualClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
-	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock,
-		Cooldowns: bot.NewLocalCooldowns(clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core, _ := bolttest.Core(t, bot.Config{Clock: clock, Cooldowns: bot.NewLocalCooldowns(clock)})
 	out := &bytes.Buffer{}
 	con, err := console.New(core, clock, out, console.Options{User: "ana"})
 	if err != nil {

@@ -2,16 +2,12 @@ package cron_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/studybot/studybot/adapters/bolt"
-	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/bot"
-	"github.com/studybot/studybot/data"
 )
 
 // inbox records every lesson post and reminder, in order.
@@ -45,31 +41,10 @@ func (p *inbox) all() []string {
 // those days in a burst: like after downtime, a post missed within six hours goes out once,
 // older ones and reminders for days that are over are skipped.
 func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
-	roadmap, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "s.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	clock := bot.NewManualClock(t0) // 08:00 UTC
-	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
 	posts := &inbox{}
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Logger: discard,
-		Posters: map[string]bot.Poster{bot.PlatformDiscord: posts}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := cron.New(sched, cron.Options{Clock: clock, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRig(t, posts, nil) // the clock starts at 08:00 UTC
+	b, clock, svc, roadmap := r.bot, r.clock, r.svc, r.roadmap
 	for _, text := range []string{"nudge set 09:00 UTC", "timezone UTC", "remind 19:00"} {
 		resp := b.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
 			UserID: "ana", Admin: true, Text: text})

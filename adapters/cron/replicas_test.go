@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,11 +14,8 @@ import (
 
 	"github.com/studybot/studybot/bot/bottest"
 
-	"github.com/studybot/studybot/adapters/bolt"
-	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/adapters/redis"
 	"github.com/studybot/studybot/bot"
-	"github.com/studybot/studybot/data"
 )
 
 // sharedPoster is one Discord as both replicas see it: it records every post.
@@ -54,58 +50,33 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 		}
 		t.Skip("REDIS_URL not set; run with: REDIS_URL=redis://127.0.0.1:6379/0 go test ./adapters/cron/")
 	}
-	roadmap, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	// A prefix no other run uses; claims expire minutes after the test instead of lingering.
 	prefix := fmt.Sprintf("studybot-test:cron:%d:", time.Now().UnixNano())
 	shared := &sharedPoster{posts: map[string][]string{}, by: map[string]int{}}
 	const channels = 20
 
-	type replica struct {
-		bot   *bot.Bot
-		clock *bot.ManualClock
-		svc   *cron.Service
-	}
-	var replicas []replica
+	var replicas []*rig
 	for i := range 2 {
-		name := fmt.Sprintf("replica-%d", i)
-		store, err := bolt.Open(filepath.Join(t.TempDir(), name+".db"), bolt.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
 		claims, err := redis.Open(ctx, redis.Options{URL: url, Prefix: prefix, Logger: discard})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { claims.Close() })
-		clock := bot.NewManualClock(t0)
-		b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: discard})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Claimer: claims, Logger: discard,
-			Posters: map[string]bot.Poster{bot.PlatformDiscord: replicaPoster{name, shared}}, ClaimTTL: 10 * time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc, err := cron.New(sched, cron.Options{Clock: clock, Logger: discard})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := newRig(t, replicaPoster{fmt.Sprintf("replica-%d", i), shared}, func(c *bot.SchedulerConfig) {
+			c.Claimer, c.ClaimTTL = claims, 10*time.Minute
+		})
 		// Both replicas serve the same guild, so both hold every channel's schedule.
 		for c := range channels {
-			resp := b.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: fmt.Sprintf("c%02d", c),
+			resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: fmt.Sprintf("c%02d", c),
 				UserID: fmt.Sprintf("admin%d", c), Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 			if resp.Outcome != bot.OutcomeOK {
 				t.Fatalf("nudge set: %s", resp.Text)
 			}
 		}
-		replicas = append(replicas, replica{b, clock, svc})
+		replicas = append(replicas, r)
 	}
+	roadmap := replicas[0].roadmap
 
 	// Three days of minute ticks, both replicas ticking at the same moments.
 	for end := t0.Add(72 * time.Hour); replicas[0].clock.Now().Before(end); {
@@ -154,43 +125,24 @@ func containsField(r bot.Response, s string) bool {
 // TestAnUnreachableRedisDoesNotLoseTheLesson: with Redis down the claim fails, and the
 // post still goes out, once, on the process's own once-a-day marker.
 func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
-	roadmap, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "s.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	// A real client for a Redis that is not there: nothing listens on this port.
 	claims, err := redis.Open(ctx, redis.Options{URL: "redis://" + closedAddr(t) + "/0", Logger: discard, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { claims.Close() })
-	clock := bot.NewManualClock(t0)
-	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
 	posts := &sharedPoster{posts: map[string][]string{}, by: map[string]int{}}
 	logs := &bottest.Buffer{}
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Claimer: claims, Logger: slog.New(slog.NewTextHandler(logs, nil)),
-		Posters: map[string]bot.Poster{bot.PlatformDiscord: replicaPoster{"alone", posts}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := cron.New(sched, cron.Options{Clock: clock, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp := b.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
+	r := newRig(t, replicaPoster{"alone", posts}, func(c *bot.SchedulerConfig) {
+		c.Claimer, c.Logger = claims, slog.New(slog.NewTextHandler(logs, nil))
+	})
+	resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
 		UserID: "admin", Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 	if resp.Outcome != bot.OutcomeOK {
 		t.Fatalf("nudge set: %s", resp.Text)
 	}
+	clock, svc, roadmap := r.clock, r.svc, r.roadmap
 	for end := t0.Add(54 * time.Hour); clock.Now().Before(end); {
 		clock.Advance(time.Minute)
 		svc.Tick(ctx)

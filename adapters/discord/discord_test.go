@@ -4,19 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/studybot/studybot/adapters/bolt/bolttest"
+
 	"github.com/studybot/studybot/bot/bottest"
 
-	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/adapters/discord"
 	"github.com/studybot/studybot/adapters/discord/internal/fakediscord"
 	"github.com/studybot/studybot/bot"
@@ -100,15 +99,7 @@ func start(t testing.TB, s setup) *harness {
 	if s.roadmap == nil {
 		s.roadmap = defaultRoadmap(t)
 	}
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, err := bot.New(bot.Config{Roadmap: s.roadmap, Store: store,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core, _ := bolttest.Core(t, bot.Config{Roadmap: s.roadmap})
 	fake := fakediscord.Start(token)
 	logs := &bottest.Buffer{}
 	stopping := make(chan struct{})
@@ -133,7 +124,6 @@ func start(t testing.TB, s setup) *harness {
 	t.Cleanup(func() {
 		h.stop()
 		fake.Close()
-		store.Close()
 		assertNoPings(t, fake.Requests())
 		if strings.Contains(logs.String(), "s3cr3t") {
 			t.Errorf("the token reached the logs:\n%s", logs.String())
@@ -961,15 +951,7 @@ func TestWrongTokenFailsStartWithoutLeakingIt(t *testing.T) {
 }
 
 func mustCore(t testing.TB) *bot.Bot {
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	b, err := bot.New(bot.Config{Roadmap: defaultRoadmap(t), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := bolttest.Core(t, bot.Config{})
 	return b
 }
 

@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/adapters/bolt/bolttest"
 
 	"github.com/studybot/studybot/bot/bottest"
 
@@ -18,7 +19,6 @@ import (
 	slackadapter "github.com/studybot/studybot/adapters/slack"
 	"github.com/studybot/studybot/adapters/slack/internal/fakeslack"
 	"github.com/studybot/studybot/bot"
-	"github.com/studybot/studybot/data"
 )
 
 const (
@@ -54,23 +54,12 @@ type options struct {
 
 func newWorld(t testing.TB, opts options) *world {
 	t.Helper()
-	roadmap, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	clock := bot.NewManualClock(start)
 	logs := &bottest.Buffer{}
 	watch := &logWatch{out: logs, waits: map[string]chan struct{}{}}
 	log := slog.New(slog.NewTextHandler(watch, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core, store := bolttest.Core(t, bot.Config{Clock: clock, Logger: log})
+	roadmap := core.Roadmap()
 	w := &world{t: t, fake: fakeslack.New(t), store: store, core: core, clock: clock, logs: logs,
 		watch: watch, first: roadmap.Topics[0]}
 	var h slackadapter.Handler = core
@@ -80,6 +69,7 @@ func newWorld(t testing.TB, opts options) *world {
 	if opts.ackWithin == 0 {
 		opts.ackWithin = 15 * time.Second
 	}
+	var err error
 	w.adapter, err = slackadapter.New(slackadapter.Config{
 		BotToken:      fakeslack.BotToken,
 		AppToken:      fakeslack.AppToken,
