@@ -46,22 +46,22 @@ func request(user, text string) bot.Request {
 
 // BenchmarkNext is `/roadmap next` through the core: a read transaction and rendering.
 func BenchmarkNext(b *testing.B) {
-	core, _, _ := benchCore(b)
-	core.Handle(ctx, request("ana", "done internet-basics"))
-	req := request("ana", "/roadmap next")
-	b.ReportAllocs()
-	for b.Loop() {
-		if r := core.Handle(ctx, req); r.Outcome != bot.OutcomeOK {
-			b.Fatal(r.Text)
-		}
-	}
+	benchCommand(b, "/roadmap next", "done internet-basics")
 }
 
 // BenchmarkCheckin is `/roadmap checkin` through the core: one durable write transaction
 // each (the day is already counted after the first, but the record is still rewritten).
 func BenchmarkCheckin(b *testing.B) {
+	benchCommand(b, "/roadmap checkin")
+}
+
+// benchCommand times one learner's command through the core, after the setup commands.
+func benchCommand(b *testing.B, text string, setup ...string) {
 	core, _, _ := benchCore(b)
-	req := request("ana", "/roadmap checkin")
+	for _, s := range setup {
+		core.Handle(ctx, request("ana", s))
+	}
+	req := request("ana", text)
 	b.ReportAllocs()
 	for b.Loop() {
 		if r := core.Handle(ctx, req); r.Outcome != bot.OutcomeOK {

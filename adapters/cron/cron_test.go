@@ -17,6 +17,20 @@ var (
 	discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 )
 
+// runEverySecond runs the cron service over rec, ticking every second instead of every
+// minute so a test waits a second, not a minute. cancel stops it; done reports Run's result.
+func runEverySecond(t *testing.T, rec *recorder, clock *bot.ManualClock) (cancel context.CancelFunc, done chan error) {
+	t.Helper()
+	svc, err := cron.New(rec, cron.Options{Clock: clock, Logger: discard, Spec: "* * * * * *"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan error)
+	go func() { done <- svc.Run(ctx) }()
+	return cancel, done
+}
+
 type window struct{ from, to time.Time }
 
 // recorder is a Runner that reports every window it is handed.
@@ -48,14 +62,7 @@ func next(t *testing.T, calls <-chan window) window {
 func TestRunCatchesUpOnStartThenHandsOverEachStretchOfTimeOnce(t *testing.T) {
 	clock := bot.NewManualClock(t0)
 	rec := &recorder{calls: make(chan window, 10)}
-	// Every second instead of every minute, so the test waits a second, not a minute.
-	svc, err := cron.New(rec, cron.Options{Clock: clock, Logger: discard, Spec: "* * * * * *"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- svc.Run(ctx) }()
+	cancel, done := runEverySecond(t, rec, clock)
 
 	if w := next(t, rec.calls); !w.from.Equal(t0) || !w.to.Equal(t0) {
 		t.Fatalf("first run %v, want the catch-up (now, now)", w)
@@ -86,13 +93,7 @@ func TestShutdownWaitsForTheRunningTick(t *testing.T) {
 			finished.Store(true)
 		}
 	}}
-	svc, err := cron.New(rec, cron.Options{Clock: clock, Logger: discard, Spec: "* * * * * *"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- svc.Run(ctx) }()
+	cancel, done := runEverySecond(t, rec, clock)
 	next(t, rec.calls) // the catch-up
 	clock.Advance(time.Minute)
 	<-entered
