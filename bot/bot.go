@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -104,6 +105,9 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 	if err == nil {
 		err = b.admit(ctx, req, cmd)
 	}
+	if err == nil {
+		err = b.spend(ctx, req, cmd)
+	}
 	var resp Response
 	if err == nil {
 		resp, err = b.dispatch(ctx, req, cmd)
@@ -120,7 +124,8 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 	return resp
 }
 
-// admit checks who is asking and whether their cooldown allows it.
+// admit checks who is asking and that what they named exists, before any cooldown is spent:
+// a mistyped topic, question or zone changes nothing, not even the learner's cooldown.
 func (b *Bot) admit(ctx context.Context, req Request, cmd Command) error {
 	if err := (Community{req.Platform, req.Community}).Validate(); err != nil {
 		return fmt.Errorf("request from adapter: %w", err)
@@ -129,9 +134,30 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) error {
 		return errors.New("request from adapter: no user id")
 	}
 	v, _ := lookupVerb(cmd.Name)
-	if v.Admin && !req.Admin && !(cmd.Name == "nudge" && cmd.Sub == "status") {
-		return Errorf(EFORBIDDEN, "Only community admins can change the daily lesson post (%s).", adminHint(req.Platform))
+	if v.Admin && !req.Admin {
+		return Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
 	}
+	if cmd.Topic != "" {
+		if _, err := b.resolveTopic(cmd.Topic); err != nil {
+			return err
+		}
+	}
+	if cmd.Name == "answer" {
+		if _, _, err := b.question(cmd.Question); err != nil {
+			return err
+		}
+	}
+	if cmd.Zone != "" {
+		if _, err := LoadZone(cmd.Zone); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// spend takes one use of the learner's cooldown for the command, or says how long to wait.
+func (b *Bot) spend(ctx context.Context, req Request, cmd Command) error {
+	v, _ := lookupVerb(cmd.Name)
 	key := strings.Join([]string{req.Platform, req.Community, req.UserID, cmd.Name}, "/")
 	wait, err := b.cooldowns.Allow(ctx, key, CooldownLimits[v.Class])
 	if err != nil {
@@ -211,15 +237,10 @@ func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response,
 	return Response{}, Errorf(EINVALID, "/roadmap %s is not available on this studybot.", cmd.Name)
 }
 
-// fallbackZone is the day boundary of a learner who set none: their platform profile's zone,
-// else the community's, else the configured default. It is read outside any write
-// transaction (bbolt must not open a read inside a write on one goroutine).
-func (b *Bot) fallbackZone(ctx context.Context, c Community, profileZone string) *time.Location {
-	if profileZone != "" {
-		if loc, err := LoadZone(profileZone); err == nil {
-			return loc
-		}
-	}
+// communityZone is the day boundary of the community: the zone an admin set with a nudge,
+// else the configured default. It is read outside any write transaction (bbolt must not open
+// a read inside a write on one goroutine).
+func (b *Bot) communityZone(ctx context.Context, c Community) *time.Location {
 	if s, err := b.store.Settings(ctx, c); err == nil && s.Zone != "" {
 		if loc, err := LoadZone(s.Zone); err == nil {
 			return loc
@@ -228,28 +249,40 @@ func (b *Bot) fallbackZone(ctx context.Context, c Community, profileZone string)
 	return b.defaultZone
 }
 
-// zone is the learner's own zone when they set one, else fallback.
-func zone(l *Learner, fallback *time.Location) *time.Location {
-	if l.Zone != "" {
-		if loc, err := LoadZone(l.Zone); err == nil {
+// learnerZone is a learner's day boundary: the zone they set themselves, else the platform
+// profile's zone this request carries, else the last profile zone seen on their record (so a
+// failed profile lookup or a command with no profile at hand, such as the leaderboard or a
+// reminder, keeps their day where it was), else the community's.
+func learnerZone(l *Learner, profileZone string, community *time.Location) *time.Location {
+	for _, name := range [...]string{l.Zone, profileZone, l.ProfileZone} {
+		if name == "" {
+			continue
+		}
+		if loc, err := LoadZone(name); err == nil {
 			return loc
 		}
 	}
-	return fallback
+	return community
 }
 
-// Zone is the learner's day boundary: their own setting, else their platform profile's,
-// else the community's, else the configured default.
+// Zone is the learner's day boundary: their own setting, else their platform profile's
+// (from this request or, failing that, the last one seen), else the community's, else the
+// configured default.
 func (b *Bot) Zone(ctx context.Context, c Community, l *Learner, profileZone string) *time.Location {
-	if l.Zone != "" {
-		return zone(l, b.defaultZone)
-	}
-	return b.fallbackZone(ctx, c, profileZone)
+	return learnerZone(l, profileZone, b.communityZone(ctx, c))
 }
+
+// loadedZones caches zones by their canonical name: time.LoadLocation parses the zone data
+// on every call, and every command needs its learner's zone. Only canonical names are keys,
+// so the cache is bounded by the zone database whatever spellings learners type.
+var loadedZones sync.Map // string -> *time.Location
 
 // LoadZone resolves an IANA zone name, forgiving case ("europe/berlin"). "Local" and the
 // empty name are refused: a learner's day must not depend on where the server runs.
 func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := loadedZones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	bad := Errorf(EINVALID, "Unknown time zone %q. Use an IANA name like Europe/Berlin, America/New_York or UTC.", clip(name, 40))
 	lower := strings.ToLower(name)
 	// Local follows the server; Factory, posixrules and the right/ and posix/ copies are files
@@ -259,31 +292,20 @@ func LoadZone(name string) (*time.Location, error) {
 		len(name) > 64 || strings.Contains(name, "..") {
 		return nil, bad
 	}
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc, nil
-	}
-	if loc, err := time.LoadLocation(canonicalZone(name)); err == nil {
-		return loc, nil
-	}
-	return nil, bad
-}
-
-// canonicalZone title-cases each part: "america/new_york" -> "America/New_York".
-func canonicalZone(name string) string {
-	if strings.EqualFold(name, "utc") {
-		return "UTC"
-	}
-	parts := strings.Split(name, "/")
-	for i, p := range parts {
-		words := strings.Split(strings.ToLower(p), "_")
-		for j, w := range words {
-			if w != "" {
-				words[j] = strings.ToUpper(w[:1]) + w[1:]
-			}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		spelled, ok := zoneSpellings()[lower]
+		if !ok {
+			return nil, bad
 		}
-		parts[i] = strings.Join(words, "_")
+		if loc, err = time.LoadLocation(spelled); err != nil {
+			return nil, bad
+		}
 	}
-	return strings.Join(parts, "/")
+	if loc.String() == name {
+		loadedZones.Store(name, loc)
+	}
+	return loc, nil
 }
 
 // update runs fn on the learner's record in one transaction and keeps their display name
@@ -295,6 +317,11 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 			return err
 		}
 		l.Version, l.UserID, l.Updated = SchemaVersion, req.UserID, now.UTC()
+		if req.ProfileZone != "" {
+			if loc, err := LoadZone(req.ProfileZone); err == nil {
+				l.ProfileZone = loc.String()
+			}
+		}
 		if req.UserName != "" {
 			l.Name = clip(req.UserName, 40)
 		}
@@ -318,6 +345,15 @@ func (b *Bot) resolveTopic(text string) (*Topic, error) {
 	return nil, Errorf(ENOTFOUND, "No topic matches %q. /roadmap topics lists them all.", clip(text, 40))
 }
 
+// question finds a quiz question by its ID, or says there is none.
+func (b *Bot) question(id string) (*Topic, *Question, error) {
+	t, q, ok := b.roadmap.Question(id)
+	if !ok {
+		return nil, nil, Errorf(ENOTFOUND, "There is no question %q. Question IDs look like caching-2; /roadmap quiz gives you one.", clip(id, 40))
+	}
+	return t, q, nil
+}
+
 // optionalTopic resolves a topic the learner may leave out: nil when they did, so the
 // command falls back to their current topic.
 func (b *Bot) optionalTopic(text string) (*Topic, error) {
@@ -327,9 +363,10 @@ func (b *Bot) optionalTopic(text string) (*Topic, error) {
 	return b.resolveTopic(text)
 }
 
-// studyToday records study for the learner's local today.
-func (b *Bot) studyToday(l *Learner, fallback *time.Location) StudyResult {
+// studyToday records study for the learner's local today; profileZone and community are
+// what the request and the community say when the learner set no zone of their own.
+func (b *Bot) studyToday(l *Learner, profileZone string, community *time.Location) StudyResult {
 	var res StudyResult
-	l.Streak, res = l.Streak.Record(DayOf(b.clock.Now(), zone(l, fallback)))
+	l.Streak, res = l.Streak.Record(DayOf(b.clock.Now(), learnerZone(l, profileZone, community)))
 	return res
 }

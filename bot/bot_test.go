@@ -126,6 +126,20 @@ func TestStartingATopicPutsThePreviousOneBack(t *testing.T) {
 	mustContain(t, h.sayOK("ana", "topics"), "Caching (caching) — todo", "Testing (testing) — learning")
 }
 
+func TestABareDoneOrSkipActsOnTheTopicBeingLearned(t *testing.T) {
+	h := newHarness(t)
+	r := h.sayOK("ana", "start testing")
+	mustContain(t, r, "now learning Testing", "[Mark done=done testing]")
+	if strings.Contains(everything(r), "Up next") {
+		t.Errorf("starting a topic points elsewhere:\n%s", everything(r))
+	}
+	mustContain(t, h.sayOK("ana", "done"), "Testing is done")
+	mustContain(t, h.sayOK("ana", "next"), "1/6 · Internet basics") // next is still the first one left
+	h.sayOK("ana", "start caching")
+	mustContain(t, h.sayOK("ana", "skip"), "Skipped Caching")
+	mustContain(t, h.sayOK("ana", "done"), "Internet basics is done") // nothing learning: the first one left
+}
+
 func TestRepeatingAStateChangeSaysNothingChanged(t *testing.T) {
 	h := newHarness(t)
 	h.sayOK("ana", "done caching")
@@ -186,7 +200,7 @@ func TestSevenDaysCelebrateAndAFreezeCoversAGap(t *testing.T) {
 	h.clock.Advance(24 * time.Hour) // day 8 missed
 	mustContain(t, h.sayOK("ana", "streak"), "Freezes held: 0 of 2 (1 more will cover the missed days", "today pending")
 	mustContain(t, h.sayOK("ana", "checkin"), "1 freeze covered the missed 1 day", "8 days streak")
-	mustContain(t, h.sayOK("ana", "streak"), "⬛⬛⬛⬛⬛🟩🟩\n🟩🟩🟩🟩🟩🧊🟩")
+	mustContain(t, h.sayOK("ana", "streak"), "▫️▫️▫️▫️▫️🟩🟩\n🟩🟩🟩🟩🟩🧊🟩")
 }
 
 func TestQuizAnswersCountAsStudyRightOrWrong(t *testing.T) {
@@ -213,7 +227,7 @@ func TestBadInputGetsAPrivateSpecificAnswerAndChangesNothing(t *testing.T) {
 		text, code, mention string
 	}{
 		{"/roadmap dance", bot.EINVALID, "Unknown command"},
-		{"/roadmap topic kubernetess", bot.OutcomeOK, "Containers"}, // a close misspelling resolves
+		{"/roadmap topic kubernetess", bot.OutcomeOK, `No topic is called "kubernetess"; showing the closest, Containers`}, // a close misspelling resolves, and says so
 		{"/roadmap topic astrology", bot.ENOTFOUND, "No topic matches"},
 		{"/roadmap done api", bot.ENOTFOUND, "Did you mean api-security, apis?"},
 		{"/roadmap timezone Mars/Base", bot.EINVALID, "Unknown time zone \"Mars/Base\""},
@@ -296,6 +310,36 @@ func TestPlatformProfileZoneIsTheDefault(t *testing.T) {
 	mustContain(t, h.bot.Handle(context.Background(), req), "midnight Europe/Berlin")
 }
 
+func TestTheLastProfileZoneKeepsTheDayWhenNoProfileIsAtHand(t *testing.T) {
+	h := newHarness(t)
+	la := time.FixedZone("PST", -8*3600)
+	h.clock.Set(time.Date(2026, 11, 23, 20, 0, 0, 0, la)) // Monday evening in Los Angeles
+	req := h.request("ana", "checkin")
+	req.ProfileZone = "America/Los_Angeles"
+	if r := h.bot.Handle(context.Background(), req); r.Outcome != bot.OutcomeOK {
+		t.Fatal(r.Text)
+	}
+	// Tuesday 20:00 in LA is Wednesday in UTC: Tuesday is still pending, so the streak stands
+	// even where no profile comes with the request (the leaderboard) or the lookup failed.
+	h.clock.Set(time.Date(2026, 11, 24, 20, 0, 0, 0, la))
+	mustContain(t, h.sayOK("ben", "leaderboard"), "ana — 1 day")
+	mustContain(t, h.sayOK("ana", "checkin"), "ana checked in: 2 days streak")
+}
+
+func TestMistypedArgumentsDoNotSpendTheCooldown(t *testing.T) {
+	h := newHarness(t)
+	for _, typo := range []string{"topic astrology", "done astrology", "answer nope-1 a", "timezone Mars/Base", "quiz astrology", "topic astrology"} {
+		if r := h.say("ana", typo); r.Outcome == bot.OutcomeOK || r.Outcome == bot.ECOOLDOWN {
+			t.Fatalf("%q: (%s) %s", typo, r.Outcome, r.Text)
+		}
+	}
+	for i := range 5 { // the whole burst is still there
+		if r := h.say("ana", "topic caching"); r.Outcome != bot.OutcomeOK {
+			t.Fatalf("topic %d after typos: (%s) %s", i+1, r.Outcome, r.Text)
+		}
+	}
+}
+
 func TestCooldownRefusesABurstAndSaysHowLongToWait(t *testing.T) {
 	h := newHarness(t)
 	for i := range 5 {
@@ -351,20 +395,14 @@ func TestUserNameCannotFakeAnotherCommunity(t *testing.T) {
 }
 
 func ExampleBot_Handle() {
-	store, _ := bolt.Open(filepath.Join(tempDir(), "example.db"), bolt.Options{})
+	dir, _ := os.MkdirTemp("", "studybot-example")
+	defer os.RemoveAll(dir)
+	store, _ := bolt.Open(filepath.Join(dir, "example.db"), bolt.Options{})
 	defer store.Close()
 	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: store, Clock: bot.NewManualClock(start)})
 	r := b.Handle(context.Background(), bot.Request{Platform: "console", Community: "demo", UserID: "ana", Text: "/roadmap next"})
 	fmt.Println(r.Title)
 	// Output: 1/6 · Internet basics
-}
-
-func tempDir() string {
-	dir, err := os.MkdirTemp("", "studybot-example")
-	if err != nil {
-		panic(err)
-	}
-	return dir
 }
 
 func TestZoneDatabaseFilesAreNotTimeZones(t *testing.T) {
@@ -373,9 +411,12 @@ func TestZoneDatabaseFilesAreNotTimeZones(t *testing.T) {
 			t.Errorf("LoadZone(%q) accepted", name)
 		}
 	}
-	for _, name := range []string{"UTC", "utc", "Etc/UTC", "europe/berlin", "America/Argentina/Buenos_Aires"} {
-		if _, err := bot.LoadZone(name); err != nil {
-			t.Errorf("LoadZone(%q): %v", name, err)
+	for typed, want := range map[string]string{"UTC": "UTC", "utc": "UTC", "Etc/UTC": "Etc/UTC",
+		"europe/berlin": "Europe/Berlin", "America/Argentina/Buenos_Aires": "America/Argentina/Buenos_Aires",
+		"us/pacific": "US/Pacific", "gmt": "GMT", "etc/gmt+5": "Etc/GMT+5", "AMERICA/PORT-AU-PRINCE": "America/Port-au-Prince"} {
+		loc, err := bot.LoadZone(typed)
+		if err != nil || loc.String() != want {
+			t.Errorf("LoadZone(%q) = %v, %v; want %s", typed, loc, err, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -41,4 +42,57 @@ func (c *ManualClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+}
+
+// OffsetClock is real time plus an offset that only grows: the console's clock. Time passes
+// as it does for any learner, so cooldowns refill while they think, and `:advance` jumps
+// ahead to try a week of streaks in a minute.
+type OffsetClock struct {
+	mu     sync.Mutex
+	base   Clock
+	offset time.Duration
+}
+
+// NewOffsetClock runs offset ahead of base (the system clock when base is nil); a negative
+// offset counts as none, so the clock never runs behind real time.
+func NewOffsetClock(base Clock, offset time.Duration) *OffsetClock {
+	if base == nil {
+		base = SystemClock{}
+	}
+	return &OffsetClock{base: base, offset: max(offset, 0)}
+}
+
+// Now implements Clock.
+func (c *OffsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d and returns the new time.
+func (c *OffsetClock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += max(d, 0)
+	return c.base.Now().Add(c.offset)
+}
+
+// Offset is how far ahead of real time the clock runs.
+func (c *OffsetClock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+// Sleep waits for d of real time, or until ctx ends (then it returns ctx's error). It is the
+// default wait of everything whose waits tests replace.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -32,7 +32,7 @@ func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, err
 	if err != nil {
 		return Response{}, fmt.Errorf("next: %w", err)
 	}
-	t := l.Current(b.roadmap)
+	t := l.Next(b.roadmap)
 	if t == nil {
 		return Response{
 			Title: "You finished the roadmap!",
@@ -57,7 +57,12 @@ func (b *Bot) topic(ctx context.Context, c Community, req Request, cmd Command) 
 	if err != nil {
 		return Response{}, fmt.Errorf("topic: %w", err)
 	}
-	return b.renderTopic(&l, t), nil
+	r := b.renderTopic(&l, t)
+	if !t.answersTo(cmd.Topic) {
+		// A misspelling was forgiven: say so, so a learner who meant something else notices.
+		r.Text = fmt.Sprintf("No topic is called %q; showing the closest, %s.\n\n%s", clip(cmd.Topic, 40), t.Title, r.Text)
+	}
+	return r, nil
 }
 
 // keyPointList is the topic's key points as a bulleted list.
@@ -152,7 +157,7 @@ func (b *Bot) progress(ctx context.Context, c Community, req Request) (Response,
 		counts[l.State(t.Slug)]++
 	}
 	next := "nothing: the roadmap is complete"
-	if t := l.Current(b.roadmap); t != nil {
+	if t := l.Next(b.roadmap); t != nil {
 		next = fmt.Sprintf("%s (%s)", t.Title, t.Slug)
 	}
 	return Response{
@@ -180,7 +185,7 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 		return Response{}, err
 	}
 	after := stateAfter[cmd.Name]
-	fallback := b.fallbackZone(ctx, c, req.ProfileZone)
+	community := b.communityZone(ctx, c)
 	var (
 		t       *Topic
 		before  TopicState
@@ -209,9 +214,9 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 		}
 		l.setState(t.Slug, after)
 		if after == StateDone {
-			studied = b.studyToday(l, fallback)
+			studied = b.studyToday(l, req.ProfileZone, community)
 		}
-		next = l.Current(b.roadmap)
+		next = l.Next(b.roadmap)
 		return nil
 	})
 	if err != nil {
@@ -238,10 +243,16 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 	if studied.Milestone > 0 {
 		r.Tone = ToneCelebrate
 	}
-	if next != nil {
+	switch {
+	case cmd.Name == "start" && before != after:
+		r.Buttons = []Button{
+			{Label: "Mark done", Command: "done " + t.Slug, Style: StyleSuccess},
+			{Label: "Quiz me", Command: "quiz " + t.Slug, Style: StylePrimary},
+		}
+	case next != nil:
 		r.Fields = []Field{{Name: "Up next", Value: fmt.Sprintf("%s (%s)", next.Title, next.Slug)}}
 		r.Buttons = []Button{{Label: "Next topic", Command: "next", Style: StylePrimary}}
-	} else {
+	default:
 		r.Text += "\n🎓 That was the last one: the roadmap is complete!"
 	}
 	return r, nil
@@ -279,13 +290,13 @@ func plural(n int, word string) string {
 }
 
 func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, error) {
-	fallback := b.fallbackZone(ctx, c, req.ProfileZone)
+	community := b.communityZone(ctx, c)
 	var (
 		res    StudyResult
 		streak Streak
 	)
 	err := b.update(ctx, c, req, func(l *Learner) error {
-		res = b.studyToday(l, fallback)
+		res = b.studyToday(l, req.ProfileZone, community)
 		streak = l.Streak
 		return nil
 	})
@@ -314,7 +325,7 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 	return r, nil
 }
 
-var calendarMarks = map[DayMark]string{DayStudied: "🟩", DayFrozen: "🧊", DayMissed: "⬛", DayPending: "⬜"}
+var calendarMarks = map[DayMark]string{DayStudied: "🟩", DayFrozen: "🧊", DayMissed: "⬛", DayPending: "⬜", DayBefore: "▫️"}
 
 func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, error) {
 	l, err := b.store.Learner(ctx, c, req.UserID)
@@ -355,7 +366,7 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 		{Name: "Previous", Value: plural(previous, "day"), Inline: true},
 		{Name: "Freezes held", Value: fmt.Sprintf("%d of %d", held, MaxFreezes), Inline: true},
 		{Name: "Today's window closes", Value: fmt.Sprintf("in %s (midnight %s)", formatDuration(left), loc)},
-		{Name: "Last 4 weeks", Value: cal.String() + "\n🟩 studied  🧊 freeze  ⬛ missed  ⬜ today"},
+		{Name: "Last 4 weeks", Value: cal.String() + "\n🟩 studied  🧊 freeze  ⬛ missed  ⬜ today  ▫️ before you began"},
 	}
 	if v.FreezesDue > 0 {
 		fields[3].Value += fmt.Sprintf(" (%s will cover the missed days when you study today)", plural(v.FreezesDue, "more"))
@@ -425,23 +436,23 @@ func RenderQuestion(t *Topic, q *Question) Response {
 }
 
 func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	t, q, ok := b.roadmap.Question(cmd.Question)
-	if !ok {
-		return Response{}, Errorf(ENOTFOUND, "There is no question %q. Question IDs look like caching-2; /roadmap quiz gives you one.", clip(cmd.Question, 40))
+	t, q, err := b.question(cmd.Question)
+	if err != nil {
+		return Response{}, err
 	}
 	if cmd.Choice >= len(q.Choices) {
 		return Response{}, Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
 	}
-	fallback := b.fallbackZone(ctx, c, req.ProfileZone)
+	community := b.communityZone(ctx, c)
 	right := cmd.Choice == q.Answer
 	var res StudyResult
 	var streak Streak
-	err := b.update(ctx, c, req, func(l *Learner) error {
+	err = b.update(ctx, c, req, func(l *Learner) error {
 		l.QuizAnswered++
 		if right {
 			l.QuizRight++
 		}
-		res = b.studyToday(l, fallback)
+		res = b.studyToday(l, req.ProfileZone, community)
 		streak = l.Streak
 		return nil
 	})
@@ -477,11 +488,11 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 		name             string
 		current, longest int
 	}
-	fallback := b.fallbackZone(ctx, c, "")
+	community := b.communityZone(ctx, c)
 	now := b.clock.Now()
 	var entries []entry
 	err := b.store.Learners(ctx, c, func(l Learner) error {
-		v := l.Streak.View(DayOf(now, zone(&l, fallback)))
+		v := l.Streak.View(DayOf(now, learnerZone(&l, "", community)))
 		if v.Current > 0 {
 			name := l.Name
 			if name == "" {

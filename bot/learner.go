@@ -23,7 +23,8 @@ type Learner struct {
 	Name         string                `json:"name,omitempty"`
 	Topics       map[string]TopicState `json:"topics,omitempty"`
 	Streak       Streak                `json:"streak"`
-	Zone         string                `json:"tz,omitempty"`
+	Zone         string                `json:"tz,omitempty"`          // set by the learner with /roadmap timezone
+	ProfileZone  string                `json:"profile_tz,omitempty"`  // last zone their platform profile gave (Slack)
 	Remind       string                `json:"remind,omitempty"`      // "HH:MM" local, "" = off
 	RemindedOn   Day                   `json:"reminded_on,omitempty"` // last day a reminder went out
 	QuizAnswered int                   `json:"quiz_answered,omitempty"`
@@ -51,9 +52,9 @@ func (l *Learner) setState(slug string, s TopicState) {
 	l.Topics[slug] = s
 }
 
-// Current is the learner's current topic: the first neither done nor skipped; nil when the
-// whole roadmap is behind them.
-func (l *Learner) Current(r *Roadmap) *Topic {
+// Next is the first topic in roadmap order that is neither done nor skipped: what
+// `/roadmap next` shows. Nil when the whole roadmap is behind the learner.
+func (l *Learner) Next(r *Roadmap) *Topic {
 	for i := range r.Topics {
 		switch l.State(r.Topics[i].Slug) {
 		case StateDone, StateSkipped:
@@ -62,6 +63,17 @@ func (l *Learner) Current(r *Roadmap) *Topic {
 		return &r.Topics[i]
 	}
 	return nil
+}
+
+// Current is the topic a bare `done`, `skip` or `quiz` acts on: the one the learner said they
+// are learning with `/roadmap start`, else Next. Nil when the whole roadmap is behind them.
+func (l *Learner) Current(r *Roadmap) *Topic {
+	for i := range r.Topics {
+		if l.State(r.Topics[i].Slug) == StateLearning {
+			return &r.Topics[i]
+		}
+	}
+	return l.Next(r)
 }
 
 // Settings are a community's own choices.

@@ -62,49 +62,67 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // ValidateTopic reports the first rule the topic breaks; the loader adds file and line.
 func ValidateTopic(t Topic) error {
+	whole := func(field string, format string, args ...any) error {
+		return &FieldError{Field: field, Item: -1, Err: fmt.Errorf(format, args...)}
+	}
+	item := func(field string, i int, format string, args ...any) error {
+		return &FieldError{Field: field, Item: i, Err: fmt.Errorf(format, args...)}
+	}
 	switch {
 	case !slugPattern.MatchString(t.Slug):
-		return fmt.Errorf("slug %q must be lowercase letters, digits and single dashes", t.Slug)
+		return whole("slug", "slug %q must be lowercase letters, digits and single dashes", t.Slug)
 	case strings.TrimSpace(t.Title) == "":
-		return fmt.Errorf("title is empty")
+		return whole("title", "title is empty")
 	case utf8.RuneCountInString(t.Title) > MaxTitleLen:
-		return fmt.Errorf("title is longer than %d characters", MaxTitleLen)
+		return whole("title", "title is longer than %d characters", MaxTitleLen)
 	case strings.TrimSpace(t.Lesson) == "":
-		return fmt.Errorf("lesson is empty")
+		return whole("lesson", "lesson is empty")
 	case utf8.RuneCountInString(t.Lesson) > MaxLessonLen:
-		return fmt.Errorf("lesson is longer than %d characters", MaxLessonLen)
+		return whole("lesson", "lesson is longer than %d characters", MaxLessonLen)
 	case len(t.KeyPoints) == 0:
-		return fmt.Errorf("no key points")
+		return whole("key_points", "no key points")
 	case len(t.Resources) < MinResources:
-		return fmt.Errorf("%d resources, at least %d needed", len(t.Resources), MinResources)
+		return whole("resources", "%d resources, at least %d needed", len(t.Resources), MinResources)
 	case len(t.Quiz) < MinQuestions:
-		return fmt.Errorf("%d quiz questions, at least %d needed", len(t.Quiz), MinQuestions)
+		return whole("quiz", "%d quiz questions, at least %d needed", len(t.Quiz), MinQuestions)
 	}
 	for i, a := range t.Aliases {
 		if !slugPattern.MatchString(a) {
-			return fmt.Errorf("alias %d %q must be lowercase letters, digits and single dashes", i+1, a)
+			return item("aliases", i, "alias %d %q must be lowercase letters, digits and single dashes", i+1, a)
 		}
 	}
 	for i, p := range t.KeyPoints {
 		if strings.TrimSpace(p) == "" || utf8.RuneCountInString(p) > MaxPointLen {
-			return fmt.Errorf("key point %d must be 1 to %d characters", i+1, MaxPointLen)
+			return item("key_points", i, "key point %d must be 1 to %d characters", i+1, MaxPointLen)
 		}
 	}
 	for i, r := range t.Resources {
 		if strings.TrimSpace(r.Title) == "" {
-			return fmt.Errorf("resource %d has no title", i+1)
+			return item("resources", i, "resource %d has no title", i+1)
 		}
 		if !strings.HasPrefix(r.URL, "https://") || strings.ContainsAny(r.URL, " \t\n<>\"") {
-			return fmt.Errorf("resource %d url %q must be a plain https:// address", i+1, r.URL)
+			return item("resources", i, "resource %d url %q must be a plain https:// address", i+1, r.URL)
 		}
 	}
 	for i, q := range t.Quiz {
 		if err := validateQuestion(q); err != nil {
-			return fmt.Errorf("quiz question %d: %w", i+1, err)
+			return item("quiz", i, "quiz question %d: %w", i+1, err)
 		}
 	}
 	return nil
 }
+
+// FieldError is a topic refused because of one field (and, in a list, one item of it), so
+// a loader can point at the line it stands on.
+type FieldError struct {
+	Field string // the file format's key: "slug", "resources", "quiz", ...
+	Item  int    // 0-based index in the field's list; -1 for the field as a whole
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func validateQuestion(q Question) error {
 	switch {
@@ -138,27 +156,26 @@ func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 	}
 	r := &Roadmap{Name: name, Topics: topics, bySlug: make(map[string]int, len(topics))}
 	names := map[string]string{}
-	claim := func(name, owner string) error {
-		key := normalize(name)
-		if prev, ok := names[key]; ok && prev != owner {
-			return fmt.Errorf("topic %q: %q is already used by topic %q", owner, name, prev)
-		}
-		names[key] = owner
-		return nil
-	}
 	for i := range r.Topics {
 		t := &r.Topics[i]
 		if err := ValidateTopic(*t); err != nil {
-			return nil, fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, err)
+			return nil, &TopicError{Index: i, Err: fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, err)}
 		}
 		if _, dup := r.bySlug[t.Slug]; dup {
-			return nil, fmt.Errorf("topic %d: slug %q is used twice", i+1, t.Slug)
+			return nil, &TopicError{Index: i, Field: "slug", Value: t.Slug, Err: fmt.Errorf("topic %d: slug %q is used twice", i+1, t.Slug)}
 		}
 		r.bySlug[t.Slug] = i
-		for _, n := range append([]string{t.Slug, t.Title}, t.Aliases...) {
-			if err := claim(n, t.Slug); err != nil {
-				return nil, err
+		claims := []struct{ field, name string }{{"slug", t.Slug}, {"title", t.Title}}
+		for _, a := range t.Aliases {
+			claims = append(claims, struct{ field, name string }{"aliases", a})
+		}
+		for _, c := range claims {
+			key := normalize(c.name)
+			if prev, ok := names[key]; ok && prev != t.Slug {
+				return nil, &TopicError{Index: i, Field: c.field, Value: c.name,
+					Err: fmt.Errorf("topic %q: %q is already used by topic %q", t.Slug, c.name, prev)}
 			}
+			names[key] = t.Slug
 		}
 		for j := range t.Quiz {
 			t.Quiz[j].ID = fmt.Sprintf("%s-%d", t.Slug, j+1)
@@ -166,6 +183,19 @@ func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 	}
 	return r, nil
 }
+
+// TopicError is a roadmap refused because of one topic, so a loader can point at the line
+// that topic (and the offending field, when there is one) stands on.
+type TopicError struct {
+	Index int    // 0-based position of the topic
+	Field string // "slug", "title" or "aliases"; empty when the whole topic is at fault
+	Value string // the offending value of Field
+	Err   error
+}
+
+func (e *TopicError) Error() string { return e.Err.Error() }
+
+func (e *TopicError) Unwrap() error { return e.Err }
 
 // Topic returns the topic with this exact slug.
 func (r *Roadmap) Topic(slug string) (*Topic, bool) {
@@ -275,6 +305,18 @@ func typoBudget(s string) int {
 	default:
 		return 2
 	}
+}
+
+// answersTo is true when input is one of the topic's names or the start of one, as opposed
+// to a misspelling that Match forgave.
+func (t *Topic) answersTo(input string) bool {
+	key := normalize(input)
+	for _, n := range t.names() {
+		if strings.HasPrefix(n, key) {
+			return true
+		}
+	}
+	return false
 }
 
 func (t *Topic) names() []string {

@@ -16,11 +16,21 @@ func DayOf(t time.Time, loc *time.Location) Day {
 	return Day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
-// Time is midnight at the start of the day in loc (or the first instant of the day when a
-// DST change skips midnight).
+// Time is the first instant of the day in loc: midnight, or, where a DST change skips
+// midnight (Santiago, Havana, Asunción spring forward at 00:00), the first minute that
+// exists. time.Date normalises a skipped midnight to 23:00 of the day before, which would
+// make "today's window" end an hour early.
 func (d Day) Time(loc *time.Location) time.Time {
 	u := time.Unix(int64(d)*86400, 0).UTC()
-	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, loc)
+	t := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, loc)
+	if DayOf(t, loc) == d {
+		return t
+	}
+	// The day begins at the end of the gap: the zone's next transition after t.
+	for step := time.Minute; DayOf(t, loc) != d && step <= 3*time.Hour; step += time.Minute {
+		t = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, loc).Add(step)
+	}
+	return t
 }
 
 // String is the ISO date.
@@ -49,7 +59,8 @@ type Streak struct {
 	Longest  int `json:"longest"`
 	Previous int `json:"previous,omitempty"`
 	Freezes  int `json:"freezes,omitempty"`
-	Last     Day `json:"last,omitempty"` // last day studied; 0 = never
+	Last     Day `json:"last,omitempty"`  // last day studied; 0 = never
+	First    Day `json:"first,omitempty"` // first day ever studied, so the calendar shows no misses before it
 	// Recent history as bit masks counted back from Last: bit i stands for day Last-i. A mask
 	// keeps a record small (the whole record is rewritten on every study), and 64 days cover
 	// the 4-week calendar with room to spare.
@@ -80,7 +91,7 @@ func (s Streak) Record(day Day) (Streak, StudyResult) {
 	}
 	switch {
 	case s.Last == 0:
-		s.Current = 1
+		s.Current, s.First = 1, day
 	case missed == 0:
 		s.Current++
 	case missed <= s.Freezes:
@@ -148,6 +159,7 @@ const (
 	DayStudied
 	DayFrozen
 	DayPending // today, not studied yet
+	DayBefore  // before the learner's first study day: nothing to miss yet
 )
 
 // Calendar marks the n days ending on today, oldest first.
@@ -162,6 +174,8 @@ func (s Streak) Calendar(today Day, n int) []DayMark {
 			marks[i] = DayFrozen
 		case d == today:
 			marks[i] = DayPending
+		case s.Last == 0 || d < s.First:
+			marks[i] = DayBefore
 		}
 	}
 	return marks

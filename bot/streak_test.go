@@ -150,11 +150,45 @@ func TestDaysAcrossDSTChanges(t *testing.T) {
 	}
 }
 
+func TestADayStartsAtItsFirstInstantEvenWhenDSTSkipsMidnight(t *testing.T) {
+	tests := []struct {
+		zone string
+		day  string // a date whose midnight the zone skips, or an ordinary one
+		want string // the day's first instant, local
+	}{
+		{"Europe/Berlin", "2026-03-29", "2026-03-29 00:00 +0100"},    // springs forward at 02:00
+		{"America/Santiago", "2026-09-06", "2026-09-06 01:00 -0300"}, // springs forward at 00:00
+		{"America/Havana", "2026-03-08", "2026-03-08 01:00 -0400"},   // springs forward at 00:00
+		{"America/New_York", "2026-11-01", "2026-11-01 00:00 -0400"}, // falls back at 02:00
+		{"America/Santiago", "2026-04-05", "2026-04-05 00:00 -0400"}, // falls back at 24:00: the day before has 25 hours
+	}
+	for _, tt := range tests {
+		t.Run(tt.zone+" "+tt.day, func(t *testing.T) {
+			loc := mustZone(t, tt.zone)
+			date, err := time.ParseInLocation("2006-01-02", tt.day, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := DayOf(date, time.UTC)
+			start := d.Time(loc)
+			if DayOf(start, loc) != d {
+				t.Fatalf("%s begins at %s, which is not on that day", tt.day, start)
+			}
+			if DayOf(start.Add(-time.Nanosecond), loc) != d-1 {
+				t.Errorf("the instant before %s is not on the day before", start)
+			}
+			if got := start.Format("2006-01-02 15:04 -0700"); got != tt.want {
+				t.Errorf("start = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCalendarMarksStudiedFrozenMissedAndPending(t *testing.T) {
 	const d0 Day = 20000
 	s, _ := studyOn(append(consecutive(d0, 7), d0+8)...) // d0+7 covered by a freeze
-	marks := s.Calendar(d0+10, 11)
-	want := []DayMark{DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied,
+	marks := s.Calendar(d0+10, 12)
+	want := []DayMark{DayBefore, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied,
 		DayFrozen, DayStudied, DayMissed, DayPending}
 	for i := range want {
 		if marks[i] != want[i] {

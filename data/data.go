@@ -5,6 +5,7 @@ package data
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -109,15 +110,60 @@ func Parse(name string, src []byte) (*bot.Roadmap, error) {
 			t.Quiz = append(t.Quiz, bot.Question{Text: q.Question, Choices: q.Choices, Answer: int(answer[0] - 'a'), Explain: q.Explain})
 		}
 		if err := bot.ValidateTopic(t); err != nil {
-			return nil, fail(node.Line, "topic %d %q: %v", i+1, ft.Slug, err)
+			line := node.Line
+			var fe *bot.FieldError
+			if errors.As(err, &fe) {
+				line = itemLine(node, fe.Field, fe.Item)
+			}
+			return nil, fail(line, "topic %d %q: %v", i+1, ft.Slug, err)
 		}
 		topics[i] = t
 	}
 	r, err := bot.NewRoadmap(f.Name, topics)
 	if err != nil {
-		return nil, fail(topicsNode.Line, "%v", err)
+		line := topicsNode.Line
+		var te *bot.TopicError
+		if errors.As(err, &te) && te.Index < len(topicsNode.Content) {
+			line = fieldLine(topicsNode.Content[te.Index], te.Field, te.Value)
+		}
+		return nil, fail(line, "%v", err)
 	}
 	return r, nil
+}
+
+// itemLine is the line of item i of a topic's list field (i < 0: the field itself), else
+// the topic's own line when the field is missing.
+func itemLine(topic *yaml.Node, field string, i int) int {
+	v := valueOf(topic, field)
+	switch {
+	case v == nil:
+		return topic.Line
+	case i >= 0 && v.Kind == yaml.SequenceNode && i < len(v.Content):
+		return v.Content[i].Line
+	}
+	for j := 0; j+1 < len(topic.Content); j += 2 {
+		if topic.Content[j+1] == v {
+			return topic.Content[j].Line // the key, where a list begins
+		}
+	}
+	return v.Line
+}
+
+// fieldLine is the line of a topic's field holding value (an alias is found in its list),
+// else the topic's own line.
+func fieldLine(topic *yaml.Node, field, value string) int {
+	v := valueOf(topic, field)
+	switch {
+	case v == nil:
+		return topic.Line
+	case v.Kind == yaml.SequenceNode:
+		for _, item := range v.Content {
+			if item.Value == value {
+				return item.Line
+			}
+		}
+	}
+	return v.Line
 }
 
 // checkKeys walks the document and refuses keys the format does not know.

@@ -60,11 +60,15 @@ func TestParseRefusesMalformedFilesWithLineAndReason(t *testing.T) {
 		{"unknown top-level key", "name: T\ntopic:\n", "bad.yaml:2: unknown key \"topic\""},
 		{"typo in a topic key", "name: T\ntopics:\n" + strings.Replace(validTopic, "key_points:", "keypoints:", 1), "bad.yaml:8: unknown key \"keypoints\" in topic"},
 		{"answer letter outside the choices", "name: T\ntopics:\n" + strings.Replace(validTopic, "answer: c", "answer: d", 1), "bad.yaml:26: topic \"caching\" quiz question 3: answer \"d\""},
-		{"too few resources", "name: T\ntopics:\n" + strings.Replace(validTopic, "      - title: RFC 9111\n        url: https://www.rfc-editor.org/rfc/rfc9111\n", "", 1), "bad.yaml:3: topic 1 \"caching\": 1 resources, at least 2 needed"},
+		{"too few resources", "name: T\ntopics:\n" + strings.Replace(validTopic, "      - title: RFC 9111\n        url: https://www.rfc-editor.org/rfc/rfc9111\n", "", 1), "bad.yaml:10: topic 1 \"caching\": 1 resources, at least 2 needed"},
+		{"a resource that is not https", "name: T\ntopics:\n" + strings.Replace(validTopic, "url: https://www.rfc-editor.org", "url: http://www.rfc-editor.org", 1), "bad.yaml:13: topic 1 \"caching\": resource 2 url"},
+		{"a repeated choice", "name: T\ntopics:\n" + strings.Replace(validTopic, "[Host, Cache-Control, Accept]", "[Host, Host, Cache-Control]", 1), "bad.yaml:20: topic 1 \"caching\": quiz question 2: choice b repeats"},
 		{"no topics", "name: T\ntopics: []\n", "bad.yaml:1: no topics"},
 		{"no name", "topics:\n" + validTopic, "the roadmap has no name"},
 		{"topics not a list", "name: T\ntopics: caching\n", "bad.yaml:2: topics must be a list"},
-		{"duplicate slug", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "title: Caching", "title: Other", 1), "[cache]", "[other]", 1), "slug \"caching\" is used twice"},
+		{"duplicate slug", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "title: Caching", "title: Other", 1), "[cache]", "[other]", 1), "bad.yaml:28: topic 2: slug \"caching\" is used twice"},
+		{"title used by another topic", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "slug: caching", "slug: other", 1), "[cache]", "[other]", 1), "bad.yaml:29: topic \"other\": \"Caching\" is already used by topic \"caching\""},
+		{"alias used by another topic", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "slug: caching", "slug: other", 1), "title: Caching", "title: Other", 1), "bad.yaml:30: topic \"other\": \"cache\" is already used by topic \"caching\""},
 		{"wrong type", "name: T\ntopics:\n" + strings.Replace(validTopic, "aliases: [cache]", "aliases: {a: b}", 1), "bad.yaml: yaml: unmarshal errors:\n  line 5"},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,7 @@ var (
 	bucketSettings    = []byte("settings")
 	keySchema         = []byte("schema")
 	keyCommunity      = []byte("community")
+	keyConsoleClock   = []byte("console_clock")
 )
 
 // ErrLocked means another process holds the database file.
@@ -283,6 +284,11 @@ func PutJSON(b *bbolt.Bucket, key []byte, v any) error { return putJSON(b, key, 
 // inside one read transaction, so concurrent writes neither block nor tear the copy. The copy
 // is written beside path and renamed into place, so a failed backup never leaves half a file.
 func (s *DB) Backup(path string) error {
+	if isSameFile(path, s.path) {
+		// Renaming a copy over the live file would leave this process writing to a file
+		// that no longer has a name: every later write would be lost.
+		return fmt.Errorf("backup to %s: that is the database itself; choose another file", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
@@ -303,6 +309,54 @@ func (s *DB) Backup(path string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// isSameFile reports whether a and b name one file, through links or relative paths too.
+func isSameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	infoA, errA := os.Stat(a)
+	infoB, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(infoA, infoB)
+}
+
+// ConsoleClock is where the console's clock stood when it last moved (zero when it never
+// did): the console resumes there, so days it already counted stay in the past.
+func (s *DB) ConsoleClock() (time.Time, error) {
+	var t time.Time
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyConsoleClock); v != nil {
+			return t.UnmarshalText(v)
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read console clock: %w", err)
+	}
+	return t, nil
+}
+
+// SaveConsoleClock records where the console's clock stands; it never moves it back.
+func (s *DB) SaveConsoleClock(t time.Time) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		var saved time.Time
+		if v := meta.Get(keyConsoleClock); v != nil && saved.UnmarshalText(v) == nil && !t.After(saved) {
+			return nil
+		}
+		v, err := t.UTC().MarshalText()
+		if err != nil {
+			return err
+		}
+		return meta.Put(keyConsoleClock, v)
+	})
+	if err != nil {
+		return fmt.Errorf("save console clock: %w", err)
 	}
 	return nil
 }

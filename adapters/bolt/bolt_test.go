@@ -5,11 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
 )
 
 var (
@@ -178,9 +180,39 @@ func TestHotBackupIsAConsistentCopy(t *testing.T) {
 	}
 }
 
-// TestAcknowledgedCheckinsSurviveKill9 runs a burst of concurrent check-ins in a child
-// process, kills it with SIGKILL mid-burst, and checks that every check-in the child had
-// acknowledged is in the file when it is reopened.
+func TestBackupRefusesToReplaceTheDatabaseItself(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.db")
+	db := open(t, path)
+	defer db.Close()
+	link := filepath.Join(dir, "link.db")
+	if err := os.Symlink(path, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{path, filepath.Join(dir, ".", "s.db"), link} {
+		if err := db.Backup(target); err == nil || !strings.Contains(err.Error(), "the database itself") {
+			t.Errorf("backup to %s: %v, want a refusal", target, err)
+		}
+	}
+	// The live file still takes writes under its name.
+	if err := db.UpdateLearner(ctx, study, "ana", func(l *bot.Learner) error { l.Name = "ana"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	reopened := open(t, path)
+	defer reopened.Close()
+	if l, _ := reopened.Learner(ctx, study, "ana"); l.Name != "ana" {
+		t.Errorf("write after the refused backup was lost: %+v", l)
+	}
+}
+
+// kill9Day is the day the child's check-ins fall on: a fixed clock, so the parent knows
+// which day every acknowledged check-in must have recorded.
+var kill9Day = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+// TestAcknowledgedCheckinsSurviveKill9 runs a burst of concurrent `/roadmap checkin`s through
+// the real core in a child process, kills it with SIGKILL mid-burst, and checks that every
+// check-in the child had answered is in the file when it is reopened.
 func TestAcknowledgedCheckinsSurviveKill9(t *testing.T) {
 	if os.Getenv("STUDYBOT_KILL_CHILD_DB") != "" {
 		t.Skip("running as the child")
@@ -195,17 +227,14 @@ func TestAcknowledgedCheckinsSurviveKill9(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	acked := map[string]int{} // user -> highest acknowledged check-in count
-	total := 0
+	var acked []string // learners whose check-in was answered
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		user, count, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "ack "), " ")
-		if !ok || !strings.HasPrefix(sc.Text(), "ack ") {
+		user, ok := strings.CutPrefix(sc.Text(), "answered ")
+		if !ok {
 			continue
 		}
-		n, _ := strconv.Atoi(count)
-		acked[user] = max(acked[user], n)
-		if total++; total == 400 {
+		if acked = append(acked, user); len(acked) == 400 {
 			cmd.Process.Signal(syscall.SIGKILL) // mid-burst: the child never stops on its own
 		}
 	}
@@ -214,50 +243,56 @@ func TestAcknowledgedCheckinsSurviveKill9(t *testing.T) {
 	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("child ended with %v, want killed by SIGKILL", err)
 	}
-	if total < 400 {
-		t.Fatalf("child acknowledged only %d check-ins", total)
+	if len(acked) < 400 {
+		t.Fatalf("child answered only %d check-ins", len(acked))
 	}
 	db := open(t, path)
 	defer db.Close()
-	for user, want := range acked {
+	today := bot.DayOf(kill9Day, time.UTC)
+	for _, user := range acked {
 		l, err := db.Learner(ctx, study, user)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if l.QuizAnswered < want {
-			t.Errorf("%s: %d check-ins on disk, %d were acknowledged", user, l.QuizAnswered, want)
+		if l.Streak.Last != today || l.Streak.Current != 1 {
+			t.Errorf("%s was told their check-in counted, but the file says last study %s, streak %d", user, l.Streak.Last, l.Streak.Current)
 		}
 	}
-	t.Logf("%d acknowledged check-ins from %d learners all survived kill -9", total, len(acked))
+	t.Logf("%d answered check-ins all survived kill -9", len(acked))
 }
 
-// TestKill9Child is the child of TestAcknowledgedCheckinsSurviveKill9: 32 learners check in
-// concurrently forever, printing each acknowledgement after UpdateLearner returns.
+// TestKill9Child is the child of TestAcknowledgedCheckinsSurviveKill9: 32 goroutines check
+// new learners in through the core forever, printing each answer once Handle has returned it.
 func TestKill9Child(t *testing.T) {
 	path := os.Getenv("STUDYBOT_KILL_CHILD_DB")
 	if path == "" {
 		t.Skip("only runs as the child of TestAcknowledgedCheckinsSurviveKill9")
 	}
+	roadmap, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
 	db := open(t, path)
+	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: db, Clock: bot.NewManualClock(kill9Day),
+		Cooldowns: unlimited{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var mu sync.Mutex
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := range 32 {
+	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			user := fmt.Sprintf("learner-%d", w)
 			for {
-				var count int
-				err := db.UpdateLearner(ctx, study, user, func(l *bot.Learner) error {
-					l.QuizAnswered++ // a counter stands for "check-ins acknowledged so far"
-					count = l.QuizAnswered
-					return nil
-				})
-				if err != nil {
-					panic(err)
+				user := fmt.Sprintf("learner-%d", next.Add(1))
+				r := core.Handle(ctx, request(user, "/roadmap checkin"))
+				if r.Outcome != bot.OutcomeOK || !strings.Contains(r.Title, "1 day streak") {
+					panic(fmt.Sprintf("%s: %s %s", user, r.Title, r.Text))
 				}
 				mu.Lock()
-				fmt.Fprintf(os.Stdout, "ack %s %d\n", user, count)
+				fmt.Fprintf(os.Stdout, "answered %s\n", user)
 				mu.Unlock()
 			}
 		}()

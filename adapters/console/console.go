@@ -22,19 +22,31 @@ type Handler interface {
 	Handle(ctx context.Context, req bot.Request) bot.Response
 }
 
+// Clock is the console's time: it tells the time and `:advance` moves it forward.
+// *bot.OffsetClock (real time, the default) and *bot.ManualClock (tests) are clocks.
+type Clock interface {
+	Now() time.Time
+	Advance(d time.Duration) time.Time
+}
+
 // Console reads command lines from In and writes answers to Out.
 type Console struct {
 	handler   Handler
-	clock     *bot.ManualClock
+	clock     Clock
 	out       io.Writer
 	community string
 	user      string
 	prompt    bool
-	// OnAdvance runs after `:advance` moves the clock from one time to another, so the
-	// scheduler can fire what fell due in between.
+	tick      time.Duration
+	// OnAdvance runs whenever console time has moved on, with the span it covered, so the
+	// scheduler can fire what fell due in between: after `:advance`, and every Tick while
+	// time passes on its own. Spans follow each other without gap or overlap.
 	OnAdvance func(ctx context.Context, from, to time.Time)
 
 	mu sync.Mutex // serialises writes to out: scheduled posts may arrive from other goroutines
+
+	catchUpMu sync.Mutex // one catch-up at a time, so spans never overlap
+	through   time.Time  // OnAdvance has run up to here
 }
 
 // Channel is the one channel of a console community.
@@ -43,15 +55,23 @@ const Channel = "general"
 // MaxAdvance bounds one `:advance`, so a typo cannot make the scheduler replay years.
 const MaxAdvance = 400 * 24 * time.Hour
 
+// maxLineBytes is the longest input line the console reads as a line; anything longer is
+// answered as too long and skipped, never allowed to end the session. No command comes
+// close: the core refuses more than bot.MaxInputLen characters.
+const maxLineBytes = 64 * 1024
+
 // Options configure a console.
 type Options struct {
 	Community string // default "demo"
 	User      string // default "you"
 	Prompt    bool   // print a prompt before each line (for a terminal)
+	// Tick is how often Run lets the scheduler catch up with time that passed on its own
+	// (default 30s; negative: never, for tests that move time only with :advance).
+	Tick time.Duration
 }
 
 // New returns a console that talks to h, moving clock on `:advance`.
-func New(h Handler, clock *bot.ManualClock, out io.Writer, opts Options) (*Console, error) {
+func New(h Handler, clock Clock, out io.Writer, opts Options) (*Console, error) {
 	if opts.Community == "" {
 		opts.Community = "demo"
 	}
@@ -64,7 +84,11 @@ func New(h Handler, clock *bot.ManualClock, out io.Writer, opts Options) (*Conso
 	if !validName(opts.User) {
 		return nil, fmt.Errorf("console user %q: use 1 to 32 letters, digits, '.', '_' or '-'", opts.User)
 	}
-	return &Console{handler: h, clock: clock, out: out, community: opts.Community, user: opts.User, prompt: opts.Prompt}, nil
+	if opts.Tick == 0 {
+		opts.Tick = 30 * time.Second
+	}
+	return &Console{handler: h, clock: clock, out: out, community: opts.Community, user: opts.User,
+		prompt: opts.Prompt, tick: opts.Tick, through: clock.Now()}, nil
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
@@ -79,37 +103,101 @@ func (c *Console) Community() bot.Community {
 // Run reads lines until `:quit`, EOF or ctx ends. EOF is a normal end.
 func (c *Console) Run(ctx context.Context, in io.Reader) error {
 	c.printf("studybot console — you are %s in community %q. Try /roadmap next or /roadmap help; :help lists console controls.\n", c.user, c.community)
-	lines := make(chan string)
+	lines := make(chan inputLine)
 	errs := make(chan error, 1)
 	go func() {
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
+		r := bufio.NewReaderSize(in, 4096)
+		for {
+			line, err := readLine(r)
+			if err != nil {
+				errs <- err
+				return
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- line:
 			case <-ctx.Done():
 				return
 			}
 		}
-		errs <- sc.Err()
 	}()
+	var ticks <-chan time.Time
+	if c.tick > 0 {
+		ticker := time.NewTicker(c.tick)
+		defer ticker.Stop()
+		ticks = ticker.C
+	}
+	prompt := true
 	for {
-		if c.prompt {
+		if c.prompt && prompt {
 			c.printf("%s> ", c.user)
 		}
+		prompt = true
 		select {
 		case <-ctx.Done():
 			return nil
 		case err := <-errs:
-			if err != nil {
+			if err != io.EOF {
 				return fmt.Errorf("console input: %w", err)
 			}
 			return nil
+		case <-ticks:
+			c.catchUp(ctx)
+			prompt = false // nothing was typed: the prompt on screen still stands
 		case line := <-lines:
-			if quit := c.Line(ctx, line); quit {
+			if line.tooLong {
+				c.printf("That line is too long: commands are at most %d characters.\n\n", bot.MaxInputLen)
+				continue
+			}
+			if quit := c.Line(ctx, line.text); quit {
 				return nil
 			}
 		}
+	}
+}
+
+// inputLine is one line of input, or the news that a line was too long to read.
+type inputLine struct {
+	text    string
+	tooLong bool
+}
+
+// readLine reads up to the next newline. A line longer than maxLineBytes is read to its end
+// and dropped. io.EOF comes only when no text is left; a last line without a newline counts.
+func readLine(r *bufio.Reader) (inputLine, error) {
+	var buf []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(chunk) > maxLineBytes {
+				tooLong, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && (len(buf) > 0 || tooLong):
+			return inputLine{text: string(buf), tooLong: tooLong}, nil
+		case err != nil:
+			return inputLine{}, err
+		}
+		return inputLine{text: strings.TrimRight(string(buf), "\r\n"), tooLong: tooLong}, nil
+	}
+}
+
+// catchUp lets the scheduler fire what fell due since it last ran.
+func (c *Console) catchUp(ctx context.Context) {
+	c.catchUpMu.Lock()
+	defer c.catchUpMu.Unlock()
+	from, to := c.through, c.clock.Now()
+	if !to.After(from) {
+		return
+	}
+	c.through = to
+	if c.OnAdvance != nil {
+		c.OnAdvance(ctx, from, to)
 	}
 }
 
@@ -155,12 +243,9 @@ func (c *Console) control(ctx context.Context, line string) bool {
 			c.printf("%v\n", err)
 			return false
 		}
-		from := c.clock.Now()
 		to := c.clock.Advance(d)
 		c.printf("⏩ The clock moved %s to %s.\n", arg, to.UTC().Format("Mon 2006-01-02 15:04 MST"))
-		if c.OnAdvance != nil {
-			c.OnAdvance(ctx, from, to)
-		}
+		c.catchUp(ctx)
 	case ":help":
 		c.printf("Console controls:\n  :user NAME        speak as someone else\n  :advance DURATION move the clock forward (e.g. 90m, 24h, 3d), firing what falls due\n  :quit             leave (so does end of input)\n")
 	default:
@@ -175,8 +260,8 @@ func ParseAdvance(s string) (time.Duration, error) {
 	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
-		if err != nil {
-			return 0, bad
+		if err != nil || days <= 0 || days > int(MaxAdvance/(24*time.Hour)) {
+			return 0, bad // checked before multiplying, which could overflow
 		}
 		d = time.Duration(days) * 24 * time.Hour
 	} else {

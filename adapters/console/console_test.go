@@ -3,11 +3,13 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/studybot/studybot/adapters/bolt/bolttest"
+	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/console"
 	"github.com/studybot/studybot/bot"
@@ -159,13 +161,77 @@ func TestRunEndsOnEOFAndOnQuit(t *testing.T) {
 	}
 }
 
+func TestAnOverlongLineIsAnsweredAndTheSessionGoesOn(t *testing.T) {
+	s := newSession(t)
+	input := strings.Repeat("x", 3<<20) + "\n/roadmap help\n" + strings.Repeat("é", 100<<10) // last line: no newline
+	if err := s.con.Run(context.Background(), strings.NewReader(input)); err != nil {
+		t.Fatalf("Run = %v, want a clean end", err)
+	}
+	out := s.out.String()
+	if strings.Count(out, "That line is too long") != 2 || !strings.Contains(out, "studybot commands") {
+		t.Errorf("want two too-long answers around the help:\n%.600s", out)
+	}
+}
+
+// TestTimePassingOnItsOwnRefillsCooldownsAndFiresWhatFellDue runs the console on real time
+// plus an offset, as `studybot console` does, with "real time" a manual clock the test moves.
+func TestTimePassingOnItsOwnRefillsCooldownsAndFiresWhatFellDue(t *testing.T) {
+	wall := bot.NewManualClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	clock := bot.NewOffsetClock(wall, 0)
+	core, _ := bolttest.Core(t, bot.Config{Clock: clock, Cooldowns: bot.NewLocalCooldowns(clock)})
+	out := &bottest.Buffer{}
+	con, err := console.New(core, clock, out, console.Options{User: "ana", Tick: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := make(chan [2]time.Time, 100)
+	con.OnAdvance = func(_ context.Context, from, to time.Time) { spans <- [2]time.Time{from, to} }
+	ctx := context.Background()
+	for range 5 {
+		con.Line(ctx, "/roadmap help")
+	}
+	con.Line(ctx, "/roadmap help")
+	if !strings.Contains(out.String(), "Easy there!") {
+		t.Fatalf("a sixth help in a row is not refused:\n%s", out.String())
+	}
+	wall.Advance(10 * time.Second) // the learner waits, as the refusal asked
+	before := len(out.String())
+	con.Line(ctx, "/roadmap help")
+	if got := out.String()[before:]; !strings.Contains(got, "studybot commands") {
+		t.Errorf("after waiting, help is still refused:\n%s", got)
+	}
+
+	// Run's ticker hands the scheduler each span of time that passed, end to end.
+	in, stdin := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- con.Run(ctx, in) }()
+	start := clock.Now()
+	wall.Advance(time.Hour)
+	var covered time.Time
+	for deadline := time.After(10 * time.Second); !covered.Equal(start.Add(time.Hour)); {
+		select {
+		case span := <-spans:
+			if !covered.IsZero() && !span[0].Equal(covered) {
+				t.Fatalf("span %v–%v does not start where the last ended (%v)", span[0], span[1], covered)
+			}
+			covered = span[1]
+		case <-deadline:
+			t.Fatalf("the scheduler caught up only to %v, want %v", covered, start.Add(time.Hour))
+		}
+	}
+	stdin.Close()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+}
+
 func TestParseAdvance(t *testing.T) {
 	for in, want := range map[string]time.Duration{"24h": 24 * time.Hour, "90m": 90 * time.Minute, "3d": 72 * time.Hour, "1h30m": 90 * time.Minute} {
 		if got, err := console.ParseAdvance(in); err != nil || got != want {
 			t.Errorf("ParseAdvance(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "0", "0h", "-1h", "401d", "1y", "d", "999999999999999999d"} {
+	for _, in := range []string{"", "0", "0h", "-1h", "401d", "1y", "d", "999999999999999999d", "213504d"} {
 		if _, err := console.ParseAdvance(in); err == nil {
 			t.Errorf("ParseAdvance(%q) accepted", in)
 		}

@@ -4,7 +4,9 @@ package bottest
 
 import (
 	"bytes"
+	"os"
 	"sync"
+	"testing"
 )
 
 // Buffer collects output (logs, console text) that several goroutines write, and lets a
@@ -33,4 +35,26 @@ func (b *Buffer) Reset() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf.Reset()
+}
+
+// RedisURL is the shared Redis that tests needing one run against (REDIS_URL). Without it
+// they skip on a laptop, saying how to run them, and fail in CI, where a silently skipped
+// Redis test would prove nothing.
+func RedisURL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv("REDIS_URL")
+	if u == "" {
+		Missing(tb, "REDIS_URL not set: CI must provide Redis",
+			"REDIS_URL not set; run the Redis tests with: REDIS_URL=redis://127.0.0.1:6379/0 go test ./...")
+	}
+	return u
+}
+
+// Missing fails the test in CI (CI=true) and skips it elsewhere: for what a laptop may lack.
+func Missing(tb testing.TB, inCI, elsewhere string) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatal(inCI)
+	}
+	tb.Skip(elsewhere)
 }

@@ -19,20 +19,36 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitConfig
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "studybot console: unexpected argument %q (flags: --user NAME, --community NAME)\n", fs.Arg(0))
+		return exitConfig
+	}
 	cfg, ok := loadConfigOrExit(e)
 	if !ok {
 		return exitConfig
 	}
 	log := newLogger(e.stderr, max(cfg.LogLevel, slogWarn))
-	// The console's clock starts now and only moves with :advance, so a learner can try a
-	// week of streaks in a minute.
-	clock := bot.NewManualClock(time.Now())
+	// The console's clock is real time, moved ahead by :advance so a learner can try a week
+	// of streaks in a minute. It resumes where the last console session on this file left
+	// it: days already counted must stay in the past.
+	clock := bot.NewOffsetClock(nil, 0)
 	c, err := openCore(cfg, clock, bot.NewLocalCooldowns(clock), log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig
 	}
 	defer c.Close()
+	if saved, err := c.store.ConsoleClock(); err != nil {
+		log.Warn("console clock not restored", "err", err)
+	} else if ahead := time.Until(saved); ahead > 0 {
+		now := clock.Advance(ahead)
+		fmt.Fprintf(e.stdout, "(The console clock resumes where :advance left it last time: %s.)\n", now.UTC().Format("Mon 2006-01-02 15:04 MST"))
+	}
+	defer func() {
+		if err := c.store.SaveConsoleClock(clock.Now()); err != nil {
+			log.Warn("console clock not saved", "err", err)
+		}
+	}()
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
 	con, err := newConsole(c, clock, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
@@ -50,7 +66,7 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 // newConsole is a console chat over c with the scheduler wired in: the console is the
 // console platform's poster, and `:advance` runs the scheduler over the window it skipped,
 // so daily lessons and reminders that fell due print as posts and direct messages, in order.
-func newConsole(c *core, clock *bot.ManualClock, out io.Writer, opts console.Options) (*console.Console, error) {
+func newConsole(c *core, clock console.Clock, out io.Writer, opts console.Options) (*console.Console, error) {
 	con, err := console.New(c.bot, clock, out, opts)
 	if err != nil {
 		return nil, err
@@ -63,6 +79,9 @@ func newConsole(c *core, clock *bot.ManualClock, out io.Writer, opts console.Opt
 	con.OnAdvance = func(ctx context.Context, from, to time.Time) {
 		if err := sched.RunDue(ctx, from, to); err != nil && ctx.Err() == nil {
 			c.log.Error("scheduler run failed", "err", err)
+		}
+		if err := c.store.SaveConsoleClock(to); err != nil {
+			c.log.Warn("console clock not saved", "err", err)
 		}
 	}
 	return con, nil
