@@ -13,8 +13,13 @@ type LocalClaimer struct {
 	clock Clock
 
 	mu        sync.Mutex
-	claims    map[string]time.Time // key -> expiry
+	claims    map[string]localClaim
 	sweepSize int
+}
+
+type localClaim struct {
+	token  string
+	expiry time.Time
 }
 
 // NewLocalClaimer returns an empty claimer on clock (nil: the system clock).
@@ -22,22 +27,23 @@ func NewLocalClaimer(clock Clock) *LocalClaimer {
 	if clock == nil {
 		clock = SystemClock{}
 	}
-	return &LocalClaimer{clock: clock, claims: map[string]time.Time{}, sweepSize: 1024}
+	return &LocalClaimer{clock: clock, claims: map[string]localClaim{}, sweepSize: 1024}
 }
 
-// Claim implements Claimer: the first caller for key wins until ttl has passed.
-func (l *LocalClaimer) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+// Claim implements Claimer: the first caller for key wins until ttl has passed; a caller with
+// the winner's token wins again.
+func (l *LocalClaimer) Claim(_ context.Context, key, token string, ttl time.Duration) (bool, error) {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if exp, ok := l.claims[key]; ok && now.Before(exp) {
-		return false, nil
+	if c, ok := l.claims[key]; ok && now.Before(c.expiry) {
+		return c.token == token, nil
 	}
-	l.claims[key] = now.Add(ttl)
+	l.claims[key] = localClaim{token: token, expiry: now.Add(ttl)}
 	if len(l.claims) >= l.sweepSize {
 		// Expired claims are dropped in bulk, so memory follows the live claims.
-		for k, exp := range l.claims {
-			if !now.Before(exp) {
+		for k, c := range l.claims {
+			if !now.Before(c.expiry) {
 				delete(l.claims, k)
 			}
 		}

@@ -15,7 +15,7 @@ import (
 //     to keep a streak. The zone defaults to the community's, else the bot's; a community
 //     without a zone adopts this one.
 //   - `nudge off` stops it and `nudge set` resumes it where it left off (Day N+1).
-//   - `nudge status`, for everyone, says when the next lesson comes and which one.
+//   - `nudge status` says when the last lesson went out, and when the next comes and which.
 
 // nudgeOff is the Disabled reason of a nudge turned off by an admin.
 const nudgeOff = "turned off with /roadmap nudge off"
@@ -59,12 +59,14 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 	}
 	now := b.clock.Now()
 	var saved Schedule
+	var upcoming time.Time
 	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
 		sch.Version, sch.Kind = SchemaVersion, KindNudge
 		sch.At, sch.Zone = cmd.At, loc.String()
 		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
-		// Never at once, and never twice on a date already posted.
-		sch.Next = NextOccurrence(sch.At, loc, now, sch.Last+1)
+		// Never at once, and never twice on a date already posted or being posted.
+		upcoming = NextOccurrence(sch.At, loc, now, sch.handled()+1)
+		sch.replan(upcoming)
 		saved = *sch
 		return nil
 	})
@@ -84,13 +86,16 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 		if err != nil && !errors.Is(err, errUnchanged) {
 			b.log.Warn("could not adopt the nudge's zone as the community's", "community", key.Community.Key(), "err", err)
 		}
+		if adopted {
+			s.followCommunityZone(ctx, key.Community)
+		}
 	}
 	t := b.lessonTopic(saved.Cursor)
 	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nFirst post: Day %d · %s, %s.",
-		saved.At, loc, saved.Day+1, t.Title, localTime(saved.Next, loc))
+		saved.At, loc, saved.Day+1, t.Title, localTime(upcoming, loc))
 	if saved.Day > 0 {
 		text = fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nNext post: Day %d · %s, %s.",
-			saved.At, loc, saved.Day+1, t.Title, localTime(saved.Next, loc))
+			saved.At, loc, saved.Day+1, t.Title, localTime(upcoming, loc))
 	}
 	if adopted {
 		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
@@ -140,22 +145,64 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 	}
 	t := s.bot.lessonTopic(sch.Cursor)
 	last := "not yet"
-	if sch.Last != 0 {
+	switch posted := sch.Posted; {
+	case posted == 0 && sch.Day > 0:
+		// Written before posts were told apart from days given up: Last is the best record.
 		last = fmt.Sprintf("%s (Day %d so far)", sch.Last, sch.Day)
+	case posted != 0:
+		last = fmt.Sprintf("%s (Day %d so far)", posted, sch.Day)
 	}
 	fields := []Field{
 		{Name: "Time", Value: fmt.Sprintf("%s %s", sch.At, loc), Inline: true},
 		{Name: "Last post", Value: last, Inline: true},
 	}
-	if sch.Active() {
-		left := sch.Next.Sub(s.bot.clock.Now())
+	now := s.bot.clock.Now()
+	switch {
+	case sch.Active() && sch.Sending != nil:
+		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, due %s, not posted yet",
+			sch.Day+1, t.Title, localTime(sch.Sending.Due, loc))})
+	case sch.Active():
 		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, %s (in %s)",
-			sch.Day+1, t.Title, localTime(sch.Next, loc), formatDuration(max(left, 0)))})
-	} else {
+			sch.Day+1, t.Title, localTime(sch.Next, loc), formatDuration(max(sch.Next.Sub(now), 0)))})
+	default:
 		fields = append(fields, Field{Name: "Paused", Value: fmt.Sprintf("%s. An admin can resume with /roadmap nudge set HH:MM; it continues with Day %d · %s.",
 			capitalize(sch.Disabled), sch.Day+1, t.Title)})
 	}
 	return Response{Title: "Daily lesson in this channel", Fields: fields, Ephemeral: true}, nil
+}
+
+// followCommunityZone moves the reminders of learners whose day follows the community's
+// zone (they set none and their profile gave none) to the zone the community just adopted,
+// so each comes at their local time from its next occurrence on.
+func (s *Scheduler) followCommunityZone(ctx context.Context, c Community) {
+	b := s.bot
+	loc := b.communityZone(ctx, c)
+	var users []string
+	// Collected first: bbolt must not open a write inside a read on one goroutine.
+	err := b.store.Learners(ctx, c, func(l Learner) error {
+		if l.Remind != "" && learnerZone(&l, "", loc) == loc {
+			users = append(users, l.UserID)
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Warn("could not move reminders to the community's new zone", "community", c.Key(), "err", err)
+		return
+	}
+	now := b.clock.Now()
+	for _, user := range users {
+		err := s.store.UpdateSchedule(ctx, RemindKey(c, user), func(sch *Schedule) error {
+			if !sch.Active() || sch.Zone == loc.String() {
+				return errUnchanged
+			}
+			sch.Zone, sch.Updated = loc.String(), now.UTC()
+			sch.replan(NextOccurrence(sch.At, loc, now, sch.handled()+1))
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			b.log.Warn("could not move a reminder to the community's new zone", "community", c.Key(), "err", err)
+		}
+	}
 }
 
 // lessonTopic is the topic at a channel's cursor; a roadmap that shrank wraps it around.

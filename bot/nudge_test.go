@@ -70,16 +70,21 @@ func TestNudgeOffStopsThePostsAndSetResumesWhereItLeftOff(t *testing.T) {
 	}
 }
 
-func TestNudgeStatusIsOpenToEveryoneAndSaysWhatComesNext(t *testing.T) {
+func TestNudgeStatusIsForAdminsAndSaysWhatComesNext(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T08:00:00Z"))
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-24T10:00:00Z"))
-	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformDiscord, Community: "1", Channel: "2",
+	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID, Channel: "general",
 		UserID: "learner", Text: "nudge status"})
-	if resp.Outcome != bot.OutcomeOK {
-		t.Fatalf("non-admin status: (%s) %q", resp.Outcome, resp.Text)
+	if resp.Outcome != bot.EFORBIDDEN || !resp.Ephemeral || !strings.Contains(resp.Text, "Only community admins") {
+		t.Errorf("non-admin status: (%s) %q, want the admin refusal", resp.Outcome, resp.Text)
 	}
-	mustContain(t, r.ok("learner", "general", "nudge status"), "09:00 UTC", "Day 2 · Caching", "Wed 25 Nov 09:00", "in 23h 00m",
+	for _, f := range resp.Fields {
+		if strings.Contains(f.Value, "Caching") {
+			t.Errorf("the refusal shows the schedule: %+v", resp.Fields)
+		}
+	}
+	mustContain(t, r.ok("admin", "general", "nudge status"), "09:00 UTC", "Day 2 · Caching", "Wed 25 Nov 09:00", "in 23h 00m",
 		"2026-11-24 (Day 1 so far)")
 }
 

@@ -70,22 +70,34 @@ type Channel struct {
 }
 
 // Poster delivers scheduled messages (daily lessons, streak reminders) to a platform.
-// Errors that a retry cannot fix are returned as *PostError with Permanent set.
+// Errors that a retry cannot fix are returned as *PostError with Permanent set (this channel
+// or user cannot be reached) or BotWide set (the platform refuses the bot itself).
 type Poster interface {
 	Post(ctx context.Context, ch Channel, r Response) error
 	DirectMessage(ctx context.Context, c Community, userID string, r Response) error
 }
 
-// PostError classifies a failed post so the scheduler knows whether to try again.
+// PostError classifies a failed post so the scheduler knows what to do: try again, stop
+// that one schedule, or stop posting to the platform. A post with neither Permanent nor
+// BotWide set is worth another try.
 type PostError struct {
-	Permanent  bool          // channel gone, no permission: retrying cannot help
+	// Permanent: this channel or user cannot be reached (gone, archived, the bot lacks the
+	// right there, the user takes no direct messages). The schedule is disabled, with why.
+	Permanent bool
+	// BotWide: the platform refuses the bot itself (its token is wrong or revoked, or the
+	// app lacks a scope), so no post there can succeed until an operator fixes it. No
+	// channel is to blame: schedules stay on, today's posts on that platform are given up.
+	BotWide    bool
 	RetryAfter time.Duration // the platform asked us to wait this long (rate limit)
 	Err        error
 }
 
 func (e *PostError) Error() string {
 	kind := "transient"
-	if e.Permanent {
+	switch {
+	case e.BotWide:
+		kind = "bot-wide"
+	case e.Permanent:
 		kind = "permanent"
 	}
 	return fmt.Sprintf("post failed (%s): %v", kind, e.Err)
@@ -94,7 +106,9 @@ func (e *PostError) Error() string {
 func (e *PostError) Unwrap() error { return e.Err }
 
 // Claimer lets exactly one of several studybot processes win key for ttl, so a daily post
-// goes out once however many replicas run.
+// goes out once however many replicas run. token names the claimant: a claim held under the
+// same token counts as won, so a process that stopped mid-post and kept its token can
+// finish the post after a restart, while every other claimant still loses.
 type Claimer interface {
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Claim(ctx context.Context, key, token string, ttl time.Duration) (bool, error)
 }

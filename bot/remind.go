@@ -13,7 +13,8 @@ import (
 //     day ends. None comes on a day they already studied, and at most one a day.
 //   - `remind off` stops it; `remind` alone says what is set.
 //   - The time follows the learner's day boundary (their zone, else their profile's, else
-//     the community's, else the default) and moves with `/roadmap timezone`.
+//     the community's, else the default) as it is when the reminder fires, so it moves with
+//     `/roadmap timezone`, a new profile zone, and a zone the community adopts later.
 
 func (s *Scheduler) remindCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
 	c := Community{req.Platform, req.Community}
@@ -39,13 +40,15 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 	loc := b.Zone(ctx, key.Community, &l, req.ProfileZone)
 	now := b.clock.Now()
 	var saved Schedule
+	var upcoming time.Time
 	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
 		sch.Version, sch.Kind = SchemaVersion, KindRemind
 		sch.At, sch.Zone = cmd.At, loc.String()
 		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
 		// At most one a day: a reminder already sent today leaves the next for tomorrow.
 		sch.Last = max(sch.Last, l.RemindedOn)
-		sch.Next = NextOccurrence(sch.At, loc, now, sch.Last+1)
+		upcoming = NextOccurrence(sch.At, loc, now, sch.handled()+1)
+		sch.replan(upcoming)
 		saved = *sch
 		return nil
 	})
@@ -61,7 +64,7 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 	}
 	return Response{
 		Text: fmt.Sprintf("⏰ I will message you privately at %s (%s) on days you have not studied yet, with your streak and the time left. First possible: %s. /roadmap remind off stops it.",
-			saved.At, loc, localTime(saved.Next, loc)),
+			saved.At, loc, localTime(upcoming, loc)),
 		Ephemeral: true,
 		Tone:      ToneSuccess,
 	}, nil
@@ -77,7 +80,7 @@ func (s *Scheduler) remindOff(ctx context.Context, req Request, key ScheduleKey)
 		if !sch.Active() {
 			return errUnchanged
 		}
-		sch.Disabled, sch.Next, sch.Updated = "turned off with /roadmap remind off", time.Time{}, b.clock.Now().UTC()
+		sch.Disabled, sch.Next, sch.Updated = remindOff, time.Time{}, b.clock.Now().UTC()
 		return nil
 	})
 	if err != nil && !errors.Is(err, errUnchanged) {
@@ -110,15 +113,18 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 	case !sch.Active():
 		return Response{Text: fmt.Sprintf("Your %s reminder is paused: %s. /roadmap remind HH:MM turns it back on.", sch.At, sch.Disabled), Ephemeral: true}, nil
 	}
-	loc, err := LoadZone(sch.Zone)
-	if err != nil {
-		loc = time.UTC
-	}
+	// The reminder follows the learner's day boundary as it is now, whatever zone it was
+	// planned in.
+	loc := s.bot.Zone(ctx, key.Community, &l, req.ProfileZone)
+	upcoming := NextOccurrence(sch.At, loc, s.bot.clock.Now(), sch.handled()+1)
 	return Response{
-		Text:      fmt.Sprintf("⏰ Your reminder: %s (%s) on days you have not studied yet. Next possible: %s.", sch.At, loc, localTime(sch.Next, loc)),
+		Text:      fmt.Sprintf("⏰ Your reminder: %s (%s) on days you have not studied yet. Next possible: %s.", sch.At, loc, localTime(upcoming, loc)),
 		Ephemeral: true,
 	}, nil
 }
+
+// remindOff is the Disabled reason of a reminder turned off by its learner.
+const remindOff = "turned off with /roadmap remind off"
 
 // timezoneCommand is /roadmap timezone, then moves the learner's reminder to the new zone.
 func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
@@ -140,7 +146,7 @@ func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Comman
 		}
 		at = sch.At
 		sch.Zone, sch.Updated = loc.String(), now.UTC()
-		sch.Next = NextOccurrence(sch.At, loc, now, sch.Last+1)
+		sch.replan(NextOccurrence(sch.At, loc, now, sch.handled()+1))
 		return nil
 	})
 	switch {
@@ -155,47 +161,63 @@ func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Comman
 	return resp, nil
 }
 
-// prepareReminder decides, as of the job's instant, whether the learner still needs the
-// reminder, and marks the day reminded in the same write so it goes at most once.
-func (s *Scheduler) prepareReminder(ctx context.Context, j *job) (Response, bool, error) {
-	var (
-		l    Learner
-		send bool
-		off  bool
-	)
-	err := s.bot.store.UpdateLearner(ctx, j.key.Community, j.key.Target, func(rec *Learner) error {
-		send, off = false, false
-		switch {
-		case rec.Remind == "":
-			off = true
-			return errUnchanged
-		case rec.RemindedOn >= j.date || rec.Streak.View(j.date).StudiedToday:
-			return errUnchanged
-		}
-		rec.RemindedOn = j.date
-		l, send = *rec, true
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		err = nil
-	}
+// planReminder resolves, as of the job's instant, the learner's day boundary as it is now
+// (their own zone, their last profile zone, else the community's), which may have moved
+// since the reminder was planned, and whether they still need a reminder today. send is
+// false when the job is settled without a message: not yet time in the learner's zone,
+// already reminded or studied today, too late, or reminders turned off. The record then
+// follows the learner's zone, so the next reminder comes at their local time.
+func (s *Scheduler) planReminder(ctx context.Context, run *platformRun, j *job) (send bool, err error) {
+	c := j.key.Community
+	l, err := s.bot.store.Learner(ctx, c, j.key.Target)
 	if err != nil {
-		return Response{}, false, fmt.Errorf("reminder for %s: %w", j.key, err)
+		return false, fmt.Errorf("reminder for %s: %w", j.key, err)
 	}
-	if off {
+	if l.Remind == "" {
 		// The learner turned reminders off but the schedule outlived it (a crash between
 		// the two writes): retire it.
-		if err := s.store.UpdateSchedule(ctx, j.key, func(sch *Schedule) error {
-			sch.Disabled, sch.Next = "turned off with /roadmap remind off", time.Time{}
-			return nil
-		}); err != nil {
-			s.log.Error("could not retire a reminder turned off", j.attrs("err", err)...)
+		s.settle(ctx, run, j, "retire a reminder turned off", func(sch *Schedule) { sch.Disabled = remindOff })
+		return false, nil
+	}
+	loc := s.bot.Zone(ctx, c, &l, "")
+	date := DayOf(j.at, loc)
+	occ := Occurrence(date, j.clock, loc)
+	follow := func(mark func(*Schedule)) func(*Schedule) {
+		return func(sch *Schedule) {
+			sch.Zone = loc.String()
+			if mark != nil {
+				mark(sch)
+			}
 		}
 	}
-	if !send {
-		return Response{}, false, nil
+	switch {
+	case occ.After(j.at):
+		s.log.Debug("reminder moved to the learner's zone", j.attrs("zone", loc.String(), "next", occ.UTC())...)
+		s.settle(ctx, run, j, "move a reminder to the learner's zone", follow(nil))
+		return false, nil
+	case date <= j.last || l.RemindedOn >= date || l.Streak.View(date).StudiedToday || j.at.Sub(occ) > s.catchUp:
+		j.date = date
+		s.settle(ctx, run, j, "record a reminder not needed", follow(markHandled(j)))
+		return false, nil
 	}
-	return reminderMessage(&l, j.date, j.at, j.loc), true, nil
+	j.date, j.loc = date, loc
+	msg := reminderMessage(&l, date, j.at, loc)
+	j.msg = &msg
+	return true, nil
+}
+
+// markReminded notes on the learner's record that today's reminder went out.
+func (s *Scheduler) markReminded(ctx context.Context, j *job) {
+	err := s.bot.store.UpdateLearner(context.WithoutCancel(ctx), j.key.Community, j.key.Target, func(l *Learner) error {
+		if l.RemindedOn >= j.date {
+			return errUnchanged
+		}
+		l.RemindedOn = j.date
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		s.log.Error("could not note a reminder sent", j.attrs("err", err)...)
+	}
 }
 
 // reminderMessage is the private nudge for a learner who has not studied on date yet, sent

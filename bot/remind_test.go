@@ -63,6 +63,50 @@ func TestAReminderFollowsTheLearnersTimeZoneAndStopsWhenTurnedOff(t *testing.T) 
 	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")
 }
 
+func TestAReminderFollowsAZoneThatMovesAfterItWasSet(t *testing.T) {
+	profile := func(zone string) func(r *rig) {
+		return func(r *rig) {
+			resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+				Channel: "general", UserID: "ana", ProfileZone: zone, Text: "start caching"})
+			if resp.Outcome != bot.OutcomeOK {
+				r.t.Fatalf("start: (%s) %s", resp.Outcome, resp.Text)
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		move func(r *rig) // what moves the learner's day after `remind 19:00` in UTC
+		zone string       // the zone the reminder follows from then on
+		want []string     // when the reminders of the next two days come
+		left string       // what the first one says
+	}{
+		{"the community adopts a zone with its first nudge", func(r *rig) {
+			r.ok("admin", "general", "nudge set 09:00 Europe/Berlin")
+		}, "Europe/Berlin", []string{"2026-11-24T18:00:00Z", "2026-11-25T18:00:00Z"}, "5h 00m left"},
+		{"the learner's platform profile moves west", profile("America/New_York"),
+			"America/New_York", []string{"2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z"}, "5h 00m left"},
+		// Known only when the UTC reminder fires, an hour after 19:00 in Berlin: that day's
+		// comes late, counting from when it comes; the next ones at 19:00 Berlin.
+		{"the learner's platform profile moves east", profile("Europe/Berlin"),
+			"Europe/Berlin", []string{"2026-11-24T19:00:00Z", "2026-11-25T18:00:00Z"}, "4h 00m left"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, utc("2026-11-24T12:00:00Z"))
+			mustContain(t, r.ok("ana", "general", "remind 19:00"), "19:00 (UTC)")
+			tt.move(r)
+			mustContain(t, r.ok("ana", "general", "remind"), "19:00 ("+tt.zone+")")
+			r.tickUntil(utc("2026-11-26T12:00:00Z"))
+			dms := r.poster.to("ana")
+			if got := times(dms); !slices.Equal(got, tt.want) {
+				t.Fatalf("reminders at %v, want %v (19:00 %s)", got, tt.want, tt.zone)
+			}
+			mustContain(t, dms[0].resp, tt.left+" before midnight ("+tt.zone+")")
+			mustContain(t, dms[1].resp, "5h 00m left before midnight ("+tt.zone+")")
+		})
+	}
+}
+
 func TestAReminderMissedWhileDownIsSentOnlyTheSameDay(t *testing.T) {
 	tests := []struct {
 		name string

@@ -36,9 +36,15 @@ var community = bot.Community{Platform: bot.PlatformConsole, ID: "study"}
 
 func newRig(t testing.TB, now time.Time, config ...func(*bot.SchedulerConfig)) *rig {
 	t.Helper()
+	return newRigOn(t, filepath.Join(t.TempDir(), "studybot.db"), now, config...)
+}
+
+// newRigOn is a rig over the bbolt file at path, as a process starting on it would be.
+func newRigOn(t testing.TB, path string, now time.Time, config ...func(*bot.SchedulerConfig)) *rig {
+	t.Helper()
 	r := &rig{
 		t:      t,
-		path:   filepath.Join(t.TempDir(), "studybot.db"),
+		path:   path,
 		clock:  bot.NewManualClock(now),
 		logs:   &bottest.Buffer{},
 		sleeps: &sleepLog{},
@@ -203,6 +209,17 @@ func (p *fakePoster) to(target string) []sent {
 		}
 	}
 	return out
+}
+
+// totalTries is how many requests reached the platform, failed ones included.
+func (p *fakePoster) totalTries() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, a := range p.attempts {
+		n += a
+	}
+	return n
 }
 
 func (p *fakePoster) tries(target string) int {

@@ -74,11 +74,16 @@ type Schedule struct {
 	At      TimeOfDay    `json:"at"` // local wall-clock time
 	Zone    string       `json:"tz"` // IANA zone the wall clock is read in
 	// Next is the instant the next post is due; zero when none is (turned off or disabled).
-	// Stores index schedules by it, so finding what is due never reads every record.
+	// While a post is Sending it is when to look at that post again instead. Stores index
+	// schedules by it, so finding what is due never reads every record.
 	Next time.Time `json:"next,omitzero"`
-	// Last is the last local date handled: posted, posted by another replica, or given up.
-	// Nothing is sent twice for one date, across restarts too.
+	// Last is the last local date handled: posted, posted by another replica, given up or
+	// skipped. Nothing is sent twice for one date, across restarts too.
 	Last Day `json:"last,omitempty"`
+	// Posted is the last local date a post went out, from this studybot or another replica.
+	Posted Day `json:"posted,omitempty"`
+	// Sending is the post taken for delivery and not settled yet; nil when none is.
+	Sending *Sending `json:"sending,omitempty"`
 	// Day counts lessons posted (the last post was "Day N"); Cursor is the roadmap index of
 	// the next lesson. Both only move for nudges.
 	Day    int `json:"day,omitempty"`
@@ -92,6 +97,38 @@ type Schedule struct {
 
 // Active reports whether the schedule will post again.
 func (s *Schedule) Active() bool { return s.Version != 0 && s.Disabled == "" && !s.Next.IsZero() }
+
+// handled is the last date that needs no new post: the last one handled, or the one being
+// sent. Moving a schedule plans its next post after it.
+func (s *Schedule) handled() Day {
+	if s.Sending != nil {
+		return max(s.Last, s.Sending.Date)
+	}
+	return s.Last
+}
+
+// replan sets Next to upcoming, the next occurrence after a change, unless a post is in
+// flight: then Next is when the scheduler looks at that post again, and settling it plans
+// the next occurrence from the record's new time and zone.
+func (s *Schedule) replan(upcoming time.Time) {
+	if s.Sending == nil || s.Next.IsZero() {
+		s.Next = upcoming
+	}
+}
+
+// Sending is a post taken for delivery and not yet settled (sent, lost to another replica,
+// given up or disabled). It is written when the post is taken and cleared when it settles,
+// so a studybot killed mid-delivery leaves it behind and the next start sends it, within
+// the catch-up window, instead of taking the day as done.
+type Sending struct {
+	Date Day       `json:"date"` // the local date the post is for
+	Due  time.Time `json:"due"`  // the occurrence
+	// Token is the claim token, so the process that resumes the post wins its own claim.
+	Token string `json:"token"`
+	// ClaimTries is non-zero once a claim failed because the claimer was unreachable: the
+	// post is waiting for it, not left behind by a stopped process.
+	ClaimTries int `json:"claim_tries,omitempty"`
+}
 
 // ScheduleStore keeps schedules and finds the ones that fall due. Like Store, UpdateSchedule
 // runs fn in one write transaction on the current record (zero when none) and saves it only

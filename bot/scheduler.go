@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,15 +14,29 @@ import (
 
 // How the scheduler delivers, as users see it:
 //   - Each channel gets its lesson and each learner their reminder at most once per local
-//     date: the store marks the date before anything is sent, so a restart never repeats a
-//     post, and a claim shared by replicas (Redis) lets only one of them send it.
+//     date. Taking a post writes an in-flight marker (the date and a claim token) to the
+//     store; only when the post settles (sent, sent by another replica, given up or
+//     disabled) is the date marked done and the lesson counted. A studybot killed
+//     mid-delivery leaves the marker behind, and the next start sends that post, once,
+//     within the catch-up window. A claim shared by replicas (Redis) lets only one of them
+//     send it; the marker's token lets a restarted process win its own claim again.
 //   - After downtime a post missed within CatchUp (6 hours) goes out once when the scheduler
 //     is back; older ones are skipped. A reminder whose day is over is skipped.
+//   - While the shared claimer is unreachable a post waits up to 15 minutes for it (its claim
+//     tried again every minute), then goes out unclaimed: replicas rarely hold the same
+//     schedule (each pod keeps its own guilds' file), so a lesson a little late, and at
+//     worst twice, beats a lesson hours late for everyone while Redis is down.
 //   - A failure a retry may fix (rate limit, 5xx, timeout) is retried with backoff, honouring
-//     the platform's Retry-After; one no retry can fix (channel gone, no permission) disables
-//     that schedule with a log line saying why. Retries wait outside the worker pool, so one
-//     channel's trouble never holds up another's post.
+//     the platform's Retry-After; one no retry can fix (channel gone, no permission there)
+//     disables that schedule with a log line saying why. Retries wait outside the worker
+//     pool, so one channel's trouble never holds up another's post.
+//   - A failure of the bot itself (its token or scopes refused) blames no channel: today's
+//     posts on that platform are given up with one error in the log, the schedules stay on,
+//     and the platform gets no more requests in that run; the next run tries one post first.
 //   - Posts due together are sent concurrently, at most Concurrency at a time per platform.
+//   - A reminder is sent at its time in the learner's day boundary as it is when it fires
+//     (their own zone, their profile's, else the community's), so it follows a zone that
+//     moved after it was set.
 
 // ClaimTTL is how long a replica's claim on a channel-day stands: longer than any local day,
 // so a slow replica cannot claim the same date again after it expires.
@@ -32,6 +47,15 @@ const DefaultCatchUp = 6 * time.Hour
 
 // takeChunk bounds the schedules taken in one write transaction.
 const takeChunk = 512
+
+// inFlightLease is how long a taken post stays out of sight. The process delivering it
+// renews the lease as long as it works on it; a post whose process died comes due again
+// when the lease runs out, so a restart sends it within a minute.
+const inFlightLease = time.Minute
+
+// claimPatience is how long after it falls due a post waits for an unreachable claimer
+// before it goes out unclaimed.
+const claimPatience = 15 * time.Minute
 
 // SchedulerConfig wires a Scheduler.
 type SchedulerConfig struct {
@@ -48,8 +72,8 @@ type SchedulerConfig struct {
 	PostTimeout time.Duration // one attempt to post; default 30s
 	ClaimTTL    time.Duration // how long a claim on a channel-day stands; default ClaimTTL
 	Retry       RetryPolicy
-	// Sleep waits between retries and returns early with ctx's error; nil: a real timer.
-	// Tests inject one that moves a ManualClock instead.
+	// Sleep waits between retries of a failed post and returns early with ctx's error; nil:
+	// a real timer. Tests inject one that records the wait and returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Observe, when set, hears how each post ended: sent (err nil), or given up or disabled.
 	Observe func(kind ScheduleKind, platform string, err error)
@@ -78,13 +102,22 @@ type Scheduler struct {
 	claimer     Claimer
 	observe     func(ScheduleKind, string, error)
 	claimWarned atomic.Bool // one warning per claimer outage, not one per post
-	log         *slog.Logger
-	conc        int
-	catchUp     time.Duration
-	postTimeout time.Duration
-	claimTTL    time.Duration
-	retry       RetryPolicy
-	sleep       func(ctx context.Context, d time.Duration) error
+	// unclaimedWarned: one warning per outage that posts went out without a claim.
+	unclaimedWarned atomic.Bool
+	log             *slog.Logger
+	conc            int
+	catchUp         time.Duration
+	postTimeout     time.Duration
+	claimTTL        time.Duration
+	retry           RetryPolicy
+	sleep           func(ctx context.Context, d time.Duration) error
+
+	mu sync.Mutex
+	// held is the schedules whose post this process is delivering: their in-flight markers
+	// are its own, not a stopped process's.
+	held map[ScheduleKey]bool
+	// paused is the platforms that refused the bot itself, until a post there succeeds.
+	paused map[string]bool
 }
 
 // NewScheduler checks cfg and registers the nudge and remind commands on cfg.Bot, which must
@@ -107,6 +140,8 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		retry:       cfg.Retry,
 		sleep:       cfg.Sleep,
 		observe:     cfg.Observe,
+		held:        map[ScheduleKey]bool{},
+		paused:      map[string]bool{},
 	}
 	if s.claimer == nil {
 		s.claimer = NewLocalClaimer(cfg.Bot.clock)
@@ -136,7 +171,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		s.retry.MaxWait = 15 * time.Minute
 	}
 	if s.sleep == nil {
-		s.sleep = sleepCtx
+		s.sleep = Sleep
 	}
 	if s.posters == nil {
 		s.posters = map[string]Poster{}
@@ -152,25 +187,16 @@ func defaultBackoff(n int) time.Duration {
 	return d + rand.N(d/4+1)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // RunDue sends what fell due while the clock moved from `from` to `to`, as if it had ticked
 // through every instant in between: each post due in (from, to] goes out as of its own due
 // time, in time order. Posts due at or before from were missed (nothing ran then): one
-// missed within CatchUp of `to` goes out as of `to`, older ones are skipped. So a process
-// starting up calls RunDue(now, now), a ticker RunDue(lastTick, now), and the console its
-// :advance window. It returns when everything it started is done, retries included;
-// overlapping calls never send the same post, since each post is taken in a transaction.
-// When ctx ends it starts nothing new; posts already in flight finish.
+// missed within CatchUp of `to` goes out as of `to`, older ones are skipped; so does a post
+// a stopped process left in flight. So a process starting up calls RunDue(now, now), a
+// ticker RunDue(lastTick, now), and the console its :advance window. It returns when
+// everything it started is done, retries included; overlapping calls never send the same
+// post, since each post is taken in a transaction and held by this process until it
+// settles. When ctx ends it starts nothing new; posts already in flight finish, and the
+// rest stay in flight in the store for the next start.
 func (s *Scheduler) RunDue(ctx context.Context, from, to time.Time) error {
 	for {
 		if err := ctx.Err(); err != nil {
@@ -195,19 +221,22 @@ func (s *Scheduler) RunDue(ctx context.Context, from, to time.Time) error {
 
 // job is one post or reminder taken from the store, on its way out.
 type job struct {
-	key  ScheduleKey
-	prev Schedule  // the record before it was taken, to put it back on shutdown
-	due  time.Time // the occurrence
-	at   time.Time // the instant it is sent as of: due, or `to` when caught up
-	date Day       // the local date it is for
-	loc  *time.Location
-	day  int // nudge: the lesson number posted
-	// cursor is the roadmap index of the lesson posted.
-	cursor int
+	key   ScheduleKey
+	token string    // the claim token, kept in the record's in-flight marker
+	due   time.Time // the occurrence
+	at    time.Time // the instant it is sent as of: due, or later when caught up or resumed
+	date  Day       // the local date it is for
+	loc   *time.Location
+	clock TimeOfDay // the schedule's local time
+	last  Day       // the record's last handled date when taken
+	// day and cursor (nudges): the lesson number posted and its roadmap index.
+	day, cursor int
 
-	attempts int
-	claimed  bool
-	msg      *Response
+	claimTries int // failed claims so far, across re-offers
+	attempts   int
+	planned    bool // a reminder's zone and date are resolved
+	claimed    bool
+	msg        *Response
 }
 
 func (j *job) claimKey() string { return j.key.String() + "/" + j.date.String() }
@@ -232,6 +261,10 @@ func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed 
 			return nil
 		})
 		if err != nil && n == 0 {
+			// Nothing was saved: the posts decided on are not in flight after all.
+			for _, j := range batch {
+				s.release(j)
+			}
 			takeErr = fmt.Errorf("take due schedules: %w", err)
 			break
 		}
@@ -249,13 +282,11 @@ func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed 
 }
 
 // decide runs inside the store's transaction: it says whether the schedule's due occurrence
-// is sent, and moves the record on (date marked, lesson counted, next occurrence indexed)
-// before anything is sent. It never reads the store; zones caches the locations loaded so
-// far in this run.
+// is sent, and if so marks it in flight (date and claim token) and moves Next past it. The
+// date is marked done and the lesson counted only when the post settles. It never reads the
+// store; zones caches the locations loaded so far in this run.
 func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, missed bool, zones map[string]*time.Location) *job {
-	prev := *sch
-	due := sch.Next
-	if sch.Disabled != "" || due.IsZero() || sch.Version == 0 {
+	if sch.Disabled != "" || sch.Next.IsZero() || sch.Version == 0 {
 		sch.Next = time.Time{}
 		return nil
 	}
@@ -269,6 +300,15 @@ func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, misse
 		}
 		zones[sch.Zone] = loc
 	}
+	if p := sch.Sending; p != nil {
+		if s.holding(key) {
+			// Still on its way out from this process (a retry, an overlapping run).
+			sch.Next = asOf.Add(inFlightLease)
+			return nil
+		}
+		return s.resume(key, sch, p, asOf, loc)
+	}
+	due := sch.Next
 	date := DayOf(due, loc)
 	next := func(after time.Time, minDate Day) time.Time { return NextOccurrence(sch.At, loc, after, minDate) }
 	switch {
@@ -286,18 +326,59 @@ func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, misse
 			"due", due.UTC(), "now", asOf.UTC())
 		return nil
 	}
-	j := &job{key: key, prev: prev, due: due, at: due, date: date, loc: loc}
-	if missed {
-		j.at = asOf
+	return s.take(key, sch, &Sending{Date: date, Due: due, Token: crand.Text()}, asOf, loc)
+}
+
+// resume decides on a post left in flight by a process that stopped before it settled (or
+// parked while the claimer was out): sent as of asOf within the catch-up window, else the
+// date is given up and the schedule moves on.
+func (s *Scheduler) resume(key ScheduleKey, sch *Schedule, p *Sending, asOf time.Time, loc *time.Location) *job {
+	late := asOf.Sub(p.Due) > s.catchUp
+	if !late && p.Date > sch.Last && s.posters[key.Community.Platform] != nil {
+		if p.ClaimTries == 0 {
+			s.log.Info("sending a post a stopped studybot left unsent", "schedule", key.String(), "date", p.Date.String(),
+				"due", p.Due.UTC())
+		}
+		return s.take(key, sch, p, asOf, loc)
 	}
-	sch.Last = date
+	if late && p.Date > sch.Last {
+		s.log.Warn("a post a stopped studybot left unsent is too late to send", "schedule", key.String(),
+			"date", p.Date.String(), "due", p.Due.UTC(), "now", asOf.UTC())
+	}
+	sch.Sending, sch.Last = nil, max(sch.Last, p.Date)
+	// At or before asOf, the next occurrence is taken (or skipped) by the next round of RunDue.
+	sch.Next = NextOccurrence(sch.At, loc, p.Due, sch.Last+1)
+	return nil
+}
+
+// take marks the post in flight and holds it for this process.
+func (s *Scheduler) take(key ScheduleKey, sch *Schedule, p *Sending, asOf time.Time, loc *time.Location) *job {
+	j := &job{key: key, token: p.Token, due: p.Due, at: asOf, date: p.Date, loc: loc, clock: sch.At, last: sch.Last,
+		claimTries: p.ClaimTries}
 	if key.Kind == KindNudge {
 		n := len(s.bot.roadmap.Topics)
 		j.day, j.cursor = sch.Day+1, sch.Cursor%n
-		sch.Day, sch.Cursor = j.day, (j.cursor+1)%n
 	}
-	sch.Next = next(due, date+1)
+	sending := *p
+	sch.Sending = &sending
+	sch.Next = asOf.Add(inFlightLease)
+	s.mu.Lock()
+	s.held[key] = true
+	s.mu.Unlock()
 	return j
+}
+
+func (s *Scheduler) holding(key ScheduleKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held[key]
+}
+
+// release lets go of a job: its record is settled, or its marker is left for later.
+func (s *Scheduler) release(j *job) {
+	s.mu.Lock()
+	delete(s.held, j.key)
+	s.mu.Unlock()
 }
 
 // stale reports whether a missed post is too late to send at asOf.
@@ -316,52 +397,94 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// deliver sends jobs with a bounded pool per platform and returns when all are done.
+// deliver sends jobs, each platform with its own bounded pool, and returns when all are done.
 func (s *Scheduler) deliver(ctx context.Context, jobs []*job) {
 	byPlatform := map[string][]*job{}
 	for _, j := range jobs {
 		p := j.key.Community.Platform
 		byPlatform[p] = append(byPlatform[p], j)
 	}
-	var workers sync.WaitGroup
+	var wg sync.WaitGroup
 	for platform, list := range byPlatform {
-		poster, sem := s.posters[platform], s.sem(platform)
-		// Every job is in the queue, with a worker, or waiting to retry, so the queue never
-		// holds more than all of them and re-queueing never blocks.
-		queue := make(chan *job, len(list))
-		for _, j := range list {
-			queue <- j
-		}
-		var open sync.WaitGroup
-		open.Add(len(list))
-		go func() {
-			open.Wait()
-			close(queue)
-		}()
-		for range min(s.conc, len(list)) {
-			workers.Add(1)
+		wg.Go(func() { s.deliverPlatform(ctx, platform, list) })
+	}
+	wg.Wait()
+}
+
+// platformRun is one run's delivery to one platform. Its breaker opens on a bot-wide
+// failure: the jobs after it are given up without a request.
+type platformRun struct {
+	platform string
+	poster   Poster
+	sem      chan struct{}
+	settles  sync.WaitGroup // store writes of settled posts, batched by the store
+
+	open     atomic.Bool
+	cause    atomic.Pointer[error]
+	fresh    atomic.Bool  // this run paused the platform (rather than finding it paused)
+	gaveUp   atomic.Int64 // jobs given up because of the bot-wide failure
+	grow     func()       // more workers, once a probe post went through
+	growOnce sync.Once
+}
+
+func (s *Scheduler) deliverPlatform(ctx context.Context, platform string, list []*job) {
+	run := &platformRun{platform: platform, poster: s.posters[platform], sem: s.sem(platform)}
+	// Every job is in the queue, with a worker, or waiting to retry, so the queue never
+	// holds more than all of them and re-queueing never blocks.
+	queue := make(chan *job, len(list))
+	for _, j := range list {
+		queue <- j
+	}
+	var open sync.WaitGroup
+	open.Add(len(list))
+	go func() {
+		open.Wait()
+		close(queue)
+	}()
+	var workers sync.WaitGroup
+	work := func() {
+		defer workers.Done()
+		for j := range queue {
+			wait, again := s.attempt(ctx, run, j)
+			if !again {
+				open.Done()
+				continue
+			}
+			// The wait happens off the worker, so other channels keep going.
 			go func() {
-				defer workers.Done()
-				for j := range queue {
-					wait, again := s.attempt(ctx, poster, sem, j)
-					if !again {
-						open.Done()
-						continue
-					}
-					// The wait happens off the worker, so other channels keep going.
-					go func() {
-						if err := s.sleep(ctx, wait); err != nil {
-							s.giveUp(ctx, j, fmt.Errorf("shutting down before the retry: %w", err))
-							open.Done()
-							return
-						}
-						queue <- j
-					}()
+				if err := s.sleep(ctx, wait); err != nil {
+					// Shutting down: the post stays in flight in the store for the next start.
+					s.log.Info("scheduled post left for the next start", j.attrs("reason", "shutting down before its retry")...)
+					s.release(j)
+					open.Done()
+					return
 				}
+				queue <- j
 			}()
 		}
 	}
+	n := min(s.conc, len(list))
+	if s.isPaused(platform) {
+		// The platform refused the bot in an earlier run: one post finds out whether it
+		// takes it again before the others follow.
+		more := n - 1
+		run.grow = func() {
+			run.growOnce.Do(func() {
+				for range more {
+					workers.Add(1)
+					go work()
+				}
+			})
+		}
+		n = 1
+	}
+	for range n {
+		workers.Add(1)
+		go work()
+	}
 	workers.Wait()
+	run.settles.Wait()
+	s.reportPause(run)
 }
 
 func (s *Scheduler) observed(j *job, err error) {
@@ -383,80 +506,146 @@ func (s *Scheduler) sem(platform string) chan struct{} {
 }
 
 // attempt tries a job once. again says to try again after wait.
-func (s *Scheduler) attempt(ctx context.Context, poster Poster, sem chan struct{}, j *job) (wait time.Duration, again bool) {
+func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait time.Duration, again bool) {
 	if j.attempts == 0 && ctx.Err() != nil {
-		// Shutting down before this job started: put it back for the next start to catch up.
-		s.putBack(ctx, j)
+		// Shutting down before this job started: it stays in flight for the next start.
+		s.release(j)
+		return 0, false
+	}
+	if run.open.Load() {
+		run.gaveUp.Add(1)
+		s.giveUp(ctx, run, j, *run.cause.Load(), true)
 		return 0, false
 	}
 	j.attempts++
 	// Every attempt is bounded, and runs to its end even when shutdown starts meanwhile.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.postTimeout)
 	defer cancel()
-	if !j.claimed {
-		won, err := s.claimer.Claim(actx, j.claimKey(), s.claimTTL)
+	if j.key.Kind == KindRemind && !j.planned {
+		send, err := s.planReminder(actx, run, j)
 		if err != nil {
-			// The shared claimer is out (Redis down). This process already marked the date in
-			// its own store, so it posts at most once; only a second replica holding the same
-			// schedule could double it, which is rarer and milder than a lost lesson.
+			return s.retryOrGiveUp(ctx, run, j, err)
+		}
+		if !send {
+			return 0, false
+		}
+		j.planned = true
+	}
+	if !j.claimed {
+		won, err := s.claimer.Claim(actx, j.claimKey(), j.token, s.claimTTL)
+		if err != nil {
 			if s.claimWarned.CompareAndSwap(false, true) {
-				s.log.Warn("claims unavailable; posting on this process's own once-a-day marker until they answer", j.attrs("err", err)...)
+				s.log.Warn("claims unavailable; posts wait a few minutes for them, then go out unclaimed", j.attrs("err", err)...)
+			}
+			if j.at.Before(s.claimDeadline(j)) {
+				s.park(ctx, j)
+				return 0, false
+			}
+			// Waiting longer would lose the post: better once late, unclaimed, than never.
+			if s.unclaimedWarned.CompareAndSwap(false, true) {
+				s.log.Warn("posting without a claim: the claimer did not answer in time", j.attrs("err", err)...)
 			}
 			won = true
-		}
-		if err == nil && s.claimWarned.CompareAndSwap(true, false) {
+		} else if s.claimWarned.CompareAndSwap(true, false) {
+			s.unclaimedWarned.Store(false)
 			s.log.Info("claims answer again")
 		}
 		if !won {
 			s.log.Info("another studybot has this post", j.attrs()...)
+			s.settle(ctx, run, j, "record a post another studybot sent", s.markPosted(j))
 			return 0, false
 		}
 		j.claimed = true
 	}
 	if j.msg == nil {
-		msg, send, err := s.prepare(actx, j)
-		if err != nil {
-			return s.retryOrGiveUp(ctx, j, err)
-		}
-		if !send {
-			return 0, false
-		}
+		msg := s.bot.dailyLesson(j.day, j.cursor)
 		j.msg = &msg
 	}
-	sem <- struct{}{}
+	run.sem <- struct{}{}
 	var err error
 	if j.key.Kind == KindNudge {
-		err = poster.Post(actx, j.key.Channel(), *j.msg)
+		err = run.poster.Post(actx, j.key.Channel(), *j.msg)
 	} else {
-		err = poster.DirectMessage(actx, j.key.Community, j.key.Target, *j.msg)
+		err = run.poster.DirectMessage(actx, j.key.Community, j.key.Target, *j.msg)
 	}
-	<-sem
+	<-run.sem
 	if err != nil {
-		return s.retryOrGiveUp(ctx, j, err)
+		return s.retryOrGiveUp(ctx, run, j, err)
 	}
 	s.log.Debug("scheduled post sent", j.attrs("attempts", j.attempts)...)
+	if s.unpause(run.platform) {
+		s.log.Info("the platform takes the bot's posts again", "platform", run.platform)
+	}
+	if run.grow != nil {
+		run.grow()
+	}
+	s.settle(ctx, run, j, "record a sent post", s.markPosted(j))
+	if j.key.Kind == KindRemind {
+		run.settles.Go(func() { s.markReminded(ctx, j) })
+	}
 	s.observed(j, nil)
 	return 0, false
 }
 
-// prepare builds the message once. send is false when there is nothing to send (a learner
-// who already studied today).
-func (s *Scheduler) prepare(ctx context.Context, j *job) (msg Response, send bool, err error) {
-	if j.key.Kind == KindNudge {
-		return s.bot.dailyLesson(j.day, j.cursor), true, nil
+// claimDeadline is when a post waiting for an unreachable claimer stops waiting: a few
+// minutes after it fell due, and in any case before its catch-up window (for a reminder, its
+// local day) ends.
+func (s *Scheduler) claimDeadline(j *job) time.Time {
+	end := j.due.Add(s.catchUp)
+	if j.key.Kind == KindRemind {
+		if midnight := (j.date + 1).Time(j.loc); midnight.Before(end) {
+			end = midnight
+		}
 	}
-	return s.prepareReminder(ctx, j)
+	return minTime(j.due.Add(claimPatience), end.Add(-min(claimPatience, s.catchUp/4)))
 }
 
-func (s *Scheduler) retryOrGiveUp(ctx context.Context, j *job, err error) (time.Duration, bool) {
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// park leaves a post whose claim could not be made in flight: in the store, not in memory,
+// so thousands of waiting posts cost nothing and a restart meanwhile still finds them. Its
+// lease brings it back a minute later, when the claim is tried again. Only the first
+// failure is written down, so a long outage costs no write per retry.
+func (s *Scheduler) park(ctx context.Context, j *job) {
+	defer s.release(j)
+	if j.claimTries > 0 {
+		return
+	}
+	err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
+		if sch.Sending == nil || sch.Sending.Token != j.token {
+			return errUnchanged
+		}
+		sch.Sending.ClaimTries = 1
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		s.log.Error("could not park a post waiting for its claim", j.attrs("err", err)...)
+	}
+}
+
+func (s *Scheduler) retryOrGiveUp(ctx context.Context, run *platformRun, j *job, err error) (time.Duration, bool) {
 	var pe *PostError
 	isPost := errors.As(err, &pe)
-	if isPost && pe.Permanent {
-		s.disable(ctx, j, err)
+	switch {
+	case isPost && pe.BotWide:
+		// The cause is stored before the breaker opens, so whoever sees it open can name it.
+		if run.cause.CompareAndSwap(nil, &err) {
+			run.fresh.Store(s.pause(run.platform))
+		}
+		run.open.Store(true)
+		run.gaveUp.Add(1)
+		s.giveUp(ctx, run, j, err, true)
 		return 0, false
-	}
-	if j.attempts >= s.retry.Attempts {
-		s.giveUp(ctx, j, fmt.Errorf("%d attempts failed, the last: %w", j.attempts, err))
+	case isPost && pe.Permanent:
+		s.disable(ctx, run, j, err)
+		return 0, false
+	case j.attempts >= s.retry.Attempts:
+		s.giveUp(ctx, run, j, fmt.Errorf("%d attempts failed, the last: %w", j.attempts, err), false)
 		return 0, false
 	}
 	wait := s.retry.Backoff(j.attempts)
@@ -464,67 +653,122 @@ func (s *Scheduler) retryOrGiveUp(ctx context.Context, j *job, err error) (time.
 		wait = pe.RetryAfter
 	}
 	if wait > s.retry.MaxWait {
-		s.giveUp(ctx, j, fmt.Errorf("the platform asked to wait %s: %w", wait, err))
+		s.giveUp(ctx, run, j, fmt.Errorf("the platform asked to wait %s: %w", wait, err), false)
 		return 0, false
 	}
 	s.log.Warn("scheduled post failed; retrying", j.attrs("attempt", j.attempts, "retry_in", wait, "err", err)...)
 	return wait, true
 }
 
+// settle ends the job's time in flight: mark says what happened to its date, then the next
+// occurrence is planned from the record's own time and zone (an admin may have moved them
+// meanwhile) unless the schedule is off. The write is batched with the run's others.
+func (s *Scheduler) settle(ctx context.Context, run *platformRun, j *job, what string, mark func(*Schedule)) {
+	run.settles.Go(func() {
+		defer s.release(j)
+		err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
+			if sch.Sending == nil || sch.Sending.Token != j.token {
+				return errUnchanged
+			}
+			sch.Sending = nil
+			mark(sch)
+			if sch.Disabled != "" {
+				sch.Next = time.Time{}
+				return nil
+			}
+			loc, err := LoadZone(sch.Zone)
+			if err != nil {
+				loc = j.loc
+			}
+			sch.Next = NextOccurrence(sch.At, loc, j.at, sch.Last+1)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			s.log.Error("could not "+what, j.attrs("err", err)...)
+		}
+	})
+}
+
+// markPosted records the job's post as sent: the date is done and the lesson counted.
+func (s *Scheduler) markPosted(j *job) func(*Schedule) {
+	return func(sch *Schedule) {
+		sch.Last, sch.Posted = max(sch.Last, j.date), max(sch.Posted, j.date)
+		switch {
+		case j.key.Kind == KindNudge && sch.Day < j.day:
+			sch.Day, sch.Cursor = j.day, (j.cursor+1)%len(s.bot.roadmap.Topics)
+		case j.key.Kind == KindRemind && j.planned:
+			// The next reminder comes at the learner's local time in the zone this one used.
+			sch.Zone = j.loc.String()
+		}
+	}
+}
+
+// markHandled records the job's date as done without a post.
+func markHandled(j *job) func(*Schedule) {
+	return func(sch *Schedule) { sch.Last = max(sch.Last, j.date) }
+}
+
 // disable stops a schedule whose post failed in a way no retry can fix.
-func (s *Scheduler) disable(ctx context.Context, j *job, cause error) {
+func (s *Scheduler) disable(ctx context.Context, run *platformRun, j *job, cause error) {
 	reason := "the last post failed: " + clip(cause.Error(), 160)
-	err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
-		sch.Disabled, sch.Next = reason, time.Time{}
-		s.unCount(sch, j)
-		return nil
+	s.settle(ctx, run, j, "disable a schedule", func(sch *Schedule) {
+		sch.Last, sch.Disabled = max(sch.Last, j.date), reason
 	})
 	what := "daily lesson disabled"
 	if j.key.Kind == KindRemind {
 		what = "reminder disabled"
 	}
-	s.log.Warn(what, j.attrs("reason", cause, "store_err", err)...)
+	s.log.Warn(what, j.attrs("reason", cause)...)
 	s.observed(j, cause)
 }
 
-// giveUp leaves the date handled without a post: the next one is tomorrow's.
-func (s *Scheduler) giveUp(ctx context.Context, j *job, cause error) {
-	err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
-		if !s.unCount(sch, j) {
-			return errUnchanged
-		}
-		return nil
-	})
-	if errors.Is(err, errUnchanged) {
-		err = nil
+// giveUp leaves the date handled without a post: the next one is tomorrow's, and the lesson
+// that failed is the one it posts. quiet leaves the log line to the caller.
+func (s *Scheduler) giveUp(ctx context.Context, run *platformRun, j *job, cause error, quiet bool) {
+	s.settle(ctx, run, j, "give up a post", markHandled(j))
+	if quiet {
+		s.log.Debug("scheduled post given up for the day", j.attrs("err", cause)...)
+	} else {
+		s.log.Error("scheduled post given up for the day", j.attrs("err", cause)...)
 	}
-	s.log.Error("scheduled post given up for the day", j.attrs("err", cause, "store_err", err)...)
 	s.observed(j, cause)
 }
 
-// unCount takes back the lesson a failed post had counted, unless the record moved on since.
-func (s *Scheduler) unCount(sch *Schedule, j *job) bool {
-	if j.key.Kind != KindNudge || sch.Day != j.day {
-		return false
-	}
-	sch.Day, sch.Cursor = j.day-1, j.cursor
-	return true
+func (s *Scheduler) isPaused(platform string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused[platform]
 }
 
-// putBack undoes taking a job that was never started, so the next run sends it.
-func (s *Scheduler) putBack(ctx context.Context, j *job) {
-	err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
-		if sch.Last != j.date {
-			return errUnchanged
-		}
-		s.unCount(sch, j)
-		sch.Last = j.prev.Last
-		if sch.Disabled == "" && !sch.Next.IsZero() {
-			sch.Next = j.due
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		s.log.Error("could not put back an unsent post", j.attrs("err", err)...)
+// pause reports whether the platform was not paused before.
+func (s *Scheduler) pause(platform string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.paused[platform]
+	s.paused[platform] = true
+	return !was
+}
+
+// unpause reports whether the platform was paused.
+func (s *Scheduler) unpause(platform string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was := s.paused[platform]
+	delete(s.paused, platform)
+	return was
+}
+
+// reportPause logs a bot-wide failure once per outage, however many posts it cost.
+func (s *Scheduler) reportPause(run *platformRun) {
+	cause := run.cause.Load()
+	if cause == nil {
+		return
 	}
+	n := run.gaveUp.Load()
+	if run.fresh.Load() {
+		s.log.Error("posting paused: the platform refuses the bot itself (check its token and scopes); "+
+			"today's posts there are given up and every schedule stays on", "platform", run.platform, "posts_given_up", n, "err", *cause)
+		return
+	}
+	s.log.Info("posting still paused: the platform refuses the bot itself", "platform", run.platform, "posts_given_up", n)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -366,6 +367,137 @@ func TestShutdownFinishesThePostInFlightAndLeavesTheRestForTheNextStart(t *testi
 	}
 }
 
+// TestAKillMidDeliveryLosesNoLessonAndStatusStaysTruthful: a copy of the file taken while
+// posts are on their way out is what a kill -9 leaves on disk. A new process on it sends
+// every channel's lesson once, the ones the dead process had claimed included, and nudge
+// status never says a lesson went out before it did.
+func TestAKillMidDeliveryLosesNoLessonAndStatusStaysTruthful(t *testing.T) {
+	// Claims outlive the process, as Redis's do: the new process must win its own again.
+	claimer := bot.NewLocalClaimer(nil)
+	shared := func(c *bot.SchedulerConfig) { c.Claimer, c.Concurrency = claimer, 2 }
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
+	entered, release := make(chan struct{}, 10), make(chan struct{})
+	r.poster.hook = func(string) {
+		entered <- struct{}{}
+		<-release
+	}
+	const channels = 5
+	for i := range channels {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%d", i), "nudge set 09:00 UTC")
+	}
+	r.clock.Set(utc("2026-11-24T09:00:00Z"))
+	done := make(chan error)
+	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
+	<-entered
+	<-entered // two posts claimed and under way, three waiting for a worker; none delivered
+	killed := filepath.Join(t.TempDir(), "killed.db")
+	if err := r.store.Backup(killed); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	after := newRigOn(t, killed, utc("2026-11-24T09:05:00Z"), shared)
+	before := after.ok("admin0", "ch0", "nudge status")
+	mustContain(t, before, "not yet", "Day 1 · Internet basics, due Tue 24 Nov 09:00, not posted yet")
+	after.startAt(utc("2026-11-24T09:05:00Z"))
+	for i := range channels {
+		ch := fmt.Sprintf("ch%d", i)
+		if got := titles(after.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+			t.Errorf("%s got %v after the restart, want Day 1 once", ch, got)
+		}
+	}
+	mustContain(t, after.ok("admin0", "ch0", "nudge status"), "2026-11-24 (Day 1 so far)", "Day 2 · Caching, Wed 25 Nov 09:00")
+	after.tickUntil(utc("2026-11-25T09:01:00Z"))
+	if got := titles(after.poster.to("ch4")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}) {
+		t.Errorf("the next day: %v", got)
+	}
+}
+
+func TestARetryPendingAtShutdownIsSentOnTheNextStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
+		c.Sleep = func(ctx context.Context, _ time.Duration) error {
+			cancel() // SIGTERM arrives while the retry waits
+			return ctx.Err()
+		}
+	})
+	r.poster.fail = func(_ string, n int) error {
+		if n == 1 {
+			return &bot.PostError{Err: errors.New("503 service unavailable")}
+		}
+		return nil
+	}
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	r.clock.Set(utc("2026-11-24T09:00:00Z"))
+	if err := r.sched.RunDue(ctx, utc("2026-11-24T08:59:00Z"), r.clock.Now()); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	if n := len(r.poster.all()); n != 0 {
+		t.Fatalf("%d posts before the restart, want none (the only attempt failed)", n)
+	}
+	r.restart()
+	r.startAt(utc("2026-11-24T09:03:00Z"))
+	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		t.Errorf("after the restart: %v, want the lesson that was waiting for its retry", got)
+	}
+}
+
+func TestABotWideFailurePausesThePlatformAndDisablesNoChannel(t *testing.T) {
+	const conc, channels = 3, 12
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = conc })
+	var broken atomic.Bool
+	broken.Store(true)
+	r.poster.fail = func(string, int) error {
+		if broken.Load() {
+			return &bot.PostError{BotWide: true, Err: errors.New("401: Unauthorized")}
+		}
+		return nil
+	}
+	for i := range channels {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+	}
+	r.tickUntil(utc("2026-11-24T09:01:00Z"))
+	// Only the posts already under way when the first refusal came reached the platform.
+	if n := r.poster.totalTries(); n < 1 || n > conc {
+		t.Errorf("%d requests on the first day, want between 1 and %d: the rest must not be sent", n, conc)
+	}
+	// The next day the platform still refuses the bot: one post finds that out.
+	tried := r.poster.totalTries()
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	if n := r.poster.totalTries() - tried; n != 1 {
+		t.Errorf("%d requests on the second day, want 1", n)
+	}
+	if n := strings.Count(r.logs.String(), "level=ERROR"); n != 1 {
+		t.Errorf("%d error lines for one bot-wide outage, want 1:\n%s", n, r.logs)
+	}
+	if logLine(r.logs, "level=ERROR", "posting paused", "platform=console", "401") == "" {
+		t.Errorf("the error line does not say what happened:\n%s", r.logs)
+	}
+	status := r.ok("admin0", "ch00", "nudge status")
+	if strings.Contains(everything(status), "Paused") {
+		t.Errorf("a bot-wide failure disabled a channel: %s", everything(status))
+	}
+	mustContain(t, status, "Day 1 · Internet basics, Thu 26 Nov 09:00")
+
+	// The operator fixes the token: every channel gets the lesson it missed.
+	broken.Store(false)
+	r.tickUntil(utc("2026-11-26T09:01:00Z"))
+	for i := range channels {
+		ch := fmt.Sprintf("ch%02d", i)
+		if got := titles(r.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+			t.Errorf("%s got %v once the platform took the bot again", ch, got)
+		}
+	}
+	if logLine(r.logs, "takes the bot's posts again", "platform=console") == "" {
+		t.Errorf("no log line that posting works again:\n%s", r.logs)
+	}
+}
+
 func TestTwoSchedulersSharingAClaimerPostOncePerChannelDay(t *testing.T) {
 	claimer := bot.NewLocalClaimer(nil)
 	shared := func(c *bot.SchedulerConfig) { c.Claimer = claimer }
@@ -394,18 +526,21 @@ func TestTwoSchedulersSharingAClaimerPostOncePerChannelDay(t *testing.T) {
 func TestLocalClaimerLetsTheFirstWinUntilTheClaimExpires(t *testing.T) {
 	clock := bot.NewManualClock(utc("2026-11-24T09:00:00Z"))
 	c := bot.NewLocalClaimer(clock)
-	claim := func(key string) bool {
-		won, err := c.Claim(context.Background(), key, time.Hour)
+	claim := func(key, token string) bool {
+		won, err := c.Claim(context.Background(), key, token, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return won
 	}
-	if !claim("k") || claim("k") || !claim("other") {
+	if !claim("k", "a") || claim("k", "b") || !claim("other", "b") {
 		t.Fatal("first claim must win, the second lose, another key win")
 	}
+	if !claim("k", "a") {
+		t.Error("the winner's own token must win its claim again")
+	}
 	clock.Advance(time.Hour)
-	if !claim("k") {
+	if !claim("k", "b") {
 		t.Error("an expired claim must be claimable again")
 	}
 }

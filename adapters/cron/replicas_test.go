@@ -3,9 +3,10 @@ package cron_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
-	"os"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -43,13 +44,7 @@ func (p replicaPoster) DirectMessage(context.Context, bot.Community, string, bot
 }
 
 func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("REDIS_URL not set: CI must provide Redis")
-		}
-		t.Skip("REDIS_URL not set; run with: REDIS_URL=redis://127.0.0.1:6379/0 go test ./adapters/cron/")
-	}
+	url := bottest.RedisURL(t)
 	ctx := context.Background()
 	// A prefix no other run uses; claims expire minutes after the test instead of lingering.
 	prefix := fmt.Sprintf("studybot-test:cron:%d:", time.Now().UnixNano())
@@ -106,7 +101,7 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 	// Each replica knows the lessons went out, whoever posted them.
 	for i, r := range replicas {
 		resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c00",
-			UserID: "learner", Text: "nudge status"})
+			UserID: "admin", Admin: true, Text: "nudge status"})
 		if !containsField(resp, "Day 3 so far") || !containsField(resp, "Day 4 · "+roadmap.Topics[3].Title) {
 			t.Errorf("replica %d status: %+v", i, resp.Fields)
 		}
@@ -122,8 +117,8 @@ func containsField(r bot.Response, s string) bool {
 	return false
 }
 
-// TestAnUnreachableRedisDoesNotLoseTheLesson: with Redis down the claim fails, and the
-// post still goes out, once, on the process's own once-a-day marker.
+// TestAnUnreachableRedisDoesNotLoseTheLesson: with Redis down the claim fails, and the post
+// waits a quarter of an hour for it, then goes out, once, a little late rather than never.
 func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 	ctx := context.Background()
 	// A real client for a Redis that is not there: nothing listens on this port.
@@ -132,11 +127,12 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { claims.Close() })
-	posts := &sharedPoster{posts: map[string][]string{}, by: map[string]int{}}
+	poster := &timedPoster{}
 	logs := &bottest.Buffer{}
-	r := newRig(t, replicaPoster{"alone", posts}, func(c *bot.SchedulerConfig) {
+	r := newRig(t, poster, func(c *bot.SchedulerConfig) {
 		c.Claimer, c.Logger = claims, slog.New(slog.NewTextHandler(logs, nil))
 	})
+	poster.clock = r.clock
 	resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
 		UserID: "admin", Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 	if resp.Outcome != bot.OutcomeOK {
@@ -148,12 +144,211 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		svc.Tick(ctx)
 	}
 	want := []string{"📅 Day 1 · " + roadmap.Topics[0].Title, "📅 Day 2 · " + roadmap.Topics[1].Title}
-	if got := posts.posts["c1"]; !slices.Equal(got, want) {
+	if got := poster.titles("c1"); !slices.Equal(got, want) {
 		t.Errorf("posts with Redis unreachable: %q, want %q", got, want)
+	}
+	// Due at 08:00 UTC (09:00 Berlin); the claim is waited for 15 minutes.
+	for i, at := range poster.times("c1") {
+		due := time.Date(2026, 11, 25+i, 8, 0, 0, 0, time.UTC)
+		if at.Before(due.Add(15*time.Minute)) || at.After(due.Add(17*time.Minute)) {
+			t.Errorf("post %d went out at %s; want it held back for the claim until %s", i+1, at, due.Add(15*time.Minute))
+		}
 	}
 	if n := strings.Count(logs.String(), "claims unavailable"); n != 1 {
 		t.Errorf("%d warnings about the claimer for one outage, want 1:\n%s", n, logs.String())
 	}
+}
+
+// TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain: two replicas lose Redis before
+// the lessons are due and get it back within the quarter of an hour a post waits for its
+// claim. Neither posts without a claim meanwhile, so each channel gets its lesson once, from
+// whichever wins the claim.
+func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
+	url := bottest.RedisURL(t)
+	ctx := context.Background()
+	line := startLine(t, redisAddr(t, url))
+	prefix := fmt.Sprintf("studybot-test:cron-cut:%d:", time.Now().UnixNano())
+	poster := &timedPoster{}
+	const channels = 5
+	var replicas []*rig
+	var stores []*redis.Store
+	for range 2 {
+		claims, err := redis.Open(ctx, redis.Options{URL: "redis://" + line.addr + "/0", Prefix: prefix, Logger: discard,
+			ProbeInterval: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { claims.Close() })
+		r := newRig(t, poster, func(c *bot.SchedulerConfig) { c.Claimer, c.ClaimTTL = claims, 10*time.Minute })
+		for c := range channels {
+			resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: fmt.Sprintf("c%d", c),
+				UserID: fmt.Sprintf("admin%d", c), Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
+			if resp.Outcome != bot.OutcomeOK {
+				t.Fatalf("nudge set: %s", resp.Text)
+			}
+		}
+		replicas, stores = append(replicas, r), append(stores, claims)
+	}
+	poster.clock = replicas[0].clock
+	tickUntil := func(end time.Time) {
+		for replicas[0].clock.Now().Before(end) {
+			var wg sync.WaitGroup
+			for _, r := range replicas {
+				r.clock.Advance(time.Minute)
+				wg.Go(func() { r.svc.Tick(ctx) })
+			}
+			wg.Wait()
+		}
+	}
+	due := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC) // 09:00 Berlin
+	tickUntil(due.Add(-time.Hour))
+	line.cut()
+	tickUntil(due.Add(10 * time.Minute))
+	if n := len(poster.all()); n != 0 {
+		t.Fatalf("%d posts while Redis was cut off, want none yet: they wait for the claim", n)
+	}
+	line.restore()
+	for i, s := range stores {
+		deadline := time.Now().Add(10 * time.Second)
+		for s.Fallback() {
+			if time.Now().After(deadline) {
+				t.Fatalf("replica %d did not see Redis again", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	tickUntil(due.Add(4 * time.Hour))
+	want := []string{"📅 Day 1 · " + replicas[0].roadmap.Topics[0].Title}
+	for c := range channels {
+		if got := poster.titles(fmt.Sprintf("c%d", c)); !slices.Equal(got, want) {
+			t.Errorf("c%d got %q, want one lesson once Redis answered", c, got)
+		}
+	}
+	for i, r := range replicas {
+		resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c0",
+			UserID: "admin", Admin: true, Text: "nudge status"})
+		if !containsField(resp, "Day 1 so far") {
+			t.Errorf("replica %d status: %+v", i, resp.Fields)
+		}
+	}
+}
+
+// timedPoster records what reached Discord and when, on the test's clock.
+type timedPoster struct {
+	clock *bot.ManualClock
+	mu    sync.Mutex
+	posts []timedPost
+}
+
+type timedPost struct {
+	channel, title string
+	at             time.Time
+}
+
+func (p *timedPoster) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.posts = append(p.posts, timedPost{ch.ID, r.Title, p.clock.Now()})
+	return nil
+}
+
+func (p *timedPoster) DirectMessage(context.Context, bot.Community, string, bot.Response) error {
+	return nil
+}
+
+func (p *timedPoster) all() []timedPost {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.posts)
+}
+
+func (p *timedPoster) titles(channel string) []string {
+	var out []string
+	for _, post := range p.all() {
+		if post.channel == channel {
+			out = append(out, post.title)
+		}
+	}
+	return out
+}
+
+func (p *timedPoster) times(channel string) []time.Time {
+	var out []time.Time
+	for _, post := range p.all() {
+		if post.channel == channel {
+			out = append(out, post.at)
+		}
+	}
+	return out
+}
+
+// line is a TCP relay to a real Redis that the test can cut and restore, as a network
+// partition would: while cut, nothing listens on its address and open connections drop.
+type line struct {
+	t      *testing.T
+	addr   string
+	target string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns []net.Conn
+}
+
+func startLine(t *testing.T, target string) *line {
+	l := &line{t: t, target: target, addr: closedAddr(t)}
+	l.restore()
+	t.Cleanup(l.cut)
+	return l
+}
+
+func (l *line) restore() {
+	ln, err := net.Listen("tcp", l.addr)
+	if err != nil {
+		l.t.Fatalf("relay to Redis: %v", err)
+	}
+	l.mu.Lock()
+	l.ln = ln
+	l.mu.Unlock()
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", l.target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			l.mu.Lock()
+			l.conns = append(l.conns, in, out)
+			l.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+}
+
+func (l *line) cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ln != nil {
+		l.ln.Close()
+		l.ln = nil
+	}
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
+}
+
+// redisAddr is host:port of a redis:// URL.
+func redisAddr(t *testing.T, raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		t.Fatalf("REDIS_URL %q is not a redis://host:port URL", raw)
+	}
+	return u.Host
 }
 
 func closedAddr(t *testing.T) string {

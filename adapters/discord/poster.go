@@ -46,21 +46,45 @@ func (a *Adapter) send(ctx context.Context, channelID string, r bot.Response, dm
 	return nil
 }
 
-// postError classifies a failed post for the scheduler: a rate limit says how long to wait;
-// a channel that is gone or closed to the bot (403, 404) or a request Discord refuses (400,
-// 401) is permanent; server trouble and network errors are worth another try.
+// botWideCodes are Discord JSON error codes that refuse the bot itself, whatever the channel.
+var botWideCodes = map[int]bool{
+	40001: true, // Unauthorized: the token is not valid
+	40002: true, // the bot's account must be verified first
+	20001: true, // bots cannot use this endpoint
+}
+
+// postError classifies a failed post for the scheduler:
+//   - a rate limit says how long to wait; server trouble and network errors are transient;
+//   - 401, a bot-wide JSON code, or a 403 or 404 that names no Discord resource (a proxy or
+//     Cloudflare answering, a wrong DISCORD_API_URL) refuse the bot itself: bot-wide, so
+//     the scheduler stops posting instead of spending one refused request per channel,
+//     which Discord counts towards its invalid-request ban;
+//   - any other 4xx is about this channel or user (50001 Missing Access, 50013 Missing
+//     Permissions, 10003 Unknown Channel, 50007 cannot message the user) or this message,
+//     and permanent: that one schedule stops.
 func postError(what string, err error) error {
+	pe := &bot.PostError{Err: fmt.Errorf("%s: %w", what, restProblem(err))}
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) {
-		return &bot.PostError{RetryAfter: rl.RetryAfter, Err: fmt.Errorf("%s: %w", what, restProblem(err))}
+		pe.RetryAfter = rl.RetryAfter
+		return pe
 	}
 	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil {
-		switch status := re.Response.StatusCode; {
-		case status == http.StatusTooManyRequests, status >= 500:
-		case status >= 400:
-			return &bot.PostError{Permanent: true, Err: fmt.Errorf("%s: %w", what, restProblem(err))}
-		}
+	if !errors.As(err, &re) || re.Response == nil {
+		return pe
 	}
-	return &bot.PostError{Err: fmt.Errorf("%s: %w", what, restProblem(err))}
+	code := 0
+	if re.Message != nil {
+		code = re.Message.Code
+	}
+	switch status := re.Response.StatusCode; {
+	case status == http.StatusTooManyRequests, status >= 500, status == http.StatusRequestTimeout:
+	case status == http.StatusUnauthorized, botWideCodes[code]:
+		pe.BotWide = true
+	case (status == http.StatusForbidden || status == http.StatusNotFound) && code == 0:
+		pe.BotWide = true
+	case status >= 400:
+		pe.Permanent = true
+	}
+	return pe
 }

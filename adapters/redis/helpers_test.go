@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -21,28 +20,11 @@ import (
 
 	"github.com/studybot/studybot/adapters/redis"
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/bot/bottest"
 )
 
-// redisURL is the shared Redis the tests run against. Without one they skip on a laptop and
-// fail in CI, where a silently skipped Redis test would prove nothing.
-func redisURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("REDIS_URL")
-	if u == "" {
-		missing(tb, "REDIS_URL not set: CI must provide Redis",
-			"REDIS_URL not set; run the Redis tests with: REDIS_URL=redis://127.0.0.1:6379/0 go test ./adapters/redis/")
-	}
-	return u
-}
-
-// missing fails loudly in CI and skips elsewhere.
-func missing(tb testing.TB, inCI, elsewhere string) {
-	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatal(inCI)
-	}
-	tb.Skip(elsewhere)
-}
+// redisURL is the shared Redis the tests run against.
+func redisURL(tb testing.TB) string { return bottest.RedisURL(tb) }
 
 // testPrefix is a key prefix no other test run uses; every key under it is deleted when the
 // test ends.
@@ -186,7 +168,7 @@ func startRedisServer(tb testing.TB) *redisServer {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		missing(tb, "redis-server not found: CI must install it (Debian package redis-server)",
+		bottest.Missing(tb, "redis-server not found: CI must install it (Debian package redis-server)",
 			"redis-server not found; install it (apt-get install redis-server) to run the outage tests")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -6,8 +6,7 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -78,10 +77,12 @@ type Store struct {
 // that cannot be used is an error.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	where := redactURL(opts.URL)
+	if err := CheckURL(opts.URL); err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
 	ro, err := goredis.ParseURL(opts.URL)
-	if err != nil {
-		// ParseURL's errors may quote the URL, password and all: name the redacted form only.
-		return nil, fmt.Errorf("redis: %s is not a usable redis URL", where)
+	if err != nil { // CheckURL passed, so this does not happen; never quote ParseURL's error
+		return nil, fmt.Errorf("redis: %s is not a usable Redis URL", where)
 	}
 	s := &Store{
 		prefix:        opts.Prefix,
@@ -200,27 +201,47 @@ func (s *Store) allowShared(ctx context.Context, key string, limit bot.Limit) (t
 	return time.Duration(waitMicros) * time.Microsecond, nil
 }
 
+// claimScript wins KEYS[1] for ARGV[1] (the claimant's token) for ARGV[2] milliseconds, in
+// one atomic step: free, it is set; held under the same token, it counts as won again (a
+// restarted process finishing its own post); held by anyone else, it is lost.
+// Returns 1 when won, else 0.
+var claimScript = goredis.NewScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return 1 end
+if holder then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
 // Claim implements bot.Claimer: the first caller on any Store sharing this Redis and prefix
-// wins key for ttl; everyone else gets false until ttl has passed. There is no fallback for a
-// claim (no process can know what the others did), so while Redis is out Claim returns an
-// error and the caller decides whether to skip or retry.
-func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+// wins key for ttl, and so does a later caller with the winner's token; everyone else gets
+// false until ttl has passed. There is no fallback for a claim (no process can know what
+// the others did), so while Redis is out Claim returns an error at once, without waiting
+// for a Redis already known to be out, and the caller decides whether to wait or go ahead.
+func (s *Store) Claim(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
 	if ttl < time.Millisecond {
 		return false, fmt.Errorf("redis claim %q: ttl %s is shorter than Redis's 1ms resolution", key, ttl)
 	}
-	var token [16]byte
-	_, _ = rand.Read(token[:]) // crypto/rand.Read never fails
+	if token == "" {
+		return false, fmt.Errorf("redis claim %q: no claimant token", key)
+	}
+	if s.down.Load() {
+		return false, fmt.Errorf("redis claim %q: %w", key, ErrUnavailable)
+	}
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	won, err := s.rdb.SetNX(cctx, s.prefix+"claim:"+key, hex.EncodeToString(token[:]), ttl).Result()
+	won, err := claimScript.Run(cctx, s.rdb, []string{s.prefix + "claim:" + key}, token, ttl.Milliseconds()).Int()
 	if err != nil {
 		if ctx.Err() == nil {
 			s.markDown(err)
 		}
 		return false, fmt.Errorf("redis claim %q: %w", key, err)
 	}
-	return won, nil
+	return won == 1, nil
 }
+
+// ErrUnavailable is the error of a claim made while Redis is known to be out.
+var ErrUnavailable = errors.New("redis is unreachable")
 
 // Fallback reports whether cooldowns are being answered in-process because Redis is out;
 // /readyz reports it.
@@ -293,14 +314,54 @@ func (s *Store) probe() {
 	}
 }
 
-// redactURL hides a password so the URL can appear in logs and errors.
+// CheckURL reports whether Open can use rawURL (a redis://, rediss:// or unix:// URL as
+// go-redis reads it), so a deployment can refuse a bad REDIS_URL at startup along with its
+// other problems. The error gives go-redis's reason but never a password: the URL's own
+// parser and go-redis both quote what they read, so their text is scrubbed first.
+func CheckURL(rawURL string) error {
+	where := redactURL(rawURL)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("%s is not a URL", where)
+	}
+	if _, err := goredis.ParseURL(rawURL); err != nil {
+		reason := strings.TrimPrefix(err.Error(), "redis: ")
+		for _, secret := range passwords(u) {
+			reason = strings.ReplaceAll(reason, secret, "xxxxx")
+		}
+		return fmt.Errorf("%s is not a usable Redis URL (%s; e.g. redis://:password@host:6379/0)", where, reason)
+	}
+	return nil
+}
+
+// passwords are the secrets a Redis URL may carry: the user info's password and the
+// password query parameter go-redis also reads.
+func passwords(u *url.URL) []string {
+	var ps []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		ps = append(ps, p, url.PathEscape(p), url.QueryEscape(p))
+	}
+	for _, p := range u.Query()["password"] {
+		if p != "" {
+			ps = append(ps, p, url.QueryEscape(p))
+		}
+	}
+	return ps
+}
+
+// redactURL hides a password (in the user info or the password query parameter) so the URL
+// can appear in logs and errors.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		if strings.Contains(s, "@") {
+		if strings.Contains(s, "@") || strings.Contains(strings.ToLower(s), "password") {
 			return "(unparseable URL with credentials)"
 		}
 		return fmt.Sprintf("%q", s)
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

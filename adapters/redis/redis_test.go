@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -112,7 +113,7 @@ func TestRedisOutageFallsBackAndRecoversWithoutRestart(t *testing.T) {
 	if !a.Fallback() || !b.Fallback() {
 		t.Fatalf("during the outage: Fallback() a=%v b=%v; want true", a.Fallback(), b.Fallback())
 	}
-	if _, err := a.Claim(context.Background(), "nudge/2025-01-06", time.Minute); err == nil {
+	if _, err := a.Claim(context.Background(), "nudge/2025-01-06", "replica-a", time.Minute); err == nil {
 		t.Error("Claim during the outage: no error; no process can win a claim without Redis")
 	}
 	if n := logA.count(slog.LevelWarn, outageStarted); n != 1 {
@@ -212,6 +213,34 @@ func TestOpenRefusesAnUnusableURLWithoutLeakingThePassword(t *testing.T) {
 	}
 }
 
+func TestCheckURLGivesTheReasonButNeverThePassword(t *testing.T) {
+	tests := []struct {
+		url    string
+		reason string // "" means usable
+	}{
+		{"redis://:hunter2@127.0.0.1:6379/0", ""},
+		{"rediss://user:hunter2@redis.example:6380/3", ""},
+		{"unix://:hunter2@/run/redis.sock?db=2", ""},
+		{"unix:///run/redis.sock?db=2&password=hunter2", "unexpected option: password"},
+		{"redis://:hunter2@127.0.0.1:6379/notadb", `invalid database number: "notadb"`},
+		{"http://:hunter2@127.0.0.1:6379/0", "invalid URL scheme: http"},
+		{"redis://:hunter2@[::1", "is not a URL"},
+		{"unix://:hunter2@/run/redis.sock?db=x", "invalid database number"},
+		{"redis://:hunter2@127.0.0.1:6379/0?dial_timeout=soon", "invalid dial_timeout duration"},
+	}
+	for _, tt := range tests {
+		err := redis.CheckURL(tt.url)
+		switch {
+		case tt.reason == "" && err != nil:
+			t.Errorf("CheckURL(%q) = %v; want it usable", tt.url, err)
+		case tt.reason != "" && (err == nil || !strings.Contains(err.Error(), tt.reason)):
+			t.Errorf("CheckURL(%q) = %v; want the reason %q", tt.url, err, tt.reason)
+		case err != nil && strings.Contains(err.Error(), "hunter2"):
+			t.Errorf("CheckURL(%q) shows the password: %v", tt.url, err)
+		}
+	}
+}
+
 func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 	url := redisURL(t)
 	prefix := testPrefix(t, url)
@@ -226,18 +255,19 @@ func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins, errs := 0, 0
+	wins, errs, winner := 0, 0, ""
 	for i := range processes * perProcess {
 		wg.Go(func() {
 			<-start
-			won, err := stores[i%processes].Claim(ctx, key, ttl)
+			token := fmt.Sprintf("claimant-%d", i)
+			won, err := stores[i%processes].Claim(ctx, key, token, ttl)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs++
 			}
 			if won {
-				wins++
+				wins, winner = wins+1, token
 			}
 		})
 	}
@@ -247,8 +277,15 @@ func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 	if wins != 1 || errs != 0 {
 		t.Fatalf("%d concurrent claims: %d won, %d failed; want exactly 1 winner", processes*perProcess, wins, errs)
 	}
+	// The winner, restarted with its token, wins its own claim again; nobody else does.
+	for i, token := range []string{winner, "claimant-after-restart"} {
+		won, err := stores[i].Claim(ctx, key, token, ttl)
+		if err != nil || won != (token == winner) {
+			t.Errorf("claim again with token %q: won=%v err=%v; want won only for the winner's token", token, won, err)
+		}
+	}
 
-	if won, err := stores[0].Claim(ctx, "nudge/discord/g1/c2/2025-01-06", ttl); err != nil || !won {
+	if won, err := stores[0].Claim(ctx, "nudge/discord/g1/c2/2025-01-06", "claimant-0", ttl); err != nil || !won {
 		t.Errorf("a claim on another key: won=%v err=%v; want won", won, err)
 	}
 	left, err := rawClient(t, url).PTTL(ctx, prefix+"claim:"+key).Result()
@@ -260,7 +297,7 @@ func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 	}
 
 	waitFor(t, "a new claim wins after the TTL", func() bool {
-		won, err := stores[1].Claim(ctx, key, ttl)
+		won, err := stores[1].Claim(ctx, key, "claimant-after-the-ttl", ttl)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -272,11 +309,50 @@ func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 	}
 }
 
+// TestClaimsFailFastDuringAKnownOutage: once a Store knows Redis is out, a claim answers at
+// once instead of waiting out the timeout, so a scheduler with thousands of posts due is
+// not held up by a Redis that cannot answer; claims work again when Redis does.
+func TestClaimsFailFastDuringAKnownOutage(t *testing.T) {
+	srv := startRedisServer(t)
+	const timeout = time.Second
+	s := open(t, redis.Options{URL: srv.URL(), Timeout: timeout, ProbeInterval: 20 * time.Millisecond, Logger: newLogRecorder().Logger()})
+	ctx := context.Background()
+	srv.Freeze()
+	frozen := true
+	defer func() {
+		if frozen {
+			srv.Thaw()
+		}
+	}()
+	// The first call finds out, waiting its timeout.
+	if _, err := s.Claim(ctx, "nudge/discord/g1/c0/2025-01-06", "replica-a", time.Minute); err == nil {
+		t.Fatal("a claim on a Redis that does not answer: no error")
+	}
+	const claims = 20
+	began := time.Now()
+	for i := range claims {
+		won, err := s.Claim(ctx, fmt.Sprintf("nudge/discord/g1/c%d/2025-01-06", i+1), "replica-a", time.Minute)
+		if err == nil || won || !errors.Is(err, redis.ErrUnavailable) {
+			t.Fatalf("claim %d during the outage: won=%v err=%v; want redis.ErrUnavailable", i, won, err)
+		}
+	}
+	// Waiting out the timeout each time would take claims × timeout.
+	if took := time.Since(began); took > timeout {
+		t.Errorf("%d claims during a known outage took %s; want each to fail at once", claims, took)
+	}
+	srv.Thaw()
+	frozen = false
+	waitFor(t, "the store uses Redis again", func() bool { return !s.Fallback() })
+	if won, err := s.Claim(ctx, "nudge/discord/g1/c1/2025-01-06", "replica-a", time.Minute); err != nil || !won {
+		t.Errorf("a claim after the outage: won=%v err=%v; want won", won, err)
+	}
+}
+
 func TestClaimRefusesATTLRedisCannotKeep(t *testing.T) {
 	url := redisURL(t)
 	s := open(t, redis.Options{URL: url, Prefix: testPrefix(t, url), Timeout: patient})
 	for _, ttl := range []time.Duration{0, -time.Second, time.Microsecond} {
-		if won, err := s.Claim(context.Background(), "k", ttl); err == nil || won {
+		if won, err := s.Claim(context.Background(), "k", "claimant", ttl); err == nil || won {
 			t.Errorf("Claim with ttl %s: won=%v err=%v; want an error (a claim must expire)", ttl, won, err)
 		}
 	}

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/slack-go/slack"
@@ -10,28 +11,42 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
-// permanentErrors are Slack Web API error codes that no retry can fix: the channel or user
-// is gone or unreachable, or the app lacks the right.
+// botWideErrors are Slack Web API error codes that refuse the app itself, whatever the
+// channel: its token is wrong, revoked or expired, its workspace or account is gone, it
+// lacks a scope, or the workspace stopped it posting. No channel is to blame, so the
+// scheduler pauses posting instead of disabling every channel's lesson.
+var botWideErrors = map[string]bool{
+	"invalid_auth":             true,
+	"not_authed":               true,
+	"token_revoked":            true,
+	"token_expired":            true,
+	"account_inactive":         true,
+	"missing_scope":            true,
+	"no_permission":            true,
+	"not_allowed_token_type":   true,
+	"team_access_not_granted":  true,
+	"ekm_access_denied":        true,
+	"accesslimited":            true,
+	"enterprise_is_restricted": true,
+	"org_login_required":       true,
+}
+
+// permanentErrors are Slack Web API error codes that no retry can fix for this one target:
+// the channel or user is gone or closed to the bot, or this message cannot be posted.
 var permanentErrors = map[string]bool{
 	"channel_not_found":                        true,
 	"not_in_channel":                           true,
 	"is_archived":                              true,
-	"account_inactive":                         true,
-	"missing_scope":                            true,
-	"invalid_auth":                             true,
-	"not_authed":                               true,
-	"token_revoked":                            true,
-	"token_expired":                            true,
-	"no_permission":                            true,
+	"access_denied":                            true,
 	"user_not_found":                           true,
+	"user_not_visible":                         true,
 	"user_disabled":                            true,
 	"cannot_dm_bot":                            true,
+	"messages_tab_disabled":                    true,
 	"restricted_action":                        true,
 	"restricted_action_read_only_channel":      true,
 	"restricted_action_thread_only_channel":    true,
 	"restricted_action_non_threadable_channel": true,
-	"team_access_not_granted":                  true,
-	"ekm_access_denied":                        true,
 	"invalid_blocks":                           true,
 	"invalid_blocks_format":                    true,
 	"msg_too_long":                             true,
@@ -81,8 +96,11 @@ func (a *Adapter) postMessage(ctx context.Context, channel string, r bot.Respons
 	return err
 }
 
-// classify turns a Web API failure into a *bot.PostError: permanent for the errors above,
-// with RetryAfter for a rate limit, transient for server errors and everything else.
+// classify turns a Web API failure into a *bot.PostError: bot-wide or permanent for the
+// errors above, with RetryAfter for a rate limit, transient for server errors and everything
+// else. The Web API reports a channel's trouble in an ok:false answer, so an HTTP 4xx other
+// than a timeout or a rate limit means the request never reached it as meant (a wrong
+// SLACK_API_URL, a proxy refusing it): bot-wide too.
 func classify(err error) error {
 	pe := &bot.PostError{Err: err}
 	var (
@@ -94,11 +112,17 @@ func classify(err error) error {
 	case errors.As(err, &limited):
 		pe.RetryAfter = limited.RetryAfter
 	case errors.As(err, &apiErr):
+		pe.BotWide = botWideErrors[apiErr.Err]
 		pe.Permanent = permanentErrors[apiErr.Err]
+		if apiErr.Err == "not_in_channel" || apiErr.Err == "channel_not_found" {
+			// What an admin reads in `nudge status`: a private channel needs the bot invited
+			// (chat:write.public covers public ones), and Slack hides private channels the
+			// bot is not in behind channel_not_found.
+			pe.Err = fmt.Errorf("%w: invite @studybot to the channel, then run /roadmap nudge set again", err)
+		}
 	case errors.As(err, &httpCode):
-		// 5xx, timeouts and rate limits pass; any other 4xx would fail the same way again.
 		code := httpCode.Code
-		pe.Permanent = code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
+		pe.BotWide = code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooManyRequests
 	}
 	return pe
 }

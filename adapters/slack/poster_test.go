@@ -60,21 +60,37 @@ func TestDirectMessageOpensTheConversationThenPosts(t *testing.T) {
 func TestPostFailuresSayWhetherARetryCanHelp(t *testing.T) {
 	w := newWorld(t, options{})
 	ch := bot.Channel{Community: bot.Community{Platform: bot.PlatformSlack, ID: team}, ID: channel}
+	type class int
+	const (
+		transient class = iota
+		permanent       // this channel or user: that schedule stops
+		botWide         // the app itself: no channel is to blame
+	)
 	for _, tc := range []struct {
 		fail       fakeslack.Failure
-		permanent  bool
+		want       class
 		retryAfter time.Duration
 	}{
-		{fakeslack.Failure{Error: "channel_not_found"}, true, 0},
-		{fakeslack.Failure{Error: "not_in_channel"}, true, 0},
-		{fakeslack.Failure{Error: "is_archived"}, true, 0},
-		{fakeslack.Failure{Error: "account_inactive"}, true, 0},
-		{fakeslack.Failure{Error: "missing_scope"}, true, 0},
-		{fakeslack.Failure{Error: "invalid_auth"}, true, 0},
-		{fakeslack.Failure{Error: "internal_error"}, false, 0},
-		{fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: "7"}, false, 7 * time.Second},
-		{fakeslack.Failure{Status: http.StatusInternalServerError}, false, 0},
-		{fakeslack.Failure{Status: http.StatusServiceUnavailable}, false, 0},
+		{fakeslack.Failure{Error: "channel_not_found"}, permanent, 0},
+		{fakeslack.Failure{Error: "not_in_channel"}, permanent, 0},
+		{fakeslack.Failure{Error: "is_archived"}, permanent, 0},
+		{fakeslack.Failure{Error: "restricted_action"}, permanent, 0},
+		{fakeslack.Failure{Error: "cannot_dm_bot"}, permanent, 0},
+		{fakeslack.Failure{Error: "user_not_found"}, permanent, 0},
+		{fakeslack.Failure{Error: "msg_too_long"}, permanent, 0},
+		{fakeslack.Failure{Error: "invalid_auth"}, botWide, 0},
+		{fakeslack.Failure{Error: "not_authed"}, botWide, 0},
+		{fakeslack.Failure{Error: "token_revoked"}, botWide, 0},
+		{fakeslack.Failure{Error: "token_expired"}, botWide, 0},
+		{fakeslack.Failure{Error: "account_inactive"}, botWide, 0},
+		{fakeslack.Failure{Error: "missing_scope"}, botWide, 0},
+		{fakeslack.Failure{Error: "ekm_access_denied"}, botWide, 0},
+		{fakeslack.Failure{Status: http.StatusUnauthorized}, botWide, 0},
+		{fakeslack.Failure{Status: http.StatusNotFound}, botWide, 0},
+		{fakeslack.Failure{Error: "internal_error"}, transient, 0},
+		{fakeslack.Failure{Status: http.StatusTooManyRequests, RetryAfter: "7"}, transient, 7 * time.Second},
+		{fakeslack.Failure{Status: http.StatusInternalServerError}, transient, 0},
+		{fakeslack.Failure{Status: http.StatusServiceUnavailable}, transient, 0},
 	} {
 		w.fake.FailNextPost(tc.fail)
 		err := w.adapter.Post(context.Background(), ch, lesson)
@@ -84,11 +100,25 @@ func TestPostFailuresSayWhetherARetryCanHelp(t *testing.T) {
 			t.Errorf("%+v: error %v is not a *bot.PostError", tc.fail, err)
 			continue
 		}
-		if pe.Permanent != tc.permanent || pe.RetryAfter != tc.retryAfter {
-			t.Errorf("%+v: permanent %v, retry after %s; want %v, %s", tc.fail, pe.Permanent, pe.RetryAfter, tc.permanent, tc.retryAfter)
+		got := transient
+		switch {
+		case pe.BotWide && pe.Permanent:
+			t.Errorf("%+v: both bot-wide and permanent", tc.fail)
+		case pe.BotWide:
+			got = botWide
+		case pe.Permanent:
+			got = permanent
+		}
+		if got != tc.want || pe.RetryAfter != tc.retryAfter {
+			t.Errorf("%+v: class %d, retry after %s; want class %d, %s (0 transient, 1 permanent, 2 bot-wide)",
+				tc.fail, got, pe.RetryAfter, tc.want, tc.retryAfter)
 		}
 		if strings.Contains(err.Error(), fakeslack.BotToken) {
 			t.Errorf("the error message carries the token: %v", err)
+		}
+		// The disable reason an admin reads in `nudge status` says how to fix it.
+		if hint := "invite @studybot to the channel"; (tc.fail.Error == "not_in_channel" || tc.fail.Error == "channel_not_found") != strings.Contains(err.Error(), hint) {
+			t.Errorf("%+v: %v; want the invite hint exactly for a channel the bot cannot see", tc.fail, err)
 		}
 	}
 }
