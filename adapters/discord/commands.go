@@ -57,7 +57,7 @@ var nudgeSubs = []struct {
 		{name: "zone", description: "IANA time zone, e.g. Europe/Berlin (default: the community's)"},
 	}},
 	{"off", "(admins) stop the daily lesson post in this channel", nil},
-	{"status", "when the daily lesson is posted here", nil},
+	{"status", "(admins) when the daily lesson is posted here", nil},
 }
 
 var freeText = []optionSpec{{name: "text", description: "what follows the command word"}}

@@ -41,11 +41,14 @@ type Config struct {
 	APIURL     string // REST base; empty: DefaultAPIURL. May be plain http:// (a local proxy).
 	ShardID    int
 	ShardCount int // 0 or 1: no sharding
-	// SkipRegistration leaves /roadmap as it is: a process running several shards registers
-	// it from one of them only, since every bulk overwrite replaces the same command.
+	// SkipRegistration leaves /roadmap as it is: shards other than 0 leave registration to
+	// shard 0, since every bulk overwrite replaces the same command.
 	SkipRegistration bool
-	Core             Core
-	Logger           *slog.Logger // nil: slog.Default()
+	// IdentifyGate paces session starts; every shard of a process must share one. Nil: a
+	// gate of the adapter's own, which is right only when the process runs one shard.
+	IdentifyGate *IdentifyGate
+	Core         Core
+	Logger       *slog.Logger // nil: slog.Default()
 
 	// DeferAfter is how long an interaction may wait for its answer before the adapter
 	// acknowledges it (a "thinking…" response) and edits the answer in later; Discord drops
@@ -65,6 +68,7 @@ type Adapter struct {
 	drainTimeout time.Duration
 	command      *discordgo.ApplicationCommand
 	registers    bool // this shard registers /roadmap on start
+	gate         *IdentifyGate
 	track        tracker
 	connected    atomic.Bool // the gateway session is READY (or RESUMED) and not dropped since
 }
@@ -130,6 +134,10 @@ func New(cfg Config) (*Adapter, error) {
 		deferAfter:   cfg.DeferAfter,
 		drainTimeout: cfg.DrainTimeout,
 		registers:    !cfg.SkipRegistration,
+		gate:         cfg.IdentifyGate,
+	}
+	if a.gate == nil {
+		a.gate = NewIdentifyGate(GateOptions{})
 	}
 	if a.deferAfter <= 0 {
 		a.deferAfter = 1500 * time.Millisecond
@@ -150,10 +158,11 @@ func (a *Adapter) Name() string {
 	return "discord"
 }
 
-// Run connects to the gateway, registers /roadmap and answers interactions until ctx ends.
-// It is called once per adapter. When ctx ends it stops taking new commands (late ones get a short "restarting" answer), lets those
+// Run connects to the gateway (when the identify gate gives this shard its turn), registers
+// /roadmap and answers interactions until ctx ends. It is called once per adapter. When ctx ends it stops taking new commands (late ones get a short "restarting" answer), lets those
 // in flight finish, closes the gateway and returns nil.
 func (a *Adapter) Run(ctx context.Context) error {
+	read := a.gate.now()
 	gw, err := a.s.GatewayBot(discordgo.WithContext(ctx))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -164,6 +173,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if gw.Shards > a.s.ShardCount {
 		a.log.Warn("Discord recommends more shards than configured", "recommended", gw.Shards, "shard_count", a.s.ShardCount)
 	}
+	sl := gw.SessionStartLimit
+	limit := startLimit{total: sl.Total, remaining: sl.Remaining, maxConcurrency: sl.MaxConcurrency,
+		resetAfter: time.Duration(sl.ResetAfter) * time.Millisecond, read: read}
 
 	ready := make(chan *discordgo.Ready, 1)
 	removeReady := a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
@@ -183,8 +195,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 	})
 	defer removeInteraction()
 
-	if err := a.s.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w", restProblem(err))
+	if err := a.open(ctx, limit); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	defer a.shutdown()
 
@@ -209,6 +224,30 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// open starts the gateway session when the identify gate lets this shard's bucket, and
+// refuses to when Discord's daily session starts are used up.
+func (a *Adapter) open(ctx context.Context, limit startLimit) error {
+	release, left, err := a.gate.acquire(ctx, a.s.ShardID, limit)
+	if errors.Is(err, errNoStartsLeft) {
+		return fmt.Errorf("discord: no gateway session starts left for this bot token (Discord allows %d a day; "+
+			"the count resets at %s, in %s); not connecting, since starting more sessions gets the token reset",
+			limit.total, limit.resets().UTC().Format(time.RFC3339), limit.resetAfter.Round(time.Second))
+	}
+	if err != nil {
+		return err
+	}
+	defer release()
+	if left >= 0 && left*10 < limit.total {
+		a.log.Warn("few Discord gateway session starts left today: restarts and re-identifies use them up",
+			"shard", a.s.ShardID, "left", left, "total", limit.total,
+			"resets", limit.resets().UTC().Format(time.RFC3339))
+	}
+	if err := a.s.Open(); err != nil {
+		return fmt.Errorf("open discord gateway: %w", restProblem(err))
+	}
 	return nil
 }
 

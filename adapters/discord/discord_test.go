@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +25,8 @@ import (
 )
 
 // The tests drive the real discordgo client against an in-process fake Discord (REST and
-// gateway websocket), over the real core, a real bbolt file and the embedded roadmap.
+// gateway websocket), over the real core and scheduler (the adapter is its Discord poster),
+// a real bbolt file and the embedded roadmap, on a clock the test moves.
 
 const (
 	token   = "MTAwMDAwMDAwMDAwMDAwMDAx.fake.s3cr3t-t0ken"
@@ -31,6 +34,9 @@ const (
 	channel = "700000000000000001"
 	wait    = 10 * time.Second
 )
+
+// t0 is the harness clock's start: Monday 3 March 2025, 07:00 UTC (08:00 in Berlin).
+var t0 = time.Date(2025, 3, 3, 7, 0, 0, 0, time.UTC)
 
 var (
 	learner = fakediscord.User{ID: "400000000000000001", Username: "ada", GlobalName: "Ada L.",
@@ -67,6 +73,8 @@ type harness struct {
 	fake     *fakediscord.Server
 	adapter  *discord.Adapter
 	core     *bot.Bot
+	sched    *bot.Scheduler
+	clock    *bot.ManualClock
 	roadmap  *bot.Roadmap
 	logs     *bottest.Buffer
 	cancel   context.CancelFunc
@@ -99,7 +107,15 @@ func start(t testing.TB, s setup) *harness {
 	if s.roadmap == nil {
 		s.roadmap = defaultRoadmap(t)
 	}
-	core, _ := bolttest.Core(t, bot.Config{Roadmap: s.roadmap})
+	clock := bot.NewManualClock(t0)
+	core, store := bolttest.Core(t, bot.Config{Roadmap: s.roadmap, Clock: clock})
+	// NewScheduler registers nudge and remind on the core; the adapter joins its posters
+	// once it exists.
+	posters := map[string]bot.Poster{}
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: core, Store: store, Posters: posters})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fake := fakediscord.Start(token)
 	logs := &bottest.Buffer{}
 	stopping := make(chan struct{})
@@ -120,7 +136,9 @@ func start(t testing.TB, s setup) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, adapter: a, core: core, roadmap: s.roadmap, logs: logs, done: make(chan error, 1), stopping: stopping}
+	posters[bot.PlatformDiscord] = a
+	h := &harness{t: t, fake: fake, adapter: a, core: core, sched: sched, clock: clock, roadmap: s.roadmap, logs: logs,
+		done: make(chan error, 1), stopping: stopping}
 	t.Cleanup(func() {
 		h.stop()
 		fake.Close()
@@ -265,11 +283,68 @@ func (h *harness) await(id string) answer {
 // command sends /roadmap <opt> from u in the test guild and returns the answer.
 func (h *harness) command(u fakediscord.User, opt fakediscord.Option) answer {
 	h.t.Helper()
-	id, err := h.fake.Command(guild, channel, u, opt)
+	return h.commandIn(channel, u, opt)
+}
+
+// commandIn sends /roadmap <opt> from u in channel ch of the test guild.
+func (h *harness) commandIn(ch string, u fakediscord.User, opt fakediscord.Option) answer {
+	h.t.Helper()
+	id, err := h.fake.Command(guild, ch, u, opt)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return h.await(id)
+}
+
+// advance moves the clock by d and runs the scheduler over that stretch, as the cron
+// adapter does as time passes.
+func (h *harness) advance(d time.Duration) {
+	h.t.Helper()
+	from := h.clock.Now()
+	if err := h.sched.RunDue(context.Background(), from, h.clock.Advance(d)); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// posted is a message the adapter posted to a channel.
+type posted struct {
+	Embeds          []embed `json:"embeds"`
+	Components      []row   `json:"components"`
+	AllowedMentions *struct {
+		Parse []string `json:"parse"`
+	} `json:"allowed_mentions"`
+}
+
+// postsTo decodes the messages posted to channel ch.
+func postsTo(t testing.TB, reqs []fakediscord.Request, ch string) []posted {
+	t.Helper()
+	var out []posted
+	for _, r := range reqs {
+		if r.Method != http.MethodPost || r.Path != "/api/v9/channels/"+ch+"/messages" {
+			continue
+		}
+		var p posted
+		if err := json.Unmarshal(r.Body, &p); err != nil {
+			t.Fatalf("post body %s: %v", r.Body, err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// pingsNobody says whether a post set allowed_mentions to parse nothing.
+func (p posted) pingsNobody() bool {
+	return p.AllowedMentions != nil && p.AllowedMentions.Parse != nil && len(p.AllowedMentions.Parse) == 0
+}
+
+// guildOn is a guild ID whose events Discord sends to shard of count shards.
+func guildOn(shard, count int) string {
+	for id := uint64(600000000000000001); ; id += 1 << 22 {
+		g := strconv.FormatUint(id, 10)
+		if fakediscord.ShardOf(g, count) == shard {
+			return g
+		}
+	}
 }
 
 func (h *harness) press(u fakediscord.User, customID string) answer {
@@ -496,31 +571,111 @@ func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 	}
 }
 
-func TestNudgeIsRefusedToLearnersWithoutManagePermissions(t *testing.T) {
+func TestNudgeIsForAdminsAndPostsTheDailyLessonInItsChannel(t *testing.T) {
 	h := start(t, setup{})
+	first := h.roadmap.Topics[0]
 	set := fakediscord.Group("nudge", fakediscord.Sub("set", fakediscord.Str("time", "09:00"), fakediscord.Str("zone", "Europe/Berlin")))
-	for _, tc := range []struct {
+	off := fakediscord.Group("nudge", fakediscord.Sub("off"))
+	status := fakediscord.Group("nudge", fakediscord.Sub("status"))
+	root := fakediscord.User{ID: "400000000000000199", Username: "root", Permissions: 1 << 3}
+	for i, tc := range []struct {
 		name  string
-		user  string
 		perms int64
 		admin bool
 	}{
-		{"learner", "400000000000000101", learner.Permissions, false},
-		{"manage server", "400000000000000102", 1 << 5, true},
-		{"manage channels", "400000000000000103", 1 << 4, true},
-		{"administrator", "400000000000000104", 1 << 3, true},
+		{"learner", learner.Permissions, false},
+		{"manage messages and roles are not enough", 1<<13 | 1<<28, false},
+		{"manage server", 1<<10 | 1<<11 | 1<<5, true},
+		{"manage channels", 1 << 4, true},
+		{"administrator", 1 << 3, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u := fakediscord.User{ID: tc.user, Username: "u", Permissions: tc.perms}
-			got := h.command(u, set)
-			refused := strings.Contains(got.text(), "Only community admins")
-			if refused == tc.admin {
-				t.Errorf("permissions %b: answer %q, refused=%v", tc.perms, got.text(), refused)
+			ch := fmt.Sprintf("70000000000000020%d", i)
+			u := fakediscord.User{ID: fmt.Sprintf("40000000000000010%d", i), Username: "u", Permissions: tc.perms}
+			if !tc.admin {
+				for _, opt := range []fakediscord.Option{set, off, status} {
+					got := h.commandIn(ch, u, opt)
+					if !strings.Contains(got.text(), "Only community admins") || !got.ephemeral() {
+						t.Errorf("nudge %s from permissions %b answered %q (ephemeral %v), want a private refusal",
+							opt.Options[0].Name, tc.perms, got.text(), got.ephemeral())
+					}
+				}
+				// The refused set changed nothing: no schedule, and a day passes without a post.
+				if got := h.commandIn(ch, root, status); !strings.Contains(got.text(), "no daily lesson") {
+					t.Errorf("after a refused nudge set, status says %q", got.text())
+				}
+				h.advance(24 * time.Hour)
+				if posts := postsTo(t, h.fake.Requests(), ch); len(posts) != 0 {
+					t.Errorf("a refused nudge set still posted %d lessons", len(posts))
+				}
+				return
 			}
-			if refused && !got.ephemeral() {
-				t.Error("the refusal is public; it should be private")
+			got := h.commandIn(ch, u, set)
+			if !strings.Contains(got.text(), "Daily lesson on") || !strings.Contains(got.text(), "Day 1 · "+first.Title) || !got.ephemeral() {
+				t.Fatalf("nudge set answered %q (ephemeral %v)", got.text(), got.ephemeral())
+			}
+			got = h.commandIn(ch, u, status)
+			if !strings.Contains(got.text(), "09:00 Europe/Berlin") || !strings.Contains(got.text(), "Day 1 · "+first.Title) {
+				t.Errorf("nudge status answered %q, want the 09:00 Europe/Berlin schedule and Day 1", got.text())
+			}
+			h.advance(24 * time.Hour)
+			posts := postsTo(t, h.fake.Requests(), ch)
+			if len(posts) != 1 || len(posts[0].Embeds) != 1 {
+				t.Fatalf("a day after nudge set, channel %s got %d posts, want the Day 1 lesson", ch, len(posts))
+			}
+			if title := posts[0].Embeds[0].Title; title != "📅 Day 1 · "+first.Title {
+				t.Errorf("the lesson post is titled %q", title)
+			}
+			if !posts[0].pingsNobody() {
+				t.Errorf("the lesson post does not set allowed_mentions to parse nothing: %+v", posts[0].AllowedMentions)
+			}
+			if len(posts[0].Components) == 0 || !strings.HasPrefix(posts[0].Components[0].Components[0].CustomID, "roadmap:answer ") {
+				t.Errorf("the lesson post has no quiz answer buttons: %+v", posts[0].Components)
+			}
+			if got := h.commandIn(ch, u, off); !strings.Contains(got.text(), "Daily lesson off") {
+				t.Errorf("nudge off answered %q", got.text())
+			}
+			h.advance(24 * time.Hour)
+			if n := len(postsTo(t, h.fake.Requests(), ch)); n != 1 {
+				t.Errorf("after nudge off the channel has %d posts, want still 1", n)
 			}
 		})
+	}
+}
+
+func TestReminderArrivesAsADirectMessage(t *testing.T) {
+	h := start(t, setup{})
+	got := h.command(learner, fakediscord.Sub("remind", fakediscord.Str("time", "20:00")))
+	if !strings.Contains(got.text(), "message you privately at 20:00") || !got.ephemeral() {
+		t.Fatalf("remind 20:00 answered %q (ephemeral %v)", got.text(), got.ephemeral())
+	}
+	h.advance(14 * time.Hour) // 07:00 to 21:00 UTC, the learner's zone: nothing studied today
+	var open, dm *fakediscord.Request
+	for _, r := range h.fake.Requests() {
+		switch {
+		case r.Method == http.MethodPost && r.Path == "/api/v9/users/@me/channels":
+			open = &r
+		case open != nil && dm == nil && r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/api/v9/channels/"):
+			dm = &r
+		}
+	}
+	if open == nil || open.JSON()["recipient_id"] != learner.ID {
+		t.Fatalf("no DM channel opened for the learner; requests: %v", paths(h.fake.Requests()))
+	}
+	if dm == nil || strings.Contains(dm.Path, channel) {
+		t.Fatalf("no message after opening the DM channel; requests: %v", paths(h.fake.Requests()))
+	}
+	var p posted
+	json.Unmarshal(dm.Body, &p)
+	if len(p.Embeds) != 1 || !strings.HasPrefix(p.Embeds[0].Title, "⏰") || p.Embeds[0].Footer == nil ||
+		!strings.Contains(p.Embeds[0].Footer.Text, "20:00 reminder") {
+		t.Errorf("the reminder DM is %s", dm.Body)
+	}
+	if !p.pingsNobody() {
+		t.Errorf("the reminder DM does not set allowed_mentions to parse nothing: %s", dm.Body)
+	}
+	if !strings.Contains(string(dm.Body), `"custom_id":"roadmap@`+guild+`:checkin"`) {
+		t.Errorf("the reminder's Check in button does not name the guild: %s", dm.Body)
 	}
 }
 
@@ -690,43 +845,65 @@ func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 	}
 }
 
-func TestDeferredPublicPlaceholderNeverShowsAPrivateAnswer(t *testing.T) {
+// Discord's default deferral (1.5 s) answers a slow command inside the 3-second window the
+// fake enforces, and the answer replaces the placeholder.
+func TestASlowCommandIsAcknowledgedInsideDiscordsWindowByDefault(t *testing.T) {
+	s, g := gated(0) // the adapter's default DeferAfter
+	h := start(t, s)
+	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := h.await(id); a.Type != 5 || !a.ephemeral() {
+		t.Fatalf("the slow command was acknowledged with type %d flags %d, want a private deferral", a.Type, a.Data.Flags)
+	}
+	g.release <- struct{}{}
+	msgs, ok := h.fake.AwaitMessages(id, 1, wait)
+	if !ok || len(msgs) != 1 || !msgs[0].Ephemeral || !strings.Contains(string(msgs[0].Body), "Internet basics") {
+		t.Errorf("after the deferral the learner sees %+v, want the next topic privately", msgs)
+	}
+}
+
+// A deferral's visibility is fixed when it is sent, and only the core's answer says whether
+// it is for everyone. A slow command is deferred privately; a public answer (a first
+// check-in) is posted in the channel after the placeholder says so, a private one (the
+// second check-in of the day) stays in the placeholder, and the channel never sees it.
+func TestADeferredAnswerIsPublicOnlyWhenTheCoreSaysSo(t *testing.T) {
 	s, g := gated(20 * time.Millisecond)
 	h := start(t, s)
-	checkin := func() (answer, string) {
+	checkin := func(messages int) []fakediscord.Message {
+		t.Helper()
 		id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("checkin"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := h.await(id)
+		if a := h.await(id); a.Type != 5 || !a.ephemeral() {
+			t.Fatalf("check-in deferred with type %d flags %d, want a private deferral", a.Type, a.Data.Flags)
+		}
 		g.release <- struct{}{}
-		return a, id
+		msgs, ok := h.fake.AwaitMessages(id, messages, wait)
+		if !ok {
+			t.Fatalf("the deferred answer left %+v; requests: %v", h.fake.Messages(id), paths(h.fake.Requests()))
+		}
+		return msgs
 	}
-	// First check-in: a public announcement, deferred in public and edited in.
-	if a, _ := checkin(); a.Type != 5 || a.ephemeral() {
-		t.Fatalf("check-in deferred with type %d flags %d, want a public deferral", a.Type, a.Data.Flags)
+	msgs := checkin(2)
+	if len(msgs) != 2 || !msgs[0].Ephemeral || !strings.Contains(string(msgs[0].Body), "Posted in the channel") {
+		t.Errorf("first check-in: the placeholder became %+v, want a private note", msgs[0])
 	}
-	if _, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodPatch }); !ok {
-		t.Fatal("the public check-in was never edited in")
+	if msgs[1].Ephemeral || !strings.Contains(string(msgs[1].Body), "checked in") {
+		t.Errorf("first check-in: %+v, want the announcement for everyone", msgs[1])
 	}
-	// Second check-in the same day: the answer is private, so the public placeholder goes
-	// and a private follow-up carries it.
-	checkin()
-	del, okDel := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodDelete })
-	follow, okFollow := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
-		return r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/api/v9/webhooks/")
-	})
-	if !okDel || !okFollow || !strings.HasSuffix(del.Path, "/messages/@original") {
-		t.Fatalf("no delete of the placeholder and private follow-up; requests: %v", paths(h.fake.Requests()))
-	}
-	if flags, _ := follow.JSON()["flags"].(float64); int(flags)&64 == 0 || !strings.Contains(string(follow.Body), "already counted") {
-		t.Errorf("follow-up %s, want the private 'already counted' answer", follow.Body)
+	msgs = checkin(1)
+	if len(msgs) != 1 || !msgs[0].Ephemeral || !strings.Contains(string(msgs[0].Body), "already counted") {
+		t.Errorf("second check-in left %+v, want only the private 'already counted' answer", msgs)
 	}
 }
 
 func TestShutdownFinishesCommandsInFlight(t *testing.T) {
 	s, g := gated(time.Minute)
 	h := start(t, s)
+	h.fake.SetResponseWindow(0) // the command is held as long as the test needs
 	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
@@ -795,8 +972,8 @@ func TestUserTextNeverPings(t *testing.T) {
 }
 
 // deferred sends a command that the gated core holds until the deferral arrives, then
-// releases it and waits for the deferred answer to be delivered.
-func (h *harness) deferred(g *gatedCore, opt fakediscord.Option) {
+// releases it and waits until the answer left n messages.
+func (h *harness) deferred(g *gatedCore, opt fakediscord.Option, n int) {
 	h.t.Helper()
 	id, err := h.fake.Command(guild, channel, learner, opt)
 	if err != nil {
@@ -806,12 +983,7 @@ func (h *harness) deferred(g *gatedCore, opt fakediscord.Option) {
 		h.t.Fatalf("answer type %d, want a deferral", a.Type)
 	}
 	g.release <- struct{}{}
-	// The deferral, then an edit or a follow-up.
-	webhook := "/" + h.fake.InteractionToken(id)
-	if _, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
-		return strings.HasPrefix(r.Path, "/api/v9/webhooks/") && strings.Contains(r.Path, webhook) &&
-			(r.Method == http.MethodPatch || r.Method == http.MethodPost)
-	}); !ok {
+	if _, ok := h.fake.AwaitMessages(id, n, wait); !ok {
 		h.t.Fatalf("the deferred answer was not delivered; requests: %v", paths(h.fake.Requests()))
 	}
 }
@@ -819,9 +991,9 @@ func (h *harness) deferred(g *gatedCore, opt fakediscord.Option) {
 func TestEveryMessageKindSetsAllowedMentions(t *testing.T) {
 	s, g := gated(20 * time.Millisecond)
 	h := start(t, s)
-	h.deferred(g, fakediscord.Sub("help"))                                   // private deferral, edited
-	h.deferred(g, fakediscord.Sub("checkin"))                                // public deferral, edited
-	h.deferred(g, fakediscord.Sub("checkin"))                                // public deferral, replaced by a private follow-up
+	h.deferred(g, fakediscord.Sub("help"), 1)                                // deferral, edited
+	h.deferred(g, fakediscord.Sub("checkin"), 2)                             // deferral, edited into a note, public follow-up
+	h.deferred(g, fakediscord.Sub("checkin"), 1)                             // deferral, edited
 	id, err := h.fake.Command("", channel, learner, fakediscord.Sub("next")) // immediate answer
 	if err != nil {
 		t.Fatal(err)
@@ -834,8 +1006,8 @@ func TestEveryMessageKindSetsAllowedMentions(t *testing.T) {
 	if err := h.adapter.DirectMessage(context.Background(), ch.Community, learner.ID, bot.Response{Text: "reminder"}); err != nil {
 		t.Fatal(err)
 	}
-	if n := assertNoPings(t, h.fake.Requests()); n < 9 {
-		t.Errorf("checked %d messages, want at least 9: 3 deferrals, 2 edits, a follow-up, an answer, a post and a DM", n)
+	if n := assertNoPings(t, h.fake.Requests()); n < 10 {
+		t.Errorf("checked %d messages, want at least 10: 3 deferrals, 3 edits, a follow-up, an answer, a post and a DM", n)
 	}
 }
 
@@ -902,7 +1074,7 @@ func TestDirectMessageButtonActsInItsGuildForMembersOnly(t *testing.T) {
 
 func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
 	h := start(t, setup{noRun: true})
-	for _, tc := range []struct {
+	for i, tc := range []struct {
 		name       string
 		status     int
 		code       int
@@ -910,14 +1082,20 @@ func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
 		retryAfter float64
 		permanent  bool
 		wait       time.Duration
+		botWide    bool // the bot itself is refused: no channel is to blame
 	}{
-		{"missing access", 403, 50001, "Missing Access", 0, true, 0},
-		{"unknown channel", 404, 10003, "Unknown Channel", 0, true, 0},
-		{"rate limited", 429, 0, "You are being rate limited.", 1.5, false, 1500 * time.Millisecond},
-		{"server error", 500, 0, "Internal Server Error", 0, false, 0},
+		{"missing access", 403, 50001, "Missing Access", 0, true, 0, false},
+		{"missing permissions", 403, 50013, "Missing Permissions", 0, true, 0, false},
+		{"cannot message the user", 403, 50007, "Cannot send messages to this user", 0, true, 0, false},
+		{"unknown channel", 404, 10003, "Unknown Channel", 0, true, 0, false},
+		{"rate limited", 429, 0, "You are being rate limited.", 1.5, false, 1500 * time.Millisecond, false},
+		{"server error", 500, 0, "Internal Server Error", 0, false, 0, false},
+		{"token refused", 401, 0, "401: Unauthorized", 0, false, 0, true},
+		{"account not verified", 403, 40002, "You need to verify your account in order to perform this action.", 0, false, 0, true},
+		{"forbidden naming no resource", 403, 0, "Forbidden", 0, false, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ch := "70000000000000100" + string(rune('0'+tc.status%10))
+			ch := fmt.Sprintf("7000000000000010%02d", i)
 			h.fake.FailChannel(ch, tc.status, tc.code, tc.msg, tc.retryAfter)
 			err := h.adapter.Post(context.Background(), bot.Channel{Community: bot.Community{Platform: bot.PlatformDiscord, ID: guild}, ID: ch},
 				bot.Response{Text: "hi"})
@@ -925,8 +1103,9 @@ func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %v is not a *bot.PostError", err)
 			}
-			if pe.Permanent != tc.permanent || pe.RetryAfter != tc.wait {
-				t.Errorf("PostError{Permanent: %v, RetryAfter: %s}, want {%v, %s} (%v)", pe.Permanent, pe.RetryAfter, tc.permanent, tc.wait, err)
+			if pe.Permanent != tc.permanent || pe.BotWide != tc.botWide || pe.RetryAfter != tc.wait {
+				t.Errorf("PostError{Permanent: %v, BotWide: %v, RetryAfter: %s}, want {%v, %v, %s} (%v)",
+					pe.Permanent, pe.BotWide, pe.RetryAfter, tc.permanent, tc.botWide, tc.wait, err)
 			}
 		})
 	}
@@ -1014,7 +1193,11 @@ func TestAShardThatLeavesRegistrationToAnotherStillAnswers(t *testing.T) {
 	h := start(t, setup{config: func(c *discord.Config) {
 		c.ShardID, c.ShardCount, c.SkipRegistration = 3, 4, true
 	}})
-	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.text(), "Internet basics") {
+	id, err := h.fake.Command(guildOn(3, 4), channel, learner, fakediscord.Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.await(id); !strings.Contains(got.text(), "Internet basics") {
 		t.Errorf("next answered %q", got.text())
 	}
 	for _, r := range h.fake.Requests() {
@@ -1024,5 +1207,116 @@ func TestAShardThatLeavesRegistrationToAnotherStillAnswers(t *testing.T) {
 	}
 	if got := h.adapter.Name(); got != "discord-shard-3" {
 		t.Errorf("service name %q, want one per shard", got)
+	}
+}
+
+// Discord lets one IDENTIFY per rate-limit bucket through every 5 seconds and answers the
+// others with op 9. Shards of one process share a gate, so all of them come up on their first
+// IDENTIFY, each answering the interactions of its own guilds.
+func TestShardsOfOneProcessAllReachReadyWithoutInvalidSessions(t *testing.T) {
+	const shards, interval = 3, 300 * time.Millisecond
+	fake := fakediscord.Start(token)
+	defer fake.Close()
+	fake.SetIdentifyInterval(interval)
+	fake.SetStartLimit(fakediscord.StartLimit{Total: 1000, Remaining: 1000, MaxConcurrency: 1})
+	core := mustCore(t)
+	logs := &bottest.Buffer{}
+	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: interval})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, shards)
+	for shard := range shards {
+		a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: core,
+			ShardID: shard, ShardCount: shards, SkipRegistration: shard != 0, IdentifyGate: gate,
+			Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- a.Run(ctx) }()
+	}
+	defer func() {
+		cancel()
+		for range shards {
+			if err := <-done; err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+		}
+	}()
+	if !fake.AwaitSessions(wait, shards) {
+		t.Fatalf("not every shard has a session; frames: %v\nlogs: %s", fake.Frames(), logs.String())
+	}
+	if n := fake.InvalidSessions(); n != 0 {
+		t.Errorf("the gateway answered %d IDENTIFYs with op 9 INVALID_SESSION", n)
+	}
+	identifies := 0
+	for _, f := range fake.Frames() {
+		if f.Op == fakediscord.OpIdentify {
+			identifies++
+		}
+	}
+	if identifies != shards {
+		t.Errorf("%d IDENTIFYs for %d shards", identifies, shards)
+	}
+	for shard := range shards {
+		id, err := fake.Command(guildOn(shard, shards), channel, learner, fakediscord.Sub("next"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := fake.AwaitAnswer(id, wait)
+		if !ok || !strings.Contains(string(r.Body), "Internet basics") {
+			t.Errorf("shard %d did not answer next; logs: %s", shard, logs.String())
+		}
+	}
+	if _, ok := fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodPut }); !ok {
+		t.Error("shard 0 did not register /roadmap")
+	}
+}
+
+func TestSessionStartLimitIsHeeded(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		remaining int
+		refused   bool
+		warning   string
+	}{
+		{"plenty left", 900, false, ""},
+		{"few left", 40, false, "few Discord gateway session starts left"},
+		{"none left", 0, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fake := fakediscord.Start(token)
+			defer fake.Close()
+			fake.SetStartLimit(fakediscord.StartLimit{Total: 1000, Remaining: tc.remaining, ResetAfter: 3 * time.Hour, MaxConcurrency: 1})
+			logs := &bottest.Buffer{}
+			a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t), SkipRegistration: true,
+				Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- a.Run(ctx) }()
+			if tc.refused {
+				err := <-done
+				cancel()
+				if err == nil || !strings.Contains(err.Error(), "no gateway session starts left") || !strings.Contains(err.Error(), "in 3h0m0s") {
+					t.Errorf("Run with no session starts left returned %v, want a refusal saying when they reset", err)
+				}
+				if len(fake.Frames()) != 0 {
+					t.Errorf("the refused start still spoke to the gateway: %v", fake.Frames())
+				}
+				return
+			}
+			if !fake.AwaitSession(wait) {
+				t.Fatalf("no session; logs: %s", logs.String())
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run returned %v", err)
+			}
+			warned := strings.Contains(logs.String(), "few Discord gateway session starts left")
+			if warned != (tc.warning != "") {
+				t.Errorf("warned=%v with %d of 1000 left; logs: %s", warned, tc.remaining, logs.String())
+			}
+		})
 	}
 }

@@ -21,12 +21,8 @@ var (
 	answerRestart   = bot.Response{Text: "studybot is restarting; try again in a few seconds.", Ephemeral: true, Tone: bot.ToneError}
 	answerBroken    = bot.Response{Text: "Something went wrong on our side; nothing was changed. Please try again in a moment.", Ephemeral: true, Tone: bot.ToneError}
 	answerLeft      = bot.Response{Text: "That message comes from a server you are no longer in (or studybot left it).", Ephemeral: true, Tone: bot.ToneError}
+	answerShared    = bot.Response{Text: "✅ Posted in the channel for everyone.", Ephemeral: true, Tone: bot.ToneSuccess}
 )
-
-// publicVerbs answer in public when all goes well (a check-in is announced, the leaderboard
-// is for everyone); everything else is private. A deferred answer must pick its visibility
-// before the answer exists, so it guesses from the verb.
-var publicVerbs = map[string]bool{"checkin": true, "leaderboard": true}
 
 // callbackTimeout bounds one callback or edit, 429 waits included.
 const callbackTimeout = 15 * time.Second
@@ -73,7 +69,6 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
 // run answers a command line from a slash command or a button. dmGuild is the guild a
 // direct-message button acts in.
 func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGuild string) {
-	verb, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(text)), " ")
 	// An answer in a direct message has no guild to act in either: its buttons name the
 	// guild the pressed button named, so the next press works too.
 	buttonGuild := ""
@@ -92,7 +87,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 			"took", time.Since(began))
 		return resp
 	}
-	a.answer(ctx, i, !publicVerbs[verb], buttonGuild, work)
+	a.answer(ctx, i, buttonGuild, work)
 }
 
 // request builds the core request for the member behind an interaction. In a server that
@@ -134,10 +129,16 @@ func displayName(m *discordgo.Member, u *discordgo.User) string {
 }
 
 // answer runs work and delivers its response inside Discord's 3-second window: at once when
-// it is quick, else as a deferred response ("thinking…", private when ephemeral says so)
-// that is edited once the answer is ready. dmGuild is the guild the answer's buttons name
-// ("" in a server).
-func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemeral bool, dmGuild string, work func(context.Context) bot.Response) {
+// it is quick, else as a deferred response ("thinking…") that becomes the answer once it is
+// ready. dmGuild is the guild the answer's buttons name ("" in a server).
+//
+// Discord fixes a deferral's visibility when it is sent: an edit of it, and the first
+// follow-up after it, show where the deferral showed, whatever flags they carry. Whether an
+// answer is private is known only once the core has answered (a first check-in is announced,
+// a second one the same day is not), so the deferral is always private. A public answer then
+// goes out as a follow-up, once the private placeholder has been edited into a short note:
+// nothing private can reach the channel, whatever the core answers.
+func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, dmGuild string, work func(context.Context) bot.Response) {
 	done := make(chan bot.Response, 1)
 	go func() {
 		defer func() {
@@ -159,49 +160,40 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, ephemera
 	case <-timer.C:
 	}
 
-	deferred := &discordgo.InteractionResponseData{AllowedMentions: noMentions()}
-	if ephemeral {
-		deferred.Flags = discordgo.MessageFlagsEphemeral
-	}
 	deferErr := a.callback(ctx, i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: deferred,
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
 	})
 	resp := <-done
 	if deferErr != nil {
 		a.logFailure(i, "defer", resp, deferErr)
 		return
 	}
-	if resp.Ephemeral && !ephemeral {
-		// The placeholder is public but the answer is private: replace the placeholder with
-		// a private follow-up rather than show a personal answer to the channel.
-		a.replacePublicPlaceholder(ctx, i, resp, dmGuild)
-		return
-	}
-	// A public answer edited into a private placeholder stays private: only the learner
-	// sees it, which is safe.
-	embeds, components := render(resp, dmGuild)
 	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
 	defer cancel()
+	// In a direct message nobody else reads along: the answer itself replaces the placeholder.
+	public := !resp.Ephemeral && i.GuildID != ""
+	placeholder := resp
+	if public {
+		placeholder = answerShared
+	}
+	embeds, components := render(placeholder, dmGuild)
 	err := a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
 		Embeds: &embeds, Components: &components, AllowedMentions: noMentions(),
 	})
 	if err != nil {
 		a.logFailure(i, "edit", resp, err)
+		return
 	}
-}
-
-func (a *Adapter) replacePublicPlaceholder(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
-	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
-	defer cancel()
-	if err := a.interactionRequest(ctx, "DELETE", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), nil); err != nil {
-		a.logFailure(i, "delete placeholder", resp, err)
+	if !public {
+		return
 	}
-	embeds, components := render(resp, dmGuild)
-	err := a.interactionRequest(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
-		Embeds: embeds, Components: components, AllowedMentions: noMentions(), Flags: discordgo.MessageFlagsEphemeral,
+	embeds, components = render(resp, dmGuild)
+	err = a.interactionRequest(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
+		Embeds: embeds, Components: components, AllowedMentions: noMentions(),
 	})
 	if err != nil {
-		a.logFailure(i, "follow-up", resp, err)
+		a.logFailure(i, "public follow-up", resp, err)
 	}
 }
 

@@ -18,14 +18,19 @@ func newDiscord(_ context.Context, c *core) ([]service, error) {
 		return nil, nil
 	}
 	var shards []*discord.Adapter
-	for i, shard := range c.cfg.discordShards() {
+	// The shards of this process take turns at starting their gateway sessions.
+	gate := discord.NewIdentifyGate(discord.GateOptions{})
+	for _, shard := range c.cfg.discordShards() {
 		a, err := discord.New(discord.Config{
-			Token:            c.cfg.DiscordToken,
-			GuildID:          c.cfg.DiscordGuildID,
-			APIURL:           c.cfg.DiscordAPIURL,
-			ShardID:          shard,
-			ShardCount:       c.cfg.DiscordShardCount,
-			SkipRegistration: i > 0, // one bulk overwrite per process is enough
+			Token:      c.cfg.DiscordToken,
+			GuildID:    c.cfg.DiscordGuildID,
+			APIURL:     c.cfg.DiscordAPIURL,
+			ShardID:    shard,
+			ShardCount: c.cfg.DiscordShardCount,
+			// Every bulk overwrite replaces the same command: shard 0's process registers it
+			// for the whole deployment.
+			SkipRegistration: shard != 0,
+			IdentifyGate:     gate,
 			// Shutdown drains twice (before and after closing the gateway): both fit the grace.
 			DrainTimeout: (shutdownGrace - 2*time.Second) / 2,
 			Core:         c.bot,
@@ -52,8 +57,7 @@ func newDiscord(_ context.Context, c *core) ([]service, error) {
 		}
 		return "not every shard is connected to the gateway", false
 	})
-	c.metrics.Gauge("studybot_adapter_connected", "1 while the chat adapter's connection is up (every shard, for Discord).",
-		map[string]string{"adapter": "discord"}, connected)
+	c.metrics.AdapterConnected("discord", connected)
 	services := make([]service, len(shards))
 	for i, a := range shards {
 		services[i] = a

@@ -4,9 +4,18 @@
 // It records every REST request and every gateway frame it receives, lets a test inject
 // faults (429s, 403s, refused resumes), and measures the time from an INTERACTION_CREATE
 // to its callback. It knows nothing of discordgo: it speaks the wire format only.
+//
+// It keeps Discord's rules that a client can get wrong: one session per shard, interactions
+// dispatched to the shard of their guild ((guild_id >> 22) % shard_count, DMs to shard 0),
+// one IDENTIFY per rate-limit bucket (shard % max_concurrency) per interval, READY sent
+// zlib-compressed to a client that asked for compress, the 3-second window for the first
+// answer to an interaction, and the visibility of deferred answers: the first follow-up
+// after a deferral takes the deferral's visibility, whatever flags it sends.
 package fakediscord
 
 import (
+	"bytes"
+	"compress/zlib"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -112,22 +121,50 @@ type Server struct {
 
 	http *httptest.Server
 
-	mu           sync.Mutex
-	changed      chan struct{}
-	requests     []Request
-	frames       []Frame
-	conn         *conn
-	conns        int
+	mu               sync.Mutex
+	changed          chan struct{}
+	requests         []Request
+	frames           []Frame
+	sessions         map[int]*session // by shard
+	conns            map[*conn]bool   // open websocket connections
+	connCount        int
+	nextID           int64
+	interactions     map[string]*interaction
+	commands         map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
+	members          map[string]string          // guild/user -> nick
+	callback429      []float64
+	channelFail      map[string]fault
+	refuseResume     bool
+	closed           bool
+	limit            StartLimit
+	identifyInterval time.Duration
+	lastIdentify     map[int]time.Time // by rate-limit bucket
+	invalidSessions  int
+	responseWindow   time.Duration
+}
+
+// session is one shard's gateway session.
+type session struct {
+	shard, count int
+	id           string
 	seq          int64
-	sessionID    string
-	nextID       int64
-	interactions map[string]*interaction
-	commands     map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
-	members      map[string]string          // guild/user -> nick
-	callback429  []float64
-	channelFail  map[string]fault
-	refuseResume bool
-	closed       bool
+	conn         *conn // nil while no connection carries it
+}
+
+// StartLimit is the session_start_limit GET /gateway/bot answers; each accepted IDENTIFY
+// takes one from Remaining.
+type StartLimit struct {
+	Total, Remaining int
+	ResetAfter       time.Duration
+	MaxConcurrency   int
+}
+
+// Message is one message an interaction's answers left in the channel, as users see it.
+type Message struct {
+	Ephemeral bool            // only the user who acted sees it
+	Loading   bool            // the deferral's "thinking…" still shows
+	Deleted   bool            // removed with DELETE @original
+	Body      json.RawMessage // the message object last sent for it (nil while loading)
 }
 
 type interaction struct {
@@ -136,6 +173,9 @@ type interaction struct {
 	answered bool
 	first    time.Time // first callback POST received, whatever its answer
 	answer   int       // index in requests of the accepted callback, -1 before
+	// messages: [0] is the original response once there is one, then follow-ups.
+	messages []Message
+	loading  bool // deferred, and neither edited nor followed up yet
 }
 
 type fault struct {
@@ -157,6 +197,26 @@ func (c *conn) write(v any) error {
 	return c.ws.WriteJSON(v)
 }
 
+// writeCompressed sends v as one binary frame holding a complete zlib stream, as Discord
+// sends large payloads to a client that identified with compress: true.
+func (c *conn) writeCompressed(v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	z := zlib.NewWriter(&buf)
+	if _, err := z.Write(raw); err != nil {
+		return err
+	}
+	if err := z.Close(); err != nil {
+		return err
+	}
+	c.wm.Lock()
+	defer c.wm.Unlock()
+	return c.ws.WriteMessage(websocket.BinaryMessage, buf.Bytes())
+}
+
 // Start runs a fake Discord on a loopback port.
 func Start(token string) *Server {
 	s := &Server{
@@ -165,6 +225,11 @@ func Start(token string) *Server {
 		BotUserID:         "100000000000000001",
 		HeartbeatInterval: 41250,
 		changed:           make(chan struct{}),
+		sessions:          map[int]*session{},
+		conns:             map[*conn]bool{},
+		lastIdentify:      map[int]time.Time{},
+		limit:             StartLimit{Total: 1000, Remaining: 1000, MaxConcurrency: 1},
+		responseWindow:    3 * time.Second,
 		nextID:            200000000000000000,
 		interactions:      map[string]*interaction{},
 		commands:          map[string]json.RawMessage{},
@@ -185,13 +250,79 @@ func (s *Server) APIURL() string { return s.http.URL + "/api/v9" }
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closed = true
-	c := s.conn
-	s.conn = nil
+	var open []*conn
+	for c := range s.conns {
+		open = append(open, c)
+	}
+	for _, sess := range s.sessions {
+		sess.conn = nil
+	}
 	s.mu.Unlock()
-	if c != nil {
+	for _, c := range open {
 		c.ws.Close()
 	}
 	s.http.Close()
+}
+
+// SetStartLimit sets what GET /gateway/bot says of session starts. MaxConcurrency below 1
+// means 1.
+func (s *Server) SetStartLimit(l StartLimit) {
+	s.mu.Lock()
+	l.MaxConcurrency = max(l.MaxConcurrency, 1)
+	s.limit = l
+	s.mu.Unlock()
+}
+
+// SetIdentifyInterval makes the gateway answer op 9 INVALID_SESSION (d=false) to an
+// IDENTIFY that comes less than d after the last accepted one of the same rate-limit bucket,
+// as Discord does past max_concurrency. Zero (the default) turns the rule off: discordgo
+// re-identifies at once after op 9, so tests that re-identify on purpose leave it off.
+func (s *Server) SetIdentifyInterval(d time.Duration) {
+	s.mu.Lock()
+	s.identifyInterval = d
+	s.mu.Unlock()
+}
+
+// SetResponseWindow sets how long after INTERACTION_CREATE the first callback is accepted;
+// later ones get 404 Unknown interaction (10062). Discord's is 3 s, the default; zero turns
+// the rule off, for tests that hold a command on purpose.
+func (s *Server) SetResponseWindow(d time.Duration) {
+	s.mu.Lock()
+	s.responseWindow = d
+	s.mu.Unlock()
+}
+
+// InvalidSessions counts the op 9 INVALID_SESSION payloads the gateway sent.
+func (s *Server) InvalidSessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.invalidSessions
+}
+
+// Messages is what interaction id's answers left in the channel, in order: the original
+// response, then follow-ups.
+func (s *Server) Messages(id string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in, ok := s.interactions[id]; ok {
+		return append([]Message(nil), in.messages...)
+	}
+	return nil
+}
+
+// AwaitMessages waits until interaction id's answers left n messages and no placeholder
+// is still loading, and returns them.
+func (s *Server) AwaitMessages(id string, n int, timeout time.Duration) ([]Message, bool) {
+	var found []Message
+	ok := s.waitFor(timeout, func() bool {
+		in, ok := s.interactions[id]
+		if !ok || len(in.messages) < n || in.loading {
+			return false
+		}
+		found = append([]Message(nil), in.messages...)
+		return true
+	})
+	return found, ok
 }
 
 // notify wakes every waiter; s.mu must be held.
@@ -360,13 +491,15 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		ws.Close()
 		return
 	}
-	s.conns++
-	c := &conn{n: s.conns, ws: ws}
+	s.connCount++
+	c := &conn{n: s.connCount, ws: ws}
+	s.conns[c] = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		if s.conn == c {
-			s.conn = nil
+		delete(s.conns, c)
+		if sess := s.sessionOnLocked(c); sess != nil {
+			sess.conn = nil
 		}
 		s.notify()
 		s.mu.Unlock()
@@ -383,8 +516,8 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
 				s.mu.Lock()
-				if s.conn == c {
-					s.sessionID = ""
+				if sess := s.sessionOnLocked(c); sess != nil {
+					delete(s.sessions, sess.shard)
 				}
 				s.mu.Unlock()
 			}
@@ -421,34 +554,68 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) tokenOK(t string) bool { return t == "Bot "+s.Token || t == s.Token }
 
+// sessionOnLocked is the session connection c carries, nil if none; s.mu must be held.
+func (s *Server) sessionOnLocked(c *conn) *session {
+	for _, sess := range s.sessions {
+		if sess.conn == c {
+			return sess
+		}
+	}
+	return nil
+}
+
+// invalidLocked answers op 9 INVALID_SESSION, not resumable; s.mu must be held.
+func (s *Server) invalidLocked(c *conn) bool {
+	s.invalidSessions++
+	s.notify()
+	return c.write(map[string]any{"op": OpInvalidSession, "d": false}) == nil
+}
+
 func (s *Server) identify(c *conn, d json.RawMessage) bool {
 	var id struct {
-		Token string  `json:"token"`
-		Shard *[2]int `json:"shard"`
+		Token    string  `json:"token"`
+		Shard    *[2]int `json:"shard"`
+		Compress bool    `json:"compress"`
 	}
 	if json.Unmarshal(d, &id) != nil || !s.tokenOK(id.Token) {
 		c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
 		return false
 	}
+	shard := [2]int{0, 1}
+	if id.Shard != nil {
+		shard = *id.Shard
+	}
+	if shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1] {
+		c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4010, "Invalid shard."))
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sessionID = randomHex(16)
-	s.seq = 0
-	s.conn = c
-	shard := []int{0, 1}
-	if id.Shard != nil {
-		shard = id.Shard[:]
+	bucket := shard[0] % s.limit.MaxConcurrency
+	now := time.Now()
+	if last, ok := s.lastIdentify[bucket]; ok && s.identifyInterval > 0 && now.Sub(last) < s.identifyInterval {
+		return s.invalidLocked(c)
 	}
-	return s.dispatchLocked("READY", map[string]any{
+	s.lastIdentify[bucket] = now
+	s.limit.Remaining = max(s.limit.Remaining-1, 0)
+	sess := &session{shard: shard[0], count: shard[1], id: randomHex(16), conn: c}
+	s.sessions[shard[0]] = sess
+	s.notify()
+	sess.seq++
+	ready := map[string]any{"op": OpDispatch, "t": "READY", "s": sess.seq, "d": map[string]any{
 		"v":          10,
-		"session_id": s.sessionID,
+		"session_id": sess.id,
 		// discordgo v0.29 ignores it and resumes on the URL from GET /gateway; both work here.
 		"resume_gateway_url": s.gatewayURL(),
 		"user":               map[string]any{"id": s.BotUserID, "username": "studybot", "bot": true},
 		"application":        map[string]any{"id": s.AppID, "flags": 0},
 		"guilds":             []any{},
 		"shard":              shard,
-	}) == nil
+	}}
+	if id.Compress {
+		return c.writeCompressed(ready) == nil
+	}
+	return c.write(ready) == nil
 }
 
 func (s *Server) resume(c *conn, d json.RawMessage) bool {
@@ -459,40 +626,109 @@ func (s *Server) resume(c *conn, d json.RawMessage) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if json.Unmarshal(d, &r) != nil || !s.tokenOK(r.Token) || r.SessionID != s.sessionID || s.refuseResume {
-		return c.write(map[string]any{"op": OpInvalidSession, "d": false}) == nil
+	if json.Unmarshal(d, &r) != nil || !s.tokenOK(r.Token) || s.refuseResume {
+		return s.invalidLocked(c)
 	}
-	s.conn = c
-	return s.dispatchLocked("RESUMED", map[string]any{}) == nil
+	for _, sess := range s.sessions {
+		if sess.id == r.SessionID {
+			sess.conn = c
+			s.notify()
+			return s.dispatchLocked(sess, "RESUMED", map[string]any{}) == nil
+		}
+	}
+	return s.invalidLocked(c)
 }
 
-// dispatchLocked sends one op 0 dispatch with the next sequence number; s.mu must be held.
-func (s *Server) dispatchLocked(event string, d any) error {
-	if s.conn == nil {
+// dispatchLocked sends one op 0 dispatch on sess with its next sequence number; s.mu must
+// be held.
+func (s *Server) dispatchLocked(sess *session, event string, d any) error {
+	if sess == nil || sess.conn == nil {
 		return errors.New("fakediscord: no gateway session")
 	}
-	s.seq++
-	return s.conn.write(map[string]any{"op": OpDispatch, "t": event, "s": s.seq, "d": d})
+	sess.seq++
+	return sess.conn.write(map[string]any{"op": OpDispatch, "t": event, "s": sess.seq, "d": d})
 }
 
-// Reconnect sends op 7 RECONNECT on the current connection.
+// shardOfLocked is the session Discord dispatches guildID's events on: shard
+// (guild_id >> 22) % shard_count, and shard 0 for direct messages; s.mu must be held.
+func (s *Server) shardOfLocked(guildID string) (*session, error) {
+	count := 0
+	for _, sess := range s.sessions {
+		count = sess.count
+	}
+	if count == 0 {
+		return nil, errors.New("fakediscord: no gateway session")
+	}
+	shard := 0
+	if guildID != "" {
+		id, err := strconv.ParseUint(guildID, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("fakediscord: guild %q is not a snowflake", guildID)
+		}
+		shard = int((id >> 22) % uint64(count))
+	}
+	sess := s.sessions[shard]
+	if sess == nil || sess.conn == nil {
+		return nil, fmt.Errorf("fakediscord: no gateway session for shard %d of %d", shard, count)
+	}
+	return sess, nil
+}
+
+// ShardOf is the shard that gets guildID's events among count shards.
+func ShardOf(guildID string, count int) int {
+	id, _ := strconv.ParseUint(guildID, 10, 64)
+	return int((id >> 22) % uint64(max(count, 1)))
+}
+
+// Reconnect sends op 7 RECONNECT on every session, as Discord does when a gateway node
+// restarts.
 func (s *Server) Reconnect() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.conn == nil {
+	sent := false
+	for _, sess := range s.sessions {
+		if sess.conn == nil {
+			continue
+		}
+		if err := sess.conn.write(map[string]any{"op": OpReconnect, "d": nil}); err != nil {
+			return err
+		}
+		sent = true
+	}
+	if !sent {
 		return errors.New("fakediscord: no gateway session")
 	}
-	return s.conn.write(map[string]any{"op": OpReconnect, "d": nil})
+	return nil
 }
 
 // AwaitSession waits until a gateway session is ready to take dispatches.
 func (s *Server) AwaitSession(timeout time.Duration) bool {
-	return s.waitFor(timeout, func() bool { return s.conn != nil })
+	return s.AwaitSessions(timeout, 1)
+}
+
+// AwaitSessions waits until n shards have a session ready to take dispatches.
+func (s *Server) AwaitSessions(timeout time.Duration, n int) bool {
+	return s.waitFor(timeout, func() bool {
+		up := 0
+		for _, sess := range s.sessions {
+			if sess.conn != nil {
+				up++
+			}
+		}
+		return up >= n
+	})
 }
 
 // AwaitDisconnect waits until no gateway session is open (the client closed it).
 func (s *Server) AwaitDisconnect(timeout time.Duration) bool {
-	return s.waitFor(timeout, func() bool { return s.conn == nil })
+	return s.waitFor(timeout, func() bool {
+		for _, sess := range s.sessions {
+			if sess.conn != nil {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // Command sends a slash command /roadmap <opt> from u; guildID "" sends it from a DM.
@@ -538,8 +774,12 @@ func (s *Server) interact(typ int, guildID, channelID string, u User, data map[s
 	if typ == TypeComponent {
 		in["message"] = map[string]any{"id": s.newID(), "channel_id": channelID, "type": 0}
 	}
+	sess, err := s.shardOfLocked(guildID)
+	if err != nil {
+		return "", err
+	}
 	s.interactions[id] = &interaction{token: token, sent: time.Now(), answer: -1}
-	if err := s.dispatchLocked("INTERACTION_CREATE", in); err != nil {
+	if err := s.dispatchLocked(sess, "INTERACTION_CREATE", in); err != nil {
 		delete(s.interactions, id)
 		return "", err
 	}
@@ -601,9 +841,9 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	// Interaction endpoints are authorised by the interaction token, not the bot token.
 	switch {
 	case m == "POST" && len(parts) == 4 && at(0) == "interactions" && at(3) == "callback":
-		return s.callback(at(1), at(2), now)
+		return s.callback(at(1), at(2), body, now)
 	case len(parts) >= 3 && at(0) == "webhooks" && at(1) == s.AppID:
-		return s.webhook(m, at(2), parts[3:])
+		return s.webhook(m, at(2), parts[3:], body)
 	}
 
 	if !s.tokenOK(r.Header.Get("Authorization")) {
@@ -611,9 +851,13 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	}
 	switch {
 	case m == "GET" && r.URL.Path == "/api/v9/gateway", m == "GET" && r.URL.Path == "/api/v9/gateway/bot":
+		s.mu.Lock()
+		l := s.limit
+		s.mu.Unlock()
 		return 200, map[string]any{
 			"url": s.gatewayURL(), "shards": 1,
-			"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+			"session_start_limit": map[string]any{"total": l.Total, "remaining": l.Remaining,
+				"reset_after": l.ResetAfter.Milliseconds(), "max_concurrency": l.MaxConcurrency},
 		}, nil
 	case m == "GET" && r.URL.Path == "/api/v9/oauth2/applications/@me":
 		return 200, map[string]any{"id": s.AppID, "name": "studybot"}, nil
@@ -647,7 +891,24 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	return apiError(404, 0, "404: Not Found")
 }
 
-func (s *Server) callback(id, token string, now time.Time) (int, any, map[string]string) {
+// Interaction callback types and the ephemeral message flag.
+const (
+	callbackMessage      = 4
+	callbackDeferMessage = 5
+	flagEphemeral        = 64
+)
+
+func (s *Server) callback(id, token string, body []byte, now time.Time) (int, any, map[string]string) {
+	var cb struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	var data struct {
+		Flags int `json:"flags"`
+	}
+	if json.Unmarshal(body, &cb) != nil || cb.Type == 0 || (cb.Data != nil && json.Unmarshal(cb.Data, &data) != nil) {
+		return apiError(400, 50035, "Invalid Form Body")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in, ok := s.interactions[id]
@@ -656,6 +917,9 @@ func (s *Server) callback(id, token string, now time.Time) (int, any, map[string
 	}
 	if in.first.IsZero() {
 		in.first = now
+	}
+	if s.responseWindow > 0 && !in.answered && now.Sub(in.sent) > s.responseWindow {
+		return apiError(404, 10062, "Unknown interaction")
 	}
 	if len(s.callback429) > 0 {
 		ra := s.callback429[0]
@@ -667,29 +931,70 @@ func (s *Server) callback(id, token string, now time.Time) (int, any, map[string
 		return apiError(400, 40060, "Interaction has already been acknowledged.")
 	}
 	in.answered = true
+	ephemeral := data.Flags&flagEphemeral != 0
+	switch cb.Type {
+	case callbackMessage:
+		in.messages = []Message{{Ephemeral: ephemeral, Body: append(json.RawMessage(nil), cb.Data...)}}
+	case callbackDeferMessage:
+		in.messages = []Message{{Ephemeral: ephemeral, Loading: true}}
+		in.loading = true
+	}
 	return 204, nil, nil
 }
 
-func (s *Server) webhook(method, token string, rest []string) (int, any, map[string]string) {
+// webhook serves the interaction webhook: edits and deletes of the original response, and
+// follow-ups. Like Discord, an edit keeps the original's visibility, and the first follow-up
+// after a deferral resolves the deferral: it takes the deferral's visibility, whatever flags
+// it sends (even after the placeholder was deleted). Later follow-ups keep their own flags.
+func (s *Server) webhook(method, token string, rest []string, body []byte) (int, any, map[string]string) {
 	s.mu.Lock()
-	known := false
-	for _, in := range s.interactions {
-		if in.token == token && in.answered {
-			known = true
+	defer s.mu.Unlock()
+	var in *interaction
+	for _, cand := range s.interactions {
+		if cand.token == token && cand.answered {
+			in = cand
 			break
 		}
 	}
-	id := s.newID()
-	s.mu.Unlock()
-	if !known {
+	if in == nil {
 		return apiError(404, 10015, "Unknown Webhook")
 	}
+	id := s.newID()
+	original := len(rest) == 2 && rest[0] == "messages" && rest[1] == "@original"
 	switch {
-	case method == "PATCH" && len(rest) == 2 && rest[0] == "messages":
+	case method == "PATCH" && original:
+		if len(in.messages) == 0 || in.messages[0].Deleted {
+			return apiError(404, 10008, "Unknown Message")
+		}
+		in.messages[0].Body, in.messages[0].Loading = append(json.RawMessage(nil), body...), false
+		in.loading = false
 		return 200, map[string]any{"id": id, "channel_id": "0", "type": 0}, nil
-	case method == "DELETE" && len(rest) == 2 && rest[0] == "messages":
+	case method == "DELETE" && original:
+		if len(in.messages) == 0 || in.messages[0].Deleted {
+			return apiError(404, 10008, "Unknown Message")
+		}
+		in.messages[0].Deleted = true
 		return 204, nil, nil
 	case method == "POST" && len(rest) == 0:
+		var p struct {
+			Flags int `json:"flags"`
+		}
+		if json.Unmarshal(body, &p) != nil {
+			return apiError(400, 50035, "Invalid Form Body")
+		}
+		m := Message{Ephemeral: p.Flags&flagEphemeral != 0, Body: append(json.RawMessage(nil), body...)}
+		switch {
+		case in.loading && in.messages[0].Deleted:
+			m.Ephemeral = in.messages[0].Ephemeral
+			in.messages = append(in.messages, m)
+		case in.loading:
+			// The follow-up is the deferral resolved: the placeholder becomes it.
+			m.Ephemeral = in.messages[0].Ephemeral
+			in.messages[0] = m
+		default:
+			in.messages = append(in.messages, m)
+		}
+		in.loading = false
 		return 200, map[string]any{"id": id, "channel_id": "0", "type": 0}, nil
 	}
 	return apiError(405, 0, "405: Method Not Allowed")

@@ -1,8 +1,11 @@
 package fakediscord
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +118,178 @@ func TestClosingWithANormalCodeEndsTheSession(t *testing.T) {
 				t.Errorf("RESUME after close %d answered op %d %s, want resumable=%v", tc.code, p.Op, p.T, tc.resumable)
 			}
 		})
+	}
+}
+
+func (c *gatewayClient) identify(shard, count int, compress bool) {
+	c.t.Helper()
+	c.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": 0, "properties": map[string]string{},
+		"shard": []int{shard, count}, "compress": compress})
+}
+
+// Discord lets one IDENTIFY through per rate-limit bucket (shard % max_concurrency) per
+// interval, and answers the others with op 9, not resumable.
+func TestIdentifiesOfOneBucketTooCloseTogetherAreRefused(t *testing.T) {
+	s := Start("tok")
+	defer s.Close()
+	s.SetStartLimit(StartLimit{Total: 1000, Remaining: 1000, MaxConcurrency: 2})
+	s.SetIdentifyInterval(time.Hour)
+	for _, tc := range []struct {
+		shard  int
+		accept bool
+	}{
+		{0, true},  // bucket 0
+		{1, true},  // bucket 1
+		{2, false}, // bucket 0 again
+	} {
+		c := dialGateway(t, s)
+		c.identify(tc.shard, 4, false)
+		p := c.read()
+		if accepted := p.Op == OpDispatch && p.T == "READY"; accepted != tc.accept {
+			t.Errorf("shard %d: answered op %d %s %s, want READY=%v", tc.shard, p.Op, p.T, p.D, tc.accept)
+		}
+		if !tc.accept && string(p.D) != "false" {
+			t.Errorf("op 9 d=%s, want false", p.D)
+		}
+	}
+	if n := s.InvalidSessions(); n != 1 {
+		t.Errorf("InvalidSessions() = %d, want 1", n)
+	}
+}
+
+// A client that identifies with compress: true gets READY as one binary frame holding a
+// whole zlib stream, which discordgo inflates message by message.
+func TestReadyIsZlibCompressedWhenTheClientAsks(t *testing.T) {
+	s := Start("tok")
+	defer s.Close()
+	c := dialGateway(t, s)
+	c.identify(0, 1, true)
+	c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	mt, raw, err := c.ws.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt != websocket.BinaryMessage {
+		t.Fatalf("READY came as message type %d, want binary", mt)
+	}
+	z, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p payload
+	if err := json.NewDecoder(z).Decode(&p); err != nil || p.T != "READY" {
+		t.Errorf("inflated %+v (%v), want READY", p, err)
+	}
+}
+
+// restCall sends one REST request with the bot token and returns the status and body.
+func restCall(t *testing.T, s *Server, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, s.APIURL()+path, bytes.NewReader(raw))
+	req.Header.Set("Authorization", "Bot "+s.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// connected starts a fake with one READY session, so interactions can be sent.
+func connected(t *testing.T) *Server {
+	t.Helper()
+	s := Start("tok")
+	t.Cleanup(s.Close)
+	c := dialGateway(t, s)
+	c.identify(0, 1, false)
+	if p := c.read(); p.T != "READY" {
+		t.Fatalf("got %+v, want READY", p)
+	}
+	return s
+}
+
+func TestTheFirstAnswerMustComeInsideTheResponseWindow(t *testing.T) {
+	s := connected(t)
+	s.SetResponseWindow(20 * time.Millisecond)
+	id, err := s.Command("600000000000000001", "700000000000000001", User{ID: "400000000000000001", Username: "a"}, Sub("next"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond) // real time is what this rule is about
+	status, out := restCall(t, s, http.MethodPost, "/interactions/"+id+"/"+s.InteractionToken(id)+"/callback",
+		map[string]any{"type": 5})
+	if status != 404 || out["code"] != 10062.0 {
+		t.Errorf("a callback after the window answered %d %v, want 404 Unknown interaction (10062)", status, out)
+	}
+}
+
+// The first follow-up after a deferral takes the deferral's visibility, whatever its flags,
+// even once the placeholder was deleted; after an edit resolved the deferral, follow-ups keep
+// their own flags.
+func TestTheFirstFollowUpAfterADeferralKeepsItsVisibility(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before string // what happens to the public placeholder before the private follow-up
+		want   []bool // Ephemeral of each message left
+	}{
+		{"follow-up only", "", []bool{false}},
+		{"after deleting the placeholder", http.MethodDelete, []bool{false, false}},
+		{"after editing the placeholder", http.MethodPatch, []bool{false, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := connected(t)
+			id, err := s.Command("600000000000000001", "700000000000000001", User{ID: "400000000000000001", Username: "a"}, Sub("checkin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			token := s.InteractionToken(id)
+			if status, _ := restCall(t, s, http.MethodPost, "/interactions/"+id+"/"+token+"/callback", map[string]any{"type": 5}); status != 204 {
+				t.Fatalf("public deferral answered %d", status)
+			}
+			hook := "/webhooks/" + s.AppID + "/" + token
+			if tc.before != "" {
+				restCall(t, s, tc.before, hook+"/messages/@original", map[string]any{"content": "placeholder"})
+			}
+			restCall(t, s, http.MethodPost, hook, map[string]any{"content": "private answer", "flags": 64})
+			var got []bool
+			for _, m := range s.Messages(id) {
+				got = append(got, m.Ephemeral)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("messages ephemeral %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestInteractionsGoToTheShardOfTheirGuild(t *testing.T) {
+	s := Start("tok")
+	defer s.Close()
+	clients := make([]*gatewayClient, 2)
+	for shard := range clients {
+		clients[shard] = dialGateway(t, s)
+		clients[shard].identify(shard, 2, false)
+		if p := clients[shard].read(); p.T != "READY" {
+			t.Fatalf("shard %d: %+v", shard, p)
+		}
+	}
+	// Consecutive values of guild_id >> 22 alternate between the two shards.
+	for _, guild := range []string{"600000000000000001", "600000000004194305"} {
+		want := ShardOf(guild, 2)
+		if _, err := s.Command(guild, "700000000000000001", User{ID: "400000000000000001", Username: "a"}, Sub("next")); err != nil {
+			t.Fatal(err)
+		}
+		var in struct {
+			GuildID string `json:"guild_id"`
+		}
+		p := clients[want].read()
+		json.Unmarshal(p.D, &in)
+		if p.T != "INTERACTION_CREATE" || in.GuildID != guild {
+			t.Errorf("shard %d got %s %s, want guild %s's interaction", want, p.T, p.D, guild)
+		}
 	}
 }
