@@ -57,7 +57,9 @@ type Message struct {
 // whose buttons carry their command as value. Every piece of text is escaped and every
 // mrkdwn object is verbatim, so nothing in it is parsed into a mention. Slack's size limits
 // are met by splitting long text over several sections and shortening what still does not
-// fit; the buttons are always kept.
+// fit. Buttons are kept before text; only past 1,200 of them (25 to an actions block, with a
+// block left for the footer and one for the note saying the message was shortened) are the
+// last ones dropped.
 func Render(r bot.Response) Message {
 	var content []slack.Block
 	if title := clipBytes(Escape(oneLine(r.Title)), maxHeaderText); title != "" {
@@ -83,12 +85,21 @@ func Render(r bot.Response) Message {
 		tail = append(tail, slack.NewContextBlock("", mrkdwn(footer)))
 	}
 	tail = append(tail, renderButtons(r.Buttons)...)
-
-	if room := maxBlocks - len(tail); len(content) > room {
-		content = append(content[:room-1], section("_…shortened to fit in one Slack message._"))
+	// The tail leaves a block for the "shortened" note, so the learner is always told when
+	// something is missing.
+	shortened := false
+	if len(tail) > maxBlocks-1 {
+		tail, shortened = tail[:maxBlocks-1], true
+	}
+	if room := maxBlocks - len(tail); shortened || len(content) > room {
+		keep := min(len(content), room-1)
+		content = append(content[:keep], section(shortenedNote))
 	}
 	return Message{Text: fallback(r), Blocks: append(content, tail...)}
 }
+
+// shortenedNote ends the content of a message that had to lose blocks to fit.
+const shortenedNote = "_…shortened to fit in one Slack message._"
 
 // renderFields puts runs of inline fields side by side (up to ten per section) and gives
 // every other field a section of its own.

@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,18 +16,20 @@ import (
 
 // decoded is a rendered message as Slack reads it.
 type decoded struct {
-	Blocks []struct {
-		Type string `json:"type"`
-		Text *struct {
-			Type     string `json:"type"`
-			Text     string `json:"text"`
-			Verbatim bool   `json:"verbatim"`
-		} `json:"text"`
-		Fields []struct {
-			Text string `json:"text"`
-		} `json:"fields"`
-		Elements []json.RawMessage `json:"elements"`
-	} `json:"blocks"`
+	Blocks []block `json:"blocks"`
+}
+
+type block struct {
+	Type string `json:"type"`
+	Text *struct {
+		Type     string `json:"type"`
+		Text     string `json:"text"`
+		Verbatim bool   `json:"verbatim"`
+	} `json:"text"`
+	Fields []struct {
+		Text string `json:"text"`
+	} `json:"fields"`
+	Elements []json.RawMessage `json:"elements"`
 }
 
 func decode(t *testing.T, m Message) decoded {
@@ -100,15 +103,23 @@ func TestRenderStaysWithinSlackLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		r    bot.Response
+		// kept is how many buttons survive (0: all) and shortened whether the message must
+		// say it was shortened.
+		kept      int
+		shortened bool
 	}{
-		{"long text", bot.Response{Title: strings.Repeat("T", 400), Text: longLine + "\n\n" + longLine}},
-		{"one huge word", bot.Response{Text: strings.Repeat("&", 7000)}},
-		{"multibyte text", bot.Response{Text: strings.Repeat("日本語🙂", 1500)}},
-		{"many inline fields", bot.Response{Fields: manyFields}},
-		{"a long field", bot.Response{Fields: []bot.Field{{Name: "n", Value: longLine, Inline: true}, {Name: "m", Value: longLine}}}},
+		{"long text", bot.Response{Title: strings.Repeat("T", 400), Text: longLine + "\n\n" + longLine}, 0, false},
+		{"one huge word", bot.Response{Text: strings.Repeat("&", 7000)}, 0, false},
+		{"multibyte text", bot.Response{Text: strings.Repeat("日本語🙂", 1500)}, 0, false},
+		{"many inline fields", bot.Response{Fields: manyFields}, 0, false},
+		{"a long field", bot.Response{Fields: []bot.Field{{Name: "n", Value: longLine, Inline: true}, {Name: "m", Value: longLine}}}, 0, false},
 		{"more blocks than allowed", bot.Response{Title: "t", Fields: tallFields, Footer: "foot",
-			Buttons: []bot.Button{{Label: strings.Repeat("L", 200), Command: "next"}}}},
-		{"too many buttons", bot.Response{Buttons: make([]bot.Button, 60)}},
+			Buttons: []bot.Button{{Label: strings.Repeat("L", 200), Command: "next"}}}, 0, true},
+		{"too many buttons", bot.Response{Buttons: make([]bot.Button, 60)}, 0, false},
+		{"more buttons than fifty blocks hold", bot.Response{Title: "t", Text: "text", Footer: "foot",
+			Buttons: make([]bot.Button, 1300)}, 48 * maxActionElements, true},
+		{"more buttons than fifty blocks hold, nothing else", bot.Response{Buttons: make([]bot.Button, 1300)},
+			49 * maxActionElements, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for i := range tc.r.Buttons {
@@ -162,11 +173,20 @@ func TestRenderStaysWithinSlackLimits(t *testing.T) {
 					}
 				}
 			}
-			if buttons != len(tc.r.Buttons) {
-				t.Errorf("%d of %d buttons survived; buttons must never be cut", buttons, len(tc.r.Buttons))
+			want := len(tc.r.Buttons)
+			if tc.kept != 0 {
+				want = tc.kept
 			}
-			if tc.r.Footer != "" && d.Blocks[len(d.Blocks)-2].Type != "context" {
+			if buttons != want {
+				t.Errorf("%d of %d buttons survived, want %d", buttons, len(tc.r.Buttons), want)
+			}
+			firstActions := slices.IndexFunc(d.Blocks, func(b block) bool { return b.Type == "actions" })
+			if tc.r.Footer != "" && (firstActions < 1 || d.Blocks[firstActions-1].Type != "context") {
 				t.Errorf("the footer was cut to make room")
+			}
+			said := slices.ContainsFunc(d.Blocks, func(b block) bool { return b.Text != nil && b.Text.Text == shortenedNote })
+			if said != tc.shortened {
+				t.Errorf("the message says it was shortened: %v, want %v", said, tc.shortened)
 			}
 		})
 	}
@@ -250,11 +270,25 @@ func TestIncomingCommandTextIsUnescapedOnce(t *testing.T) {
 
 func FuzzRenderNeverLetsMarkupThrough(f *testing.F) {
 	for _, s := range []string{"<!channel>", "a & b", "<@U1|x>", "&lt;!here&gt;", strings.Repeat("<", 4000), "日本\n<"} {
-		f.Add(s)
+		f.Add(s, uint8(1))
 	}
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Add("<!here> many buttons", uint8(255))
+	f.Add("", uint8(254)) // no footer
+	f.Fuzz(func(t *testing.T, s string, n uint8) {
+		// Most inputs carry one to three buttons; the top values of n carry 1,170 to 1,250,
+		// across the 1,200 and 1,225 at which actions blocks alone would fill a message.
+		// Only the first is labelled s, so the fuzzer's time goes to inputs, not copies.
+		count := 1 + int(n)%3
+		if n > 250 {
+			count = 1150 + 20*(int(n)-250)
+		}
+		buttons := make([]bot.Button, count)
+		for i := range buttons {
+			buttons[i] = bot.Button{Label: fmt.Sprint(i), Command: "next"}
+		}
+		buttons[0].Label = s
 		m := Render(bot.Response{Title: s, Text: s, Fields: []bot.Field{{Name: s, Value: s}}, Footer: s,
-			Buttons: []bot.Button{{Label: s, Command: "next"}}})
+			Buttons: buttons})
 		raw, err := json.Marshal(slack.Blocks{BlockSet: m.Blocks})
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,9 +25,10 @@ type SocketMode struct {
 	a         *Adapter
 	client    *socketmode.Client
 	inflight  tracker
-	closing   atomic.Bool  // shutdown has begun
-	lastAck   atomic.Int64 // when the last acknowledgement was queued, Unix nanoseconds
-	connected atomic.Bool  // Slack said hello on the current connection
+	notices   sync.WaitGroup // "restarting" answers to presses that came during shutdown
+	closing   atomic.Bool    // shutdown has begun
+	lastAck   atomic.Int64   // when the last acknowledgement was queued, Unix nanoseconds
+	connected atomic.Bool    // Slack said hello on the current connection
 }
 
 // Connected reports whether the websocket is up and Slack has said hello on it: readiness
@@ -55,10 +57,11 @@ func (a *Adapter) SocketMode() (*SocketMode, error) {
 // Name names the service in logs.
 func (s *SocketMode) Name() string { return "slack-socket-mode" }
 
-// Run connects and serves until ctx ends, then starts no new command (those that arrive are
-// acknowledged with "studybot is restarting"), lets the commands in flight finish and
-// acknowledge, closes the socket and returns nil. It returns an error only when Slack
-// refuses the app token for good (invalid_auth and the like).
+// Run connects and serves until ctx ends, then starts no new command (a slash command that
+// arrives is acknowledged with "studybot is restarting", a button press is acknowledged and
+// told so through its response_url), lets the commands in flight finish and acknowledge,
+// closes the socket and returns nil. It returns an error only when Slack refuses the app
+// token for good (invalid_auth and the like).
 func (s *SocketMode) Run(ctx context.Context) error {
 	// The socket outlives ctx a little: commands in flight still acknowledge over it.
 	sockCtx, closeSocket := context.WithCancel(context.WithoutCancel(ctx))
@@ -71,9 +74,12 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			s.a.log.Info("slack socket mode stopping; finishing the commands in flight")
+			// Closed before anything else, so every envelope dispatched from here on is
+			// refused, however the goroutines are scheduled.
+			s.inflight.close()
 			s.closing.Store(true)
 			s.connected.Store(false)
+			s.a.log.Info("slack socket mode stopping; finishing the commands in flight")
 			drained := make(chan struct{})
 			go func() { s.inflight.closeAndWait(); close(drained) }()
 			// Envelopes keep being acknowledged until the socket closes: new commands are
@@ -86,6 +92,7 @@ func (s *SocketMode) Run(ctx context.Context) error {
 					s.dispatch(work, evt)
 				}
 			}
+			s.notices.Wait()
 			s.flushAcks()
 			closeSocket()
 			<-runErr
@@ -193,10 +200,20 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 }
 
 // interaction acknowledges first, then runs a pressed button's command for the person who
-// pressed it and answers them privately through the response_url.
+// pressed it and answers them privately through the response_url. A press during shutdown
+// runs nothing and tells the presser studybot is restarting, as HTTP mode does.
 func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
 	if !s.inflight.start() {
-		s.ack(req, nil) // shutting down: the press is dropped, but Slack is not left waiting
+		s.ack(req, nil)
+		if in, ok := buttonPress(cb); ok {
+			// Run waits for these before it returns; dispatch runs on Run's goroutine,
+			// so this Add always happens before that Wait.
+			s.notices.Add(1)
+			go func() {
+				defer s.notices.Done()
+				s.a.postResponseURL(ctx, in.responseURL, reply(restarting, true))
+			}()
+		}
 		return
 	}
 	go func() {

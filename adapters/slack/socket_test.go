@@ -109,14 +109,22 @@ func TestButtonPressActsOnlyInThePressersTeam(t *testing.T) {
 
 func TestPressesOfOtherActionsAreAcknowledgedAndIgnored(t *testing.T) {
 	w := newWorld(t, options{})
-	w.runSocket()
+	stop := w.runSocket()
 	sent := w.fake.SendPress(fakeslack.Press{Team: team, Channel: channel, User: "U0LEARNER",
 		ActionID: "someone-else", Value: "done " + w.first.Slug, Label: "x"})
-	w.fake.WaitAck(sent.EnvelopeID)
-	// A later command is answered, so the press has been handled; it changed nothing.
-	w.answer("U0LEARNER", "progress")
+	if ack := w.fake.WaitAck(sent.EnvelopeID); ack.HasPayload() {
+		t.Errorf("the acknowledgement of a foreign press carries %s", ack.Payload)
+	}
+	// The press is acknowledged before its command would run; Run returns only once every
+	// command it started has finished, so after stop a wrongly run command has landed.
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
 	if got := w.learner("U0LEARNER").State(w.first.Slug); got != bot.StateTodo {
 		t.Errorf("a foreign action changed the topic to %s", got)
+	}
+	if m, ok := w.fake.Response(sent.ResponseID); ok {
+		t.Errorf("a foreign action was answered: %s", m.Raw)
 	}
 }
 
@@ -172,20 +180,38 @@ func TestBroadcastMentionsNeverReachSlackUnescaped(t *testing.T) {
 	assertNoMentions(t, lb.Raw)
 }
 
-func TestReconnectsAfterADisconnectEnvelope(t *testing.T) {
+func TestReconnectsAfterEveryKindOfDisconnect(t *testing.T) {
 	w := newWorld(t, options{})
 	w.runSocket()
 	w.answer("U0LEARNER", "next")
 
-	w.fake.SendDisconnect()
-	w.fake.WaitConnected(2)
+	// One socket through all of them, each reason in turn: the client must come back
+	// every time, not only the first.
+	for i, reason := range []string{fakeslack.DisconnectWarning, fakeslack.DisconnectLinkDisabled, fakeslack.DisconnectRefresh} {
+		conn := i + 2
+		w.fake.SendDisconnect(reason)
+		w.fake.WaitConnected(conn)
 
-	if got := w.fake.Opens(); got != 2 {
-		t.Errorf("apps.connections.open called %d times, want 2 (one per connection)", got)
+		if got := w.fake.Opens(); got != int64(conn) {
+			t.Errorf("after %s apps.connections.open was called %d times, want %d (one per connection)", reason, got, conn)
+		}
+		if m := w.answer("U0LEARNER", "next"); !strings.Contains(m.Text, "Internet basics") {
+			t.Errorf("after %s and a reconnect /roadmap next is answered with %q", reason, m.Text)
+		}
 	}
-	m := w.answer("U0LEARNER", "topics")
-	if !strings.Contains(allText(t, m.Raw), "Internet basics") {
-		t.Errorf("after reconnecting /roadmap topics is not answered:\n%s", allText(t, m.Raw))
+}
+
+func TestEventsAPIEnvelopesAreAcknowledgedWithoutAnAnswer(t *testing.T) {
+	w := newWorld(t, options{})
+	w.runSocket()
+	sent := w.fake.SendEvent(team, map[string]any{"type": "app_home_opened", "user": "U0LEARNER",
+		"channel": "D0LEARNER", "tab": "messages", "event_ts": "1700000000.000100"})
+	if ack := w.fake.WaitAck(sent.EnvelopeID); ack.HasPayload() {
+		t.Errorf("an events_api acknowledgement carries %s; Slack wants none", ack.Payload)
+	}
+	// The connection carries on.
+	if m := w.answer("U0LEARNER", "next"); !strings.Contains(m.Text, "Internet basics") {
+		t.Errorf("after an event /roadmap next is answered with %q", m.Text)
 	}
 }
 
@@ -231,7 +257,14 @@ func TestShutdownLetsACommandInFlightFinish(t *testing.T) {
 	}
 	press := w.fake.SendPress(fakeslack.Press{Team: team, Channel: channel, User: "U0OTHER",
 		ActionID: slackadapter.ActionIDPrefix + "0", Value: "done " + w.first.Slug, Label: "Mark done"})
-	w.fake.WaitAck(press.EnvelopeID)
+	if ack := w.fake.WaitAck(press.EnvelopeID); ack.HasPayload() {
+		t.Errorf("a block_actions acknowledgement carries a payload: %s", ack.Payload)
+	}
+	// Slack shows nothing for an acknowledged press; the presser is told through the
+	// response_url, as HTTP mode does.
+	if m := w.fake.WaitResponse(press.ResponseID); !strings.Contains(m.Text, "restarting") || m.ResponseType != "ephemeral" {
+		t.Errorf("a press during shutdown was answered with %s", m.Raw)
+	}
 	select {
 	case err := <-stopped:
 		t.Fatalf("Run returned (%v) while a command was in flight", err)
@@ -354,7 +387,7 @@ func TestConnectedFollowsTheSocket(t *testing.T) {
 	if !w.socket.Connected() {
 		t.Error("not connected after Slack's hello")
 	}
-	w.fake.SendDisconnect()
+	w.fake.SendDisconnect(fakeslack.DisconnectRefresh)
 	w.fake.WaitConnected(2)
 	w.answer("U0LEARNER", "next")
 	if !w.socket.Connected() {

@@ -25,16 +25,30 @@ type userLooker interface {
 }
 
 // userCache remembers users.info answers for a while, so a burst of commands costs one
-// lookup, and a failed lookup for a shorter while, so an outage is not hammered.
+// lookup, and a failed lookup for a shorter while, so an outage is not hammered. Commands
+// that miss the cache for the same user at the same time share one lookup: a learner
+// pressing three buttons at once, or a new member's first commands, cost one call against
+// Slack's users.info rate limit, not three.
 type userCache struct {
 	api    userLooker
 	clock  bot.Clock
 	ttl    time.Duration
 	log    *slog.Logger
 	warned atomic.Bool // a failure was logged; cleared by the next success
+	// timeout bounds one users.info call, so a slow Slack cannot eat the acknowledgement's
+	// budget.
+	timeout time.Duration
 
 	mu      sync.Mutex
 	entries map[string]userEntry
+	lookups map[string]*lookup // users.info calls in flight, by key
+}
+
+// lookup is one users.info call that every caller missing the same key waits for.
+type lookup struct {
+	done   chan struct{} // closed once info is set
+	info   userInfo
+	joined int // callers waiting besides the one making the call
 }
 
 type userEntry struct {
@@ -49,22 +63,51 @@ const maxCachedUsers = 10000
 const failedLookupTTL = 30 * time.Second
 
 func newUserCache(api userLooker, clock bot.Clock, ttl time.Duration, log *slog.Logger) *userCache {
-	return &userCache{api: api, clock: clock, ttl: ttl, log: log, entries: map[string]userEntry{}}
+	return &userCache{api: api, clock: clock, ttl: ttl, log: log, timeout: userLookupTimeout,
+		entries: map[string]userEntry{}, lookups: map[string]*lookup{}}
 }
 
 // get returns what Slack says about user in team. When users.info fails the user counts as
-// a non-admin with no profile zone: read commands keep working, admin ones are refused.
+// a non-admin with no profile zone: read commands keep working, admin ones are refused. A
+// caller whose ctx ends while it waits for another's lookup gets the same.
 func (c *userCache) get(ctx context.Context, team, user string) userInfo {
 	key := team + "/" + user
 	now := c.clock.Now()
 	c.mu.Lock()
-	e, ok := c.entries[key]
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
+	if e, ok := c.entries[key]; ok && now.Before(e.expires) {
+		c.mu.Unlock()
 		return e.info
 	}
+	if l, ok := c.lookups[key]; ok {
+		l.joined++
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.info
+		case <-ctx.Done():
+			return userInfo{}
+		}
+	}
+	l := &lookup{done: make(chan struct{})}
+	c.lookups[key] = l
+	c.mu.Unlock()
 
-	ctx, cancel := context.WithTimeout(ctx, userLookupTimeout)
+	// The call is not cut short when this caller's ctx ends: others may be waiting on it.
+	l.info = c.lookUp(context.WithoutCancel(ctx), key, user, now)
+	c.mu.Lock()
+	delete(c.lookups, key)
+	joined := l.joined
+	c.mu.Unlock()
+	close(l.done)
+	if joined > 0 {
+		c.log.Debug("slack users.info answer shared by concurrent commands", "commands", joined+1)
+	}
+	return l.info
+}
+
+// lookUp calls users.info and caches what it says, or the failure.
+func (c *userCache) lookUp(ctx context.Context, key, user string, now time.Time) userInfo {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	u, err := c.api.GetUserInfoContext(ctx, user)
 	var info userInfo

@@ -51,8 +51,7 @@ func newSlack(_ context.Context, c *core) ([]service, error) {
 			}
 			return "not connected to Socket Mode", false
 		})
-		c.metrics.Gauge("studybot_adapter_connected", "1 while the chat adapter's connection is up.",
-			map[string]string{"adapter": "slack"}, sm.Connected)
+		c.metrics.AdapterConnected("slack", sm.Connected)
 	}
 	if httpMode {
 		h, err := a.HTTP()

@@ -88,7 +88,8 @@ type Server struct {
 	conn        *wsConn // the live connection
 	conns       []*wsConn
 	users       map[string]slack.User
-	userFailure string // users.info error code; "" answers normally
+	userFailure string        // users.info error code; "" answers normally
+	userHold    chan struct{} // while set, users.info waits for it to close
 	acks        map[string]chan Ack
 	sent        map[string]time.Time // when each envelope was sent
 	responses   map[string]chan Message
@@ -156,6 +157,26 @@ func (s *Server) FailUsersInfo(code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.userFailure = code
+}
+
+// HoldUsersInfo makes users.info calls wait, each counted as it arrives, until release is
+// called, so a test can have several commands miss the user cache at once.
+func (s *Server) HoldUsersInfo() (release func()) {
+	hold := make(chan struct{})
+	s.mu.Lock()
+	s.userHold = hold
+	s.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.userHold = nil
+			s.mu.Unlock()
+			close(hold)
+		})
+	}
+	s.t.Cleanup(release)
+	return release
 }
 
 // FailNextPost scripts the answer to the next chat.postMessage.
@@ -245,6 +266,20 @@ func (s *Server) WaitResponse(id string) Message {
 	return Message{}
 }
 
+// Response returns what was posted to the response_url with the given id, without waiting;
+// ok is false when nothing was.
+func (s *Server) Response(id string) (m Message, ok bool) {
+	s.mu.Lock()
+	ch := s.responses[id]
+	s.mu.Unlock()
+	select {
+	case m = <-ch:
+		return m, true
+	default:
+		return Message{}, false
+	}
+}
+
 // Command is a slash command to send.
 type Command struct {
 	Team, Channel, User, UserName, Text string
@@ -305,14 +340,38 @@ func BlockActionsPayload(p Press, responseURL string) map[string]any {
 	}
 }
 
-// SendDisconnect asks the client to reconnect, as Slack does before it rotates a server.
-func (s *Server) SendDisconnect() {
+// Reasons Slack gives in a disconnect message.
+const (
+	// DisconnectWarning comes about ten seconds before Slack drops the connection.
+	DisconnectWarning = "warning"
+	// DisconnectRefresh comes when Slack moves the connection to another server.
+	DisconnectRefresh = "refresh_requested"
+	// DisconnectLinkDisabled comes when Socket Mode is turned off for the app.
+	DisconnectLinkDisabled = "link_disabled"
+)
+
+// SendDisconnect sends a disconnect message with reason (one of the Disconnect constants)
+// on the live connection, as Slack does before it drops or rotates a connection.
+func (s *Server) SendDisconnect(reason string) {
 	s.t.Helper()
-	msg, _ := json.Marshal(map[string]any{"type": "disconnect", "reason": "refresh_requested",
+	msg, _ := json.Marshal(map[string]any{"type": "disconnect", "reason": reason,
 		"debug_info": map[string]any{"host": "fakeslack"}})
 	if err := s.live().write(msg); err != nil {
 		s.t.Fatalf("fakeslack: send disconnect: %v", err)
 	}
+}
+
+// SendEvent sends an events_api envelope carrying event (the inner event, e.g.
+// {"type": "app_home_opened", …}) for team, as Slack does for an app subscribed to it.
+// Slack wants such an envelope acknowledged without a payload.
+func (s *Server) SendEvent(team string, event map[string]any) Sent {
+	s.t.Helper()
+	payload := map[string]any{
+		"token": "verification-token", "team_id": team, "api_app_id": "A0STUDY",
+		"type": "event_callback", "event_id": fmt.Sprintf("Ev%d", s.nextID.Add(1)),
+		"event_time": 1700000000, "event": event,
+	}
+	return Sent{EnvelopeID: s.send("events_api", payload, false)}
 }
 
 // WaitAck waits for the acknowledgement of an envelope.
@@ -497,6 +556,16 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "url": fmt.Sprintf("ws%s/link?ticket=%d", strings.TrimPrefix(s.srv.URL, "http"), n)})
 	case "users.info":
 		s.userCalls.Add(1)
+		s.mu.Lock()
+		hold := s.userHold
+		s.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		s.mu.Lock()
 		u, ok := s.users[r.PostForm.Get("user")]
 		failure := s.userFailure
