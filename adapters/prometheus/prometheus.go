@@ -4,7 +4,11 @@
 package prometheus
 
 import (
+	"maps"
 	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +26,9 @@ type Metrics struct {
 	cooldowns *prometheus.CounterVec
 	checkins  *prometheus.CounterVec
 	posts     *prometheus.CounterVec
+	adapters  *adapterStates
+	// fallback reads whether Redis is out; nil (no REDIS_URL, or not yet wired) reads as 0.
+	fallback atomic.Pointer[func() bool]
 }
 
 // New registers every studybot metric plus the Go runtime and process collectors.
@@ -50,7 +57,19 @@ func New() *Metrics {
 			Help: "Scheduled posts (nudge: daily lessons, remind: streak reminders), by kind, platform and result (sent, failed).",
 		}, []string{"kind", "platform", "result"}),
 	}
-	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts,
+	m.adapters = &adapterStates{desc: prometheus.NewDesc("studybot_adapter_connected",
+		"1 while the chat adapter's connection is up (for Discord: every shard this process runs).",
+		[]string{"adapter"}, nil)}
+	fallback := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "studybot_redis_fallback",
+		Help: "1 while Redis is unreachable and cooldowns run in-process; 0 when Redis answers or no REDIS_URL is set.",
+	}, func() float64 {
+		if f := m.fallback.Load(); f != nil && (*f)() {
+			return 1
+		}
+		return 0
+	})
+	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts, m.adapters, fallback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,16 +99,60 @@ func (m *Metrics) ScheduledPost(kind, platform string, err error) {
 	m.posts.WithLabelValues(kind, platform, result).Inc()
 }
 
-// Gauge exposes a state read at scrape time (1 for true), such as whether Redis fallback is
-// active or an adapter is connected.
-func (m *Metrics) Gauge(name, help string, labels prometheus.Labels, state func() bool) {
-	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels},
-		func() float64 {
-			if state() {
-				return 1
-			}
-			return 0
-		}))
+// AdapterConnected adds the studybot_adapter_connected{adapter=name} series, read at scrape
+// time (1 for true). Every chat adapter of one process shares the one metric, so Discord and
+// Slack can run side by side; a name given twice keeps the newest reading.
+func (m *Metrics) AdapterConnected(name string, connected func() bool) {
+	m.adapters.mu.Lock()
+	defer m.adapters.mu.Unlock()
+	if m.adapters.states == nil {
+		m.adapters.states = map[string]func() bool{}
+	}
+	m.adapters.states[name] = connected
+}
+
+// RedisFallback makes studybot_redis_fallback follow active (1 while cooldowns run in-process
+// because Redis is out). Until it is called the metric reads 0: no Redis, nothing to fall
+// back from.
+func (m *Metrics) RedisFallback(active func() bool) { m.fallback.Store(&active) }
+
+// Platform shows the per-platform counters of a platform this process serves at zero, so an
+// idle studybot's /metrics already lists them and rate() works from the first event.
+func (m *Metrics) Platform(platform string) {
+	m.checkins.WithLabelValues(platform)
+	m.latency.WithLabelValues(platform)
+	for _, kind := range []string{"nudge", "remind"} {
+		for _, result := range []string{"sent", "failed"} {
+			m.posts.WithLabelValues(kind, platform, result)
+		}
+	}
+}
+
+// adapterStates is the collector behind studybot_adapter_connected: one gauge, one series per
+// adapter, each read when scraped.
+type adapterStates struct {
+	desc   *prometheus.Desc
+	mu     sync.Mutex
+	states map[string]func() bool
+}
+
+func (a *adapterStates) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
+
+func (a *adapterStates) Collect(ch chan<- prometheus.Metric) {
+	a.mu.Lock()
+	names := slices.Sorted(maps.Keys(a.states))
+	states := make([]func() bool, len(names))
+	for i, name := range names {
+		states[i] = a.states[name]
+	}
+	a.mu.Unlock()
+	for i, name := range names { // read outside the lock: a reading may take its own locks
+		v := 0.0
+		if states[i]() {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(a.desc, prometheus.GaugeValue, v, name)
+	}
 }
 
 // Handler serves the registry in the Prometheus exposition format.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,8 +30,9 @@ func TestMetricsCountWhatUsersDid(t *testing.T) {
 	m.Observe(slack, bot.Response{Outcome: bot.EINVALID}, time.Millisecond)
 	m.ScheduledPost("nudge", bot.PlatformDiscord, nil)
 	m.ScheduledPost("remind", bot.PlatformSlack, errors.New("channel_not_found"))
-	fallback := true
-	m.Gauge("studybot_redis_fallback", "In-process cooldowns while Redis is unreachable.", nil, func() bool { return fallback })
+	var fallback atomic.Bool
+	fallback.Store(true)
+	m.RedisFallback(fallback.Load)
 
 	out := scrape(t, m)
 	for _, want := range []string{
@@ -49,8 +51,52 @@ func TestMetricsCountWhatUsersDid(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	fallback = false
+	fallback.Store(false)
 	if !strings.Contains(scrape(t, m), "studybot_redis_fallback 0") {
 		t.Error("the gauge does not follow the state")
+	}
+}
+
+func TestEveryChatAdapterOfOneProcessReportsItsConnection(t *testing.T) {
+	m := prometheus.New()
+	var discordUp, slackUp atomic.Bool
+	// Both in one process, as `studybot run` does with DISCORD_TOKEN and Slack tokens set;
+	// registering the second must not collide with the first.
+	m.AdapterConnected("discord", discordUp.Load)
+	m.AdapterConnected("slack", slackUp.Load)
+	slackUp.Store(true)
+	out := scrape(t, m)
+	for _, want := range []string{
+		`studybot_adapter_connected{adapter="discord"} 0`,
+		`studybot_adapter_connected{adapter="slack"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %s:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "# HELP studybot_adapter_connected"); n != 1 {
+		t.Errorf("studybot_adapter_connected described %d times, want once", n)
+	}
+	discordUp.Store(true)
+	if !strings.Contains(scrape(t, m), `studybot_adapter_connected{adapter="discord"} 1`) {
+		t.Error("the Discord series does not follow its connection")
+	}
+}
+
+func TestAnIdleStudybotListsItsMetricsAtZero(t *testing.T) {
+	m := prometheus.New()
+	m.Platform(bot.PlatformSlack)
+	out := scrape(t, m)
+	for _, want := range []string{
+		`studybot_checkins_total{platform="slack"} 0`,
+		`studybot_scheduled_posts_total{kind="nudge",platform="slack",result="sent"} 0`,
+		`studybot_scheduled_posts_total{kind="remind",platform="slack",result="failed"} 0`,
+		`studybot_command_duration_seconds_count{platform="slack"} 0`,
+		// No REDIS_URL: nothing to fall back from.
+		`studybot_redis_fallback 0`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("an idle /metrics lacks %s", want)
+		}
 	}
 }

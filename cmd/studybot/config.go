@@ -1,15 +1,21 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/studybot/studybot/adapters/redis"
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/data"
 )
 
 // config is everything studybot reads from its environment (DESIGN.md, Configuration).
@@ -19,8 +25,11 @@ type config struct {
 	RedisPrefix string
 	Zone        *time.Location
 	Roadmap     string
-	HTTPAddr    string
-	LogLevel    slog.Level
+	// roadmap is the STUDYBOT_ROADMAP file, loaded and checked with the rest of the
+	// configuration; nil means the embedded roadmap.
+	roadmap  *bot.Roadmap
+	HTTPAddr string
+	LogLevel slog.Level
 
 	DiscordToken      string
 	DiscordGuildID    string
@@ -50,6 +59,9 @@ func (c config) redactedRedisURL() string { return redactURL(c.RedisURL) }
 
 // loadConfig reads and checks every variable at once, so a bad deployment hears about all its
 // problems in one go. Each problem is one line naming the variable, never a secret's value.
+// What would otherwise fail only when opened (a REDIS_URL go-redis refuses, a malformed
+// STUDYBOT_ROADMAP, a STUDYBOT_DB in a missing directory) is checked here too, so it is one
+// more line rather than one more restart.
 func loadConfig(getenv func(string) string) (config, []string) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -85,9 +97,19 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		c.SlackAPIURL = "https://slack.com/api/"
 	}
 
+	checkDB(c.DB, bad)
+	if c.Roadmap != "" {
+		// Loaded now, not when the core opens, so a malformed file is one more line here.
+		if r, err := data.Load(c.Roadmap); err != nil {
+			bad("STUDYBOT_ROADMAP: %s", strings.TrimPrefix(err.Error(), "load roadmap "))
+		} else {
+			c.roadmap = r
+		}
+	}
 	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") || (u.Scheme != "unix" && u.Host == "") {
-			bad("REDIS_URL: %q is not a redis:// or rediss:// URL", c.redactedRedisURL())
+		// go-redis's own parser decides, so nothing it would refuse later passes here.
+		if err := redis.CheckURL(c.RedisURL); err != nil {
+			bad("REDIS_URL: %v", err)
 		}
 	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
@@ -102,8 +124,8 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		}
 	}
 	if c.HTTPAddr != "" {
-		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
-			bad("STUDYBOT_HTTP_ADDR: %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", c.HTTPAddr)
+		if _, _, err := splitHTTPAddr(c.HTTPAddr); err != nil {
+			bad("%v", err)
 		}
 	}
 	switch level := strings.ToLower(get("STUDYBOT_LOG_LEVEL")); level {
@@ -150,15 +172,27 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		}
 	}
 	if shardID != "" || shardCount != "" {
-		id, errID := strconv.Atoi(shardID)
-		count, errCount := strconv.Atoi(shardCount)
-		switch {
-		case shardID == "" || shardCount == "":
-			bad("DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: set both or neither")
-		case errID != nil || id < 0:
+		// Each variable is checked on its own, so two bad values are two lines.
+		id, idOK := 0, false
+		switch n, err := strconv.Atoi(shardID); {
+		case shardID == "":
+			bad("DISCORD_SHARD_ID: required with DISCORD_SHARD_COUNT (set both or neither)")
+		case err != nil || n < 0:
 			bad("DISCORD_SHARD_ID: %q is not a whole number >= 0", shardID)
-		case errCount != nil || count < 1:
+		default:
+			id, idOK = n, true
+		}
+		count, countOK := 0, false
+		switch n, err := strconv.Atoi(shardCount); {
+		case shardCount == "":
+			bad("DISCORD_SHARD_COUNT: required with DISCORD_SHARD_ID (set both or neither)")
+		case err != nil || n < 1:
 			bad("DISCORD_SHARD_COUNT: %q is not a whole number >= 1", shardCount)
+		default:
+			count, countOK = n, true
+		}
+		switch {
+		case !idOK || !countOK:
 		case k == 1 && id >= count:
 			bad("DISCORD_SHARD_ID: %d must be less than DISCORD_SHARD_COUNT (%d)", id, count)
 		case id*k >= count:
@@ -187,6 +221,37 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		bad("STUDYBOT_HTTP_ADDR: required for Slack HTTP mode (SLACK_SIGNING_SECRET is set)")
 	}
 	return c, problems
+}
+
+// splitHTTPAddr splits STUDYBOT_HTTP_ADDR into its host (empty: every interface) and port.
+// The port is a number from 1 to 65535: a service name resolves differently from host to
+// host, and 0 (a random port) leaves Slack, probes and `studybot healthcheck` nothing to reach.
+func splitHTTPAddr(addr string) (host, port string, err error) {
+	host, port, err = net.SplitHostPort(addr)
+	if n, errPort := strconv.Atoi(port); err != nil || errPort != nil || n < 1 || n > 65535 {
+		return "", "", fmt.Errorf("STUDYBOT_HTTP_ADDR: %q is not host:port with a port from 1 to 65535 (e.g. :8080 or 127.0.0.1:8080)", addr)
+	}
+	return host, port, nil
+}
+
+// checkDB refuses a STUDYBOT_DB that bbolt could never open: its directory must exist (bbolt
+// creates the file, not the directories), and the path must not be a directory itself.
+func checkDB(path string, bad func(string, ...any)) {
+	dir := filepath.Dir(path)
+	switch st, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		bad("STUDYBOT_DB: directory %s does not exist (create it, or point STUDYBOT_DB at a file in a directory that does)", dir)
+		return
+	case err != nil:
+		bad("STUDYBOT_DB: directory %s cannot be read: %v", dir, errors.Unwrap(err))
+		return
+	case !st.IsDir():
+		bad("STUDYBOT_DB: %s is not a directory", dir)
+		return
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		bad("STUDYBOT_DB: %s is a directory; name the database file, e.g. %s", path, filepath.Join(path, "studybot.db"))
+	}
 }
 
 // discordShards are the gateway shards this process runs: DiscordShardsPerProcess

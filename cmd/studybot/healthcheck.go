@@ -13,25 +13,26 @@ import (
 const healthcheckTimeout = 2 * time.Second
 
 // cmdHealthcheck asks the running studybot in this container (or on this host) whether it is
-// alive: it GETs /healthz on STUDYBOT_HTTP_ADDR and exits 0 on 200, 1 on anything else. It is
-// the image's HEALTHCHECK, so it needs no shell, curl or wget; it reads no other
+// alive: it GETs /healthz on STUDYBOT_HTTP_ADDR and exits 0 on 200, 1 on anything else, a
+// bad address included: Docker reserves HEALTHCHECK exit code 2, so 1 is the only "unhealthy".
+// It is the image's HEALTHCHECK, so it needs no shell, curl or wget; it reads no other
 // configuration, so it cannot fail on a variable that only `run` cares about.
 func cmdHealthcheck(ctx context.Context, e env, args []string) int {
 	if len(args) > 0 {
 		fmt.Fprintf(e.stderr, "studybot healthcheck: unexpected argument %q\n", args[0])
-		return exitConfig
+		return exitFail
 	}
 	target, err := healthzURL(e.getenv("STUDYBOT_HTTP_ADDR"))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot healthcheck: %v\n", err)
-		return exitConfig
+		return exitFail
 	}
 	ctx, cancel := context.WithTimeout(ctx, healthcheckTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot healthcheck: %v\n", err)
-		return exitConfig
+		return exitFail
 	}
 	client := &http.Client{
 		// The probe targets this machine: no proxy from HTTP_PROXY, and a redirect is not
@@ -60,12 +61,9 @@ func healthzURL(addr string) (string, error) {
 	if addr == "" {
 		return "", fmt.Errorf("STUDYBOT_HTTP_ADDR is not set, so studybot serves no /healthz to check (set it, e.g. STUDYBOT_HTTP_ADDR=:8080, for both run and healthcheck)")
 	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "" {
-		return "", fmt.Errorf("STUDYBOT_HTTP_ADDR: %q is not host:port (e.g. :8080 or 127.0.0.1:8080)", addr)
-	}
-	if port == "0" {
-		return "", fmt.Errorf("STUDYBOT_HTTP_ADDR: port 0 picks a random port, which a health check cannot find")
+	host, port, err := splitHTTPAddr(addr)
+	if err != nil {
+		return "", err
 	}
 	switch host {
 	case "", "0.0.0.0", "::":

@@ -44,14 +44,22 @@ func TestHealthcheckExitCodeFollowsHealthz(t *testing.T) {
 		{"0.0.0.0 probes loopback", "0.0.0.0:" + port(healthy), exitOK, ""},
 		{"503 is unhealthy", failing.Listener.Addr().String(), exitFail, "503 Service Unavailable"},
 		{"nothing listening is unhealthy", stopped.Listener.Addr().String(), exitFail, `Get "http://127.0.0.1:`},
-		{"unset address is a configuration problem", "", exitConfig, "STUDYBOT_HTTP_ADDR is not set"},
-		{"malformed address is a configuration problem", "8080", exitConfig, "is not host:port"},
+		// Docker reads exit code 2 as reserved, not as unhealthy: every failure is 1.
+		{"unset address is unhealthy", "", exitFail, "STUDYBOT_HTTP_ADDR is not set"},
+		{"malformed address is unhealthy", "8080", exitFail, "is not host:port"},
+		{"a random port is unhealthy", "127.0.0.1:0", exitFail, "port from 1 to 65535"},
+		{"an argument is unhealthy", healthy.Listener.Addr().String() + " --verbose", exitFail, "unexpected argument"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			vars := map[string]string{"STUDYBOT_HTTP_ADDR": tt.addr}
-			code := runMain(context.Background(), []string{"healthcheck"}, envOf(vars), strings.NewReader(""), &stdout, &stderr)
+			addr, arg, _ := strings.Cut(tt.addr, " ") // an address, then maybe an argument
+			vars := map[string]string{"STUDYBOT_HTTP_ADDR": addr}
+			args := []string{"healthcheck"}
+			if arg != "" {
+				args = append(args, arg)
+			}
+			code := runMain(context.Background(), args, envOf(vars), strings.NewReader(""), &stdout, &stderr)
 			if code != tt.want {
 				t.Errorf("exit code %d, want %d (stderr: %q)", code, tt.want, stderr.String())
 			}

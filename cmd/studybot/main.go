@@ -36,6 +36,13 @@ const (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		// The first signal began a graceful shutdown; from now on the signals' default action
+		// is back, so a second SIGTERM or Ctrl-C ends the process at once instead of waiting
+		// for what is in flight.
+		stop()
+	}()
 	os.Exit(runMain(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -113,8 +120,12 @@ func loadConfigOrExit(e env) (config, bool) {
 	return cfg, true
 }
 
-// loadRoadmap returns the custom roadmap when STUDYBOT_ROADMAP is set, else the embedded one.
+// loadRoadmap returns the custom roadmap when STUDYBOT_ROADMAP is set (loadConfig has read
+// and checked it already), else the embedded one.
 func loadRoadmap(cfg config) (*bot.Roadmap, error) {
+	if cfg.roadmap != nil {
+		return cfg.roadmap, nil
+	}
 	if cfg.Roadmap != "" {
 		return data.Load(cfg.Roadmap)
 	}

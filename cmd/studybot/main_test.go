@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +24,24 @@ import (
 // envOf turns a map into a getenv.
 func envOf(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
+}
+
+// testCore is the core `studybot run` opens for the environment vars (with a database in
+// the test's temporary directory), closed when the test ends.
+func testCore(t *testing.T, vars map[string]string) *core {
+	t.Helper()
+	vars = maps.Clone(vars)
+	vars["STUDYBOT_DB"] = filepath.Join(t.TempDir(), "s.db")
+	cfg, problems := loadConfig(envOf(vars))
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	c, err := openCore(cfg, bot.SystemClock{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func TestBadConfigurationPrintsEveryProblemAndExits2(t *testing.T) {
@@ -231,16 +252,8 @@ func TestDiscordShardsPerProcess(t *testing.T) {
 }
 
 func TestOneProcessRunsEachOfItsShards(t *testing.T) {
-	cfg, problems := loadConfig(envOf(map[string]string{"DISCORD_TOKEN": "t", "STUDYBOT_DB": filepath.Join(t.TempDir(), "s.db"),
-		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "6", "DISCORD_SHARDS_PER_PROCESS": "3"}))
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
-	c, err := openCore(cfg, bot.SystemClock{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := testCore(t, map[string]string{"DISCORD_TOKEN": "t",
+		"DISCORD_SHARD_ID": "1", "DISCORD_SHARD_COUNT": "6", "DISCORD_SHARDS_PER_PROCESS": "3"})
 	services, err := newDiscord(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -257,5 +270,166 @@ func TestOneProcessRunsEachOfItsShards(t *testing.T) {
 	}
 	if rep := c.ready.report(context.Background()); rep.Ready || !strings.Contains(rep.Checks["discord"], "not every shard") {
 		t.Errorf("readiness before any shard connected: %+v", rep)
+	}
+}
+
+func TestProblemsFoundOnlyWhenOpeningAreReportedWithTheRest(t *testing.T) {
+	dir := t.TempDir()
+	roadmap := filepath.Join(dir, "custom.yaml")
+	if err := os.WriteFile(roadmap, []byte("name: Mine\ntopics:\n  - slug: x\n    titel: X\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing")
+	vars := map[string]string{
+		"STUDYBOT_TZ":      "Mars/Base",
+		"REDIS_URL":        "redis://:hunter2@127.0.0.1:6379/notadb", // a URL, but not one go-redis takes
+		"STUDYBOT_ROADMAP": roadmap,
+		"STUDYBOT_DB":      filepath.Join(missing, "studybot.db"),
+		"SLACK_BOT_TOKEN":  "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
+	}
+	var stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"run"}, envOf(vars), strings.NewReader(""), io.Discard, &stderr)
+	if code != exitConfig {
+		t.Errorf("exit code %d, want %d", code, exitConfig)
+	}
+	out := stderr.String()
+	want := []string{
+		`STUDYBOT_TZ: "Mars/Base"`,
+		`REDIS_URL: redis://:xxxxx@127.0.0.1:6379/notadb is not a usable Redis URL (invalid database number: "notadb"`,
+		`STUDYBOT_ROADMAP: ` + roadmap + `:4: unknown key "titel"`,
+		`STUDYBOT_DB: directory ` + missing + ` does not exist`,
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, out)
+		}
+	}
+	if lines := strings.Count(out, "\n  "); lines != len(want) {
+		t.Errorf("%d problem lines, want %d:\n%s", lines, len(want), out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("the Redis password reached the output:\n%s", out)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("a refused configuration created %s (%v)", missing, err)
+	}
+}
+
+func TestEachBadVariableIsItsOwnLine(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		vars map[string]string
+		want []string // one problem each, in order
+	}{
+		{"shard id and count both bad", map[string]string{"DISCORD_TOKEN": "t", "DISCORD_SHARD_ID": "-1", "DISCORD_SHARD_COUNT": "none"},
+			[]string{`DISCORD_SHARD_ID: "-1" is not a whole number >= 0`, `DISCORD_SHARD_COUNT: "none" is not a whole number >= 1`}},
+		{"shard count without an id", map[string]string{"DISCORD_TOKEN": "t", "DISCORD_SHARD_COUNT": "4"},
+			[]string{"DISCORD_SHARD_ID: required with DISCORD_SHARD_COUNT"}},
+		{"shard id without a count", map[string]string{"DISCORD_TOKEN": "t", "DISCORD_SHARD_ID": "0"},
+			[]string{"DISCORD_SHARD_COUNT: required with DISCORD_SHARD_ID"}},
+		{"a named port", map[string]string{"STUDYBOT_HTTP_ADDR": ":http"}, []string{`STUDYBOT_HTTP_ADDR: ":http" is not host:port with a port from 1 to 65535`}},
+		{"a random port", map[string]string{"STUDYBOT_HTTP_ADDR": "127.0.0.1:0"}, []string{`STUDYBOT_HTTP_ADDR: "127.0.0.1:0"`}},
+		{"a port out of range", map[string]string{"STUDYBOT_HTTP_ADDR": ":65536"}, []string{`STUDYBOT_HTTP_ADDR: ":65536"`}},
+		{"no port", map[string]string{"STUDYBOT_HTTP_ADDR": "localhost"}, []string{`STUDYBOT_HTTP_ADDR: "localhost"`}},
+		{"every interface", map[string]string{"STUDYBOT_HTTP_ADDR": ":8080"}, nil},
+		{"one IPv6 interface", map[string]string{"STUDYBOT_HTTP_ADDR": "[::1]:65535"}, nil},
+		{"a database path that is a directory", map[string]string{"STUDYBOT_DB": dir}, []string{"STUDYBOT_DB: " + dir + " is a directory"}},
+		{"a database file in a file", map[string]string{"STUDYBOT_DB": filepath.Join(os.Args[0], "s.db")}, []string{"STUDYBOT_DB: " + os.Args[0] + " is not a directory"}},
+		{"a missing roadmap file", map[string]string{"STUDYBOT_ROADMAP": filepath.Join(dir, "nope.yaml")}, []string{"STUDYBOT_ROADMAP: " + filepath.Join(dir, "nope.yaml") + ": open "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, problems := loadConfig(envOf(tt.vars))
+			if len(problems) != len(tt.want) {
+				t.Fatalf("problems %q, want %d: %q", problems, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(problems[i], w) {
+					t.Errorf("problem %d is %q, want it to start %q", i, problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestALockedDatabaseIsAFailureWorthRetrying(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	holder, err := bolt.Open(path, bolt.Options{}) // another studybot, still stopping
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	var stderr bytes.Buffer
+	code := runMain(context.Background(), []string{"run"}, envOf(map[string]string{
+		"STUDYBOT_DB": path, "DISCORD_TOKEN": "abc", "DISCORD_API_URL": "http://127.0.0.1:1"}), strings.NewReader(""), io.Discard, &stderr)
+	// Exit 2 means "fix the configuration"; a lock passes, so a supervisor should try again.
+	if code != exitFail || !strings.Contains(stderr.String(), "locked by another process") {
+		t.Errorf("exit %d, want %d; stderr %q", code, exitFail, stderr.String())
+	}
+}
+
+func TestDiscordAndSlackSocketModeShareOneProcessMetrics(t *testing.T) {
+	c := testCore(t, map[string]string{"DISCORD_TOKEN": "abc", "DISCORD_API_URL": "http://127.0.0.1:1",
+		"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:1/api/"})
+	// What `studybot run` wires, without running anything: no connection is made.
+	services, err := wireServices(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range services {
+		names = append(names, s.Name())
+	}
+	if !slices.Contains(names, "discord") || !slices.Contains(names, "slack-socket-mode") {
+		t.Errorf("services %v, want Discord and Slack Socket Mode", names)
+	}
+	rec := httptest.NewRecorder()
+	c.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	// An idle process already lists what it will count, at zero.
+	for _, want := range []string{
+		`studybot_adapter_connected{adapter="discord"} 0`,
+		`studybot_adapter_connected{adapter="slack"} 0`,
+		`studybot_checkins_total{platform="discord"} 0`,
+		`studybot_checkins_total{platform="slack"} 0`,
+		`studybot_redis_fallback 0`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestLogsAreJSONForACollectorAtTheConfiguredLevel(t *testing.T) {
+	for _, tt := range []struct {
+		level string
+		want  []string // messages that get through, of debug, info, warn, error
+	}{
+		{"", []string{"info", "warn", "error"}},
+		{"debug", []string{"debug", "info", "warn", "error"}},
+		{"WARN", []string{"warn", "error"}},
+		{"error", []string{"error"}},
+	} {
+		cfg, problems := loadConfig(envOf(map[string]string{"STUDYBOT_LOG_LEVEL": tt.level}))
+		if len(problems) > 0 {
+			t.Fatal(problems)
+		}
+		var out bytes.Buffer // not a terminal, as under Docker, Kubernetes or systemd
+		log := newLogger(&out, cfg.LogLevel)
+		log.Debug("debug")
+		log.Info("info")
+		log.Warn("warn")
+		log.Error("error")
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			var rec struct{ Msg string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("level %q: a log line is not JSON: %q", tt.level, line)
+			}
+			got = append(got, rec.Msg)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("STUDYBOT_LOG_LEVEL=%q logged %q, want %q", tt.level, got, tt.want)
+		}
 	}
 }

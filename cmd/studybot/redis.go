@@ -41,7 +41,7 @@ func openCoreShared(ctx context.Context, cfg config, clock bot.Clock, log *slog.
 		}
 		return "ok", true
 	})
-	c.metrics.Gauge("studybot_redis_fallback", "1 while Redis is unreachable and cooldowns run in-process.", nil, store.Fallback)
+	c.metrics.RedisFallback(store.Fallback)
 	log.Info("cooldowns and claims shared through redis", "redis", cfg.redactedRedisURL(), "prefix", cfg.RedisPrefix)
 	return c, func() {
 		if err := store.Close(); err != nil {

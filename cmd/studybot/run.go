@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/bot"
 )
@@ -51,6 +52,11 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	c, closeShared, err := openCoreShared(ctx, cfg, bot.SystemClock{}, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
+		if errors.Is(err, bolt.ErrLocked) {
+			// Another studybot still holds the file (say, the old pod of a rolling update):
+			// that passes, so this is a failure worth retrying, not a configuration problem.
+			return exitFail
+		}
 		return exitConfig
 	}
 	defer c.Close()
@@ -58,30 +64,10 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
 
-	// The scheduler registers its commands before any adapter can take one, and reads the
-	// posters the adapters register below.
-	sched, err := newScheduler(c)
+	services, err := wireServices(ctx, c)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig
-	}
-	var services []service
-	for _, adapter := range chatAdapters {
-		s, err := adapter(ctx, c)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "studybot: %v\n", err)
-			return exitConfig
-		}
-		services = append(services, s...)
-	}
-	ticker, err := cron.New(sched, cron.Options{Clock: c.clock, Logger: log})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
-		return exitConfig
-	}
-	services = append(services, ticker)
-	if cfg.HTTPAddr != "" {
-		services = append(services, &httpService{addr: cfg.HTTPAddr, handler: c.mux, log: log})
 	}
 	if err := runServices(ctx, log, services, shutdownGrace); err != nil {
 		log.Error("studybot stopped", "err", err)
@@ -89,6 +75,39 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	}
 	log.Info("studybot stopped cleanly")
 	return exitOK
+}
+
+// wireServices builds every service `studybot run` runs over c: each chat adapter the
+// configuration enables, the scheduler's ticker, and the HTTP server when STUDYBOT_HTTP_ADDR
+// is set. It connects nothing; the services do when they run.
+func wireServices(ctx context.Context, c *core) ([]service, error) {
+	// The scheduler registers its commands before any adapter can take one, and reads the
+	// posters the adapters register below.
+	sched, err := newScheduler(c)
+	if err != nil {
+		return nil, err
+	}
+	var services []service
+	for _, adapter := range chatAdapters {
+		s, err := adapter(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		services = append(services, s...)
+	}
+	// Every platform served shows its counters at zero from the start, not after its first event.
+	for platform := range c.posters {
+		c.metrics.Platform(platform)
+	}
+	ticker, err := cron.New(sched, cron.Options{Clock: c.clock, Logger: c.log})
+	if err != nil {
+		return nil, err
+	}
+	services = append(services, ticker)
+	if c.cfg.HTTPAddr != "" {
+		services = append(services, &httpService{addr: c.cfg.HTTPAddr, handler: c.mux, log: c.log})
+	}
+	return services, nil
 }
 
 // newScheduler is the core's scheduler over the store, posting through the platforms'
