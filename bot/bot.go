@@ -143,8 +143,10 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) error {
 		}
 	}
 	if cmd.Name == "answer" {
-		if _, _, err := b.question(cmd.Question); err != nil {
+		if _, q, err := b.question(cmd.Question); err != nil {
 			return err
+		} else if cmd.Choice >= len(q.Choices) {
+			return Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
 		}
 	}
 	if cmd.Zone != "" {

@@ -328,14 +328,22 @@ func TestTheLastProfileZoneKeepsTheDayWhenNoProfileIsAtHand(t *testing.T) {
 
 func TestMistypedArgumentsDoNotSpendTheCooldown(t *testing.T) {
 	h := newHarness(t)
-	for _, typo := range []string{"topic astrology", "done astrology", "answer nope-1 a", "timezone Mars/Base", "quiz astrology", "topic astrology"} {
-		if r := h.say("ana", typo); r.Outcome == bot.OutcomeOK || r.Outcome == bot.ECOOLDOWN {
-			t.Fatalf("%q: (%s) %s", typo, r.Outcome, r.Text)
+	typos := []string{"topic astrology", "done astrology", "answer nope-1 a", "answer caching-1 d",
+		"timezone Mars/Base", "quiz astrology"}
+	for range 10 { // more than any command's burst
+		for _, typo := range typos {
+			if r := h.say("ana", typo); r.Outcome == bot.OutcomeOK || r.Outcome == bot.ECOOLDOWN {
+				t.Fatalf("%q: (%s) %s", typo, r.Outcome, r.Text)
+			}
 		}
 	}
-	for i := range 5 { // the whole burst is still there
-		if r := h.say("ana", "topic caching"); r.Outcome != bot.OutcomeOK {
-			t.Fatalf("topic %d after typos: (%s) %s", i+1, r.Outcome, r.Text)
+	// Every command's whole burst is still there.
+	for text, burst := range map[string]int{"topic caching": 5, "done caching": 10, "answer caching-1 a": 10,
+		"timezone UTC": 10, "quiz caching": 3} {
+		for i := range burst {
+			if r := h.say("ana", text); r.Outcome != bot.OutcomeOK {
+				t.Errorf("%q %d of %d after the typos: (%s) %s", text, i+1, burst, r.Outcome, r.Text)
+			}
 		}
 	}
 }

@@ -436,12 +436,9 @@ func RenderQuestion(t *Topic, q *Question) Response {
 }
 
 func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	t, q, err := b.question(cmd.Question)
+	t, q, err := b.question(cmd.Question) // admit has checked the question and the choice
 	if err != nil {
 		return Response{}, err
-	}
-	if cmd.Choice >= len(q.Choices) {
-		return Response{}, Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
 	}
 	community := b.communityZone(ctx, c)
 	right := cmd.Choice == q.Answer

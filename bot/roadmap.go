@@ -101,7 +101,8 @@ func ValidateTopic(t Topic) error {
 			return item("resources", i, "resource %d has no title", i+1)
 		}
 		if !strings.HasPrefix(r.URL, "https://") || strings.ContainsAny(r.URL, " \t\n<>\"") {
-			return item("resources", i, "resource %d url %q must be a plain https:// address", i+1, r.URL)
+			return &FieldError{Field: "resources", Item: i, Key: "url",
+				Err: fmt.Errorf("resource %d url %q must be a plain https:// address", i+1, r.URL)}
 		}
 	}
 	for i, q := range t.Quiz {
@@ -117,6 +118,7 @@ func ValidateTopic(t Topic) error {
 type FieldError struct {
 	Field string // the file format's key: "slug", "resources", "quiz", ...
 	Item  int    // 0-based index in the field's list; -1 for the field as a whole
+	Key   string // the key inside that item at fault ("url"), if one is
 	Err   error
 }
 

@@ -113,7 +113,7 @@ func Parse(name string, src []byte) (*bot.Roadmap, error) {
 			line := node.Line
 			var fe *bot.FieldError
 			if errors.As(err, &fe) {
-				line = itemLine(node, fe.Field, fe.Item)
+				line = itemLine(node, fe.Field, fe.Item, fe.Key)
 			}
 			return nil, fail(line, "topic %d %q: %v", i+1, ft.Slug, err)
 		}
@@ -131,14 +131,17 @@ func Parse(name string, src []byte) (*bot.Roadmap, error) {
 	return r, nil
 }
 
-// itemLine is the line of item i of a topic's list field (i < 0: the field itself), else
-// the topic's own line when the field is missing.
-func itemLine(topic *yaml.Node, field string, i int) int {
+// itemLine is the line of item i of a topic's list field (i < 0: the field itself), or of
+// key inside that item when given, else the topic's own line when the field is missing.
+func itemLine(topic *yaml.Node, field string, i int, key string) int {
 	v := valueOf(topic, field)
 	switch {
 	case v == nil:
 		return topic.Line
 	case i >= 0 && v.Kind == yaml.SequenceNode && i < len(v.Content):
+		if k := valueOf(v.Content[i], key); key != "" && k != nil {
+			return k.Line
+		}
 		return v.Content[i].Line
 	}
 	for j := 0; j+1 < len(topic.Content); j += 2 {

@@ -61,7 +61,7 @@ func TestParseRefusesMalformedFilesWithLineAndReason(t *testing.T) {
 		{"typo in a topic key", "name: T\ntopics:\n" + strings.Replace(validTopic, "key_points:", "keypoints:", 1), "bad.yaml:8: unknown key \"keypoints\" in topic"},
 		{"answer letter outside the choices", "name: T\ntopics:\n" + strings.Replace(validTopic, "answer: c", "answer: d", 1), "bad.yaml:26: topic \"caching\" quiz question 3: answer \"d\""},
 		{"too few resources", "name: T\ntopics:\n" + strings.Replace(validTopic, "      - title: RFC 9111\n        url: https://www.rfc-editor.org/rfc/rfc9111\n", "", 1), "bad.yaml:10: topic 1 \"caching\": 1 resources, at least 2 needed"},
-		{"a resource that is not https", "name: T\ntopics:\n" + strings.Replace(validTopic, "url: https://www.rfc-editor.org", "url: http://www.rfc-editor.org", 1), "bad.yaml:13: topic 1 \"caching\": resource 2 url"},
+		{"a resource that is not https", "name: T\ntopics:\n" + strings.Replace(validTopic, "url: https://www.rfc-editor.org", "url: http://www.rfc-editor.org", 1), "bad.yaml:14: topic 1 \"caching\": resource 2 url"},
 		{"a repeated choice", "name: T\ntopics:\n" + strings.Replace(validTopic, "[Host, Cache-Control, Accept]", "[Host, Host, Cache-Control]", 1), "bad.yaml:20: topic 1 \"caching\": quiz question 2: choice b repeats"},
 		{"no topics", "name: T\ntopics: []\n", "bad.yaml:1: no topics"},
 		{"no name", "topics:\n" + validTopic, "the roadmap has no name"},

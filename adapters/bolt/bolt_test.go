@@ -206,6 +206,26 @@ func TestBackupRefusesToReplaceTheDatabaseItself(t *testing.T) {
 	}
 }
 
+func TestTheConsoleClockIsSavedAndNeverMovesBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db := open(t, path)
+	if saved, err := db.ConsoleClock(); err != nil || !saved.IsZero() {
+		t.Fatalf("a new file's console clock = %v, %v; want none", saved, err)
+	}
+	later := time.Date(2026, 12, 5, 15, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{later.Add(-time.Hour), later, later.Add(-48 * time.Hour)} {
+		if err := db.SaveConsoleClock(at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db = open(t, path)
+	defer db.Close()
+	if saved, err := db.ConsoleClock(); err != nil || !saved.Equal(later) {
+		t.Errorf("console clock after reopening = %v, %v; want the latest, %v", saved, err, later)
+	}
+}
+
 // kill9Day is the day the child's check-ins fall on: a fixed clock, so the parent knows
 // which day every acknowledged check-in must have recorded.
 var kill9Day = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/studybot/studybot/bot"
@@ -45,8 +46,9 @@ type Console struct {
 
 	mu sync.Mutex // serialises writes to out: scheduled posts may arrive from other goroutines
 
-	catchUpMu sync.Mutex // one catch-up at a time, so spans never overlap
-	through   time.Time  // OnAdvance has run up to here
+	catchUpMu sync.Mutex   // one catch-up at a time, so spans never overlap
+	through   time.Time    // OnAdvance has run up to here
+	delivered atomic.Int64 // posts and direct messages printed so far
 }
 
 // Channel is the one channel of a console community.
@@ -141,8 +143,11 @@ func (c *Console) Run(ctx context.Context, in io.Reader) error {
 			}
 			return nil
 		case <-ticks:
+			before := c.delivered.Load()
 			c.catchUp(ctx)
-			prompt = false // nothing was typed: the prompt on screen still stands
+			// Nothing was typed: the prompt on screen still stands, unless a post was
+			// printed after it.
+			prompt = c.delivered.Load() != before
 		case line := <-lines:
 			if line.tooLong {
 				c.printf("That line is too long: commands are at most %d characters.\n\n", bot.MaxInputLen)
@@ -280,12 +285,14 @@ func ParseAdvance(s string) (time.Duration, error) {
 // bot.Poster.
 func (c *Console) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
 	c.printf("📣 post in #%s (%s):\n%s", ch.ID, ch.Community.ID, Render(r))
+	c.delivered.Add(1)
 	return nil
 }
 
 // DirectMessage prints a private message to a console user.
 func (c *Console) DirectMessage(_ context.Context, _ bot.Community, userID string, r bot.Response) error {
 	c.printf("✉️  direct message to %s:\n%s", userID, Render(r))
+	c.delivered.Add(1)
 	return nil
 }
 

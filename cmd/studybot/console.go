@@ -35,7 +35,7 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	c, err := openCore(cfg, clock, bot.NewLocalCooldowns(clock), log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
-		return exitConfig
+		return openFailure(err)
 	}
 	defer c.Close()
 	if saved, err := c.store.ConsoleClock(); err != nil {

@@ -97,3 +97,27 @@ func TestConsoleAdvancePrintsAReminderOnADayNotStudied(t *testing.T) {
 		t.Errorf("want one reminder with the streak and the time left:\n%s", got)
 	}
 }
+
+// TestTheNextConsoleSessionResumesTheClockWhereTheLastOneLeftIt: a learner who jumped ahead
+// and checked in must not find that day in the future of the next session.
+func TestTheNextConsoleSessionResumesTheClockWhereTheLastOneLeftIt(t *testing.T) {
+	vars := map[string]string{"STUDYBOT_DB": filepath.Join(t.TempDir(), "console.db")}
+	session := func(input string) string {
+		t.Helper()
+		var stdout, stderr strings.Builder
+		if code := runMain(context.Background(), []string{"console"}, envOf(vars), strings.NewReader(input), &stdout, &stderr); code != exitOK {
+			t.Fatalf("console exited %d: %s", code, stderr.String())
+		}
+		return stdout.String()
+	}
+	first := session(":advance 72h\n/roadmap checkin\n")
+	if !strings.Contains(first, "you checked in: 1 day streak") {
+		t.Fatalf("first session:\n%s", first)
+	}
+	second := session("/roadmap checkin\n")
+	for _, want := range []string{"The console clock resumes where :advance left it", "Today is already counted"} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second session does not say %q:\n%s", want, second)
+		}
+	}
+}

@@ -201,15 +201,17 @@ func cmdBackup(ctx context.Context, e env, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: studybot backup FILE")
 		return exitConfig
 	}
-	cfg, ok := loadConfigOrExit(e)
-	if !ok {
-		return exitConfig
+	// A backup needs only the database: a broken roadmap or token elsewhere in the
+	// environment must not stop an operator saving the data.
+	db := e.getenv("STUDYBOT_DB")
+	if db == "" {
+		db = "studybot.db"
 	}
-	if err := backup(ctx, cfg.DB, fs.Arg(0)); err != nil {
+	if err := backup(ctx, db, fs.Arg(0)); err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(e.stdout, "backed up %s to %s\n", cfg.DB, fs.Arg(0))
+	fmt.Fprintf(e.stdout, "backed up %s to %s\n", db, fs.Arg(0))
 	return exitOK
 }
 

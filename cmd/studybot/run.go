@@ -35,6 +35,16 @@ type chatAdapter func(ctx context.Context, c *core) ([]service, error)
 
 var chatAdapters []chatAdapter
 
+// openFailure is the exit code for a store that would not open: another studybot still
+// holding the file (say, the old pod of a rolling update) passes, so that is a failure worth
+// retrying; anything else needs the configuration fixed.
+func openFailure(err error) int {
+	if errors.Is(err, bolt.ErrLocked) {
+		return exitFail
+	}
+	return exitConfig
+}
+
 func cmdRun(ctx context.Context, e env, args []string) int {
 	if len(args) > 0 {
 		fmt.Fprintf(e.stderr, "studybot run: unexpected argument %q\n", args[0])
@@ -52,12 +62,7 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 	c, closeShared, err := openCoreShared(ctx, cfg, bot.SystemClock{}, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
-		if errors.Is(err, bolt.ErrLocked) {
-			// Another studybot still holds the file (say, the old pod of a rolling update):
-			// that passes, so this is a failure worth retrying, not a configuration problem.
-			return exitFail
-		}
-		return exitConfig
+		return openFailure(err)
 	}
 	defer c.Close()
 	defer closeShared() // after the services stop: in-flight commands may still check cooldowns
