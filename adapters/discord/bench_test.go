@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/studybot/studybot/adapters/discord/internal/fakediscord"
+	"github.com/studybot/studybot/adapters/discord/discordtest"
 )
 
 // BenchmarkInteractionLatency measures, against the fake Discord, the time from the fake
@@ -20,12 +20,12 @@ import (
 func BenchmarkInteractionLatency(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
-		opt      fakediscord.Option
+		opt      discordtest.Option
 		parallel int
 	}{
-		{"next", fakediscord.Sub("next"), 1},
-		{"done", fakediscord.Sub("done", fakediscord.Str("topic", "caching")), 1},
-		{"next-16-at-once", fakediscord.Sub("next"), 16},
+		{"next", discordtest.Sub("next"), 1},
+		{"done", discordtest.Sub("done", discordtest.Str("topic", "caching")), 1},
+		{"next-16-at-once", discordtest.Sub("next"), 16},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			h := start(b, setup{})
@@ -38,7 +38,7 @@ func BenchmarkInteractionLatency(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for i := range next {
-						u := fakediscord.User{ID: fmt.Sprintf("5%017d", i), Username: "bench", Permissions: learner.Permissions}
+						u := discordtest.User{ID: fmt.Sprintf("5%017d", i), Username: "bench", Permissions: learner.Permissions}
 						id, err := h.fake.Command(guild, channel, u, tc.opt)
 						if err != nil {
 							b.Error(err)

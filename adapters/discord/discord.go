@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,6 +57,11 @@ type Config struct {
 	DeferAfter time.Duration
 	// DrainTimeout bounds how long shutdown waits for commands in flight. Zero: 10 s.
 	DrainTimeout time.Duration
+	// ConnectTimeout bounds each gateway connection from its dial to READY or RESUMED, the
+	// reconnects discordgo makes on its own included; a gateway silent for longer fails the
+	// connection instead of holding the shard (and the shards queued behind it at the
+	// identify gate) forever. Zero: DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 }
 
 // Adapter is the Discord chat adapter. It is a service (Name, Run) and a bot.Poster.
@@ -69,6 +75,7 @@ type Adapter struct {
 	command      *discordgo.ApplicationCommand
 	registers    bool // this shard registers /roadmap on start
 	gate         *IdentifyGate
+	handshakes   *handshakes
 	track        tracker
 	connected    atomic.Bool // the gateway session is READY (or RESUMED) and not dropped since
 }
@@ -125,6 +132,15 @@ func New(cfg Config) (*Adapter, error) {
 	s.StateEnabled = false
 	s.Identify.Intents = discordgo.IntentsNone // interactions arrive without any intent
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
+	hs := &handshakes{timeout: cfg.ConnectTimeout}
+	if hs.timeout <= 0 {
+		hs.timeout = DefaultConnectTimeout
+	}
+	// A dialer of this session's own (discordgo's default is shared by every session), whose
+	// connections must reach READY in time.
+	dialer := *s.Dialer
+	dialer.NetDialContext = hs.dial
+	s.Dialer = &dialer
 
 	a := &Adapter{
 		s:            s,
@@ -135,6 +151,7 @@ func New(cfg Config) (*Adapter, error) {
 		drainTimeout: cfg.DrainTimeout,
 		registers:    !cfg.SkipRegistration,
 		gate:         cfg.IdentifyGate,
+		handshakes:   hs,
 	}
 	if a.gate == nil {
 		a.gate = NewIdentifyGate(GateOptions{})
@@ -178,7 +195,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 		resetAfter: time.Duration(sl.ResetAfter) * time.Millisecond, read: read}
 
 	ready := make(chan *discordgo.Ready, 1)
+	// READY and RESUMED end a connection's handshake, whether it began in Open here or in a
+	// reconnect of discordgo's own.
 	removeReady := a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
+		a.handshakes.established()
 		a.connected.Store(true)
 		select {
 		case ready <- r:
@@ -186,7 +206,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 		}
 	})
 	defer removeReady()
-	removeResumed := a.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) { a.connected.Store(true) })
+	removeResumed := a.s.AddHandler(func(*discordgo.Session, *discordgo.Resumed) {
+		a.handshakes.established()
+		a.connected.Store(true)
+	})
 	defer removeResumed()
 	removeDisconnect := a.s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) { a.connected.Store(false) })
 	defer removeDisconnect()
@@ -245,10 +268,18 @@ func (a *Adapter) open(ctx context.Context, limit startLimit) error {
 			"shard", a.s.ShardID, "left", left, "total", limit.total,
 			"resets", limit.resets().UTC().Format(time.RFC3339))
 	}
-	if err := a.s.Open(); err != nil {
-		return fmt.Errorf("open discord gateway: %w", restProblem(err))
+	// discordgo's Open does not watch ctx: at shutdown, end a connection still in its handshake.
+	stop := context.AfterFunc(ctx, a.handshakes.abort)
+	err = a.s.Open()
+	stop()
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("open discord gateway: no READY within %s of connecting: %w", a.handshakes.timeout, err)
 	}
-	return nil
+	return fmt.Errorf("open discord gateway: %w", restProblem(err))
 }
 
 // registerAs registers /roadmap for the application READY named, looking the ID up when

@@ -19,7 +19,7 @@ import (
 	"github.com/studybot/studybot/bot/bottest"
 
 	"github.com/studybot/studybot/adapters/discord"
-	"github.com/studybot/studybot/adapters/discord/internal/fakediscord"
+	"github.com/studybot/studybot/adapters/discord/discordtest"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/data"
 )
@@ -39,9 +39,9 @@ const (
 var t0 = time.Date(2025, 3, 3, 7, 0, 0, 0, time.UTC)
 
 var (
-	learner = fakediscord.User{ID: "400000000000000001", Username: "ada", GlobalName: "Ada L.",
+	learner = discordtest.User{ID: "400000000000000001", Username: "ada", GlobalName: "Ada L.",
 		Permissions: 1<<10 | 1<<11 | 1<<31} // view channel, send messages, use application commands
-	manager = fakediscord.User{ID: "400000000000000002", Username: "grace", Nick: "Grace (mod)",
+	manager = discordtest.User{ID: "400000000000000002", Username: "grace", Nick: "Grace (mod)",
 		Permissions: 1<<10 | 1<<11 | 1<<5} // manage server
 )
 
@@ -70,7 +70,7 @@ func (s signalHandler) WithGroup(name string) slog.Handler {
 
 type harness struct {
 	t        testing.TB
-	fake     *fakediscord.Server
+	fake     *discordtest.Server
 	adapter  *discord.Adapter
 	core     *bot.Bot
 	sched    *bot.Scheduler
@@ -116,7 +116,7 @@ func start(t testing.TB, s setup) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := fakediscord.Start(token)
+	fake := discordtest.Start(token)
 	logs := &bottest.Buffer{}
 	stopping := make(chan struct{})
 	cfg := discord.Config{
@@ -159,7 +159,7 @@ func start(t testing.TB, s setup) *harness {
 		}
 		return h
 	}
-	if _, ok := fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+	if _, ok := fake.AwaitRequest(wait, func(r discordtest.Request) bool {
 		return r.Method == http.MethodPut && strings.HasSuffix(r.Path, "/commands")
 	}); !ok {
 		t.Fatalf("/roadmap was not registered; requests: %v\nlogs: %s", paths(fake.Requests()), logs.String())
@@ -184,7 +184,7 @@ func (h *harness) stop() {
 	}
 }
 
-func paths(reqs []fakediscord.Request) []string {
+func paths(reqs []discordtest.Request) []string {
 	var out []string
 	for _, r := range reqs {
 		out = append(out, r.Method+" "+r.Path)
@@ -281,13 +281,13 @@ func (h *harness) await(id string) answer {
 }
 
 // command sends /roadmap <opt> from u in the test guild and returns the answer.
-func (h *harness) command(u fakediscord.User, opt fakediscord.Option) answer {
+func (h *harness) command(u discordtest.User, opt discordtest.Option) answer {
 	h.t.Helper()
 	return h.commandIn(channel, u, opt)
 }
 
 // commandIn sends /roadmap <opt> from u in channel ch of the test guild.
-func (h *harness) commandIn(ch string, u fakediscord.User, opt fakediscord.Option) answer {
+func (h *harness) commandIn(ch string, u discordtest.User, opt discordtest.Option) answer {
 	h.t.Helper()
 	id, err := h.fake.Command(guild, ch, u, opt)
 	if err != nil {
@@ -316,7 +316,7 @@ type posted struct {
 }
 
 // postsTo decodes the messages posted to channel ch.
-func postsTo(t testing.TB, reqs []fakediscord.Request, ch string) []posted {
+func postsTo(t testing.TB, reqs []discordtest.Request, ch string) []posted {
 	t.Helper()
 	var out []posted
 	for _, r := range reqs {
@@ -341,13 +341,13 @@ func (p posted) pingsNobody() bool {
 func guildOn(shard, count int) string {
 	for id := uint64(600000000000000001); ; id += 1 << 22 {
 		g := strconv.FormatUint(id, 10)
-		if fakediscord.ShardOf(g, count) == shard {
+		if discordtest.ShardOf(g, count) == shard {
 			return g
 		}
 	}
 }
 
-func (h *harness) press(u fakediscord.User, customID string) answer {
+func (h *harness) press(u discordtest.User, customID string) answer {
 	h.t.Helper()
 	id, err := h.fake.Press(guild, channel, u, customID)
 	if err != nil {
@@ -359,7 +359,7 @@ func (h *harness) press(u fakediscord.User, customID string) answer {
 // messages returns the message objects of every request that sends or edits a message:
 // interaction callbacks (but autocomplete results), webhook edits and follow-ups, channel
 // posts.
-func messages(reqs []fakediscord.Request) []map[string]any {
+func messages(reqs []discordtest.Request) []map[string]any {
 	var out []map[string]any
 	for _, r := range reqs {
 		body := r.JSON()
@@ -379,7 +379,7 @@ func messages(reqs []fakediscord.Request) []map[string]any {
 }
 
 // assertNoPings checks that every message sent set allowed_mentions.parse to an empty list.
-func assertNoPings(t testing.TB, reqs []fakediscord.Request) int {
+func assertNoPings(t testing.TB, reqs []discordtest.Request) int {
 	t.Helper()
 	msgs := messages(reqs)
 	for _, m := range msgs {
@@ -394,12 +394,12 @@ func assertNoPings(t testing.TB, reqs []fakediscord.Request) int {
 
 func TestRegistersOneRoadmapCommandGloballyOnStart(t *testing.T) {
 	h := start(t, setup{})
-	if _, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool {
+	if _, ok := h.fake.AwaitRequest(0, func(r discordtest.Request) bool {
 		return r.Method == http.MethodGet && r.Path == "/api/v9/gateway/bot" && r.Auth == "Bot "+token
 	}); !ok {
 		t.Errorf("no authenticated GET /gateway/bot through DISCORD_API_URL; requests: %v", paths(h.fake.Requests()))
 	}
-	if f, ok := h.fake.AwaitFrame(0, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpIdentify }); !ok {
+	if f, ok := h.fake.AwaitFrame(0, func(f discordtest.Frame) bool { return f.Op == discordtest.OpIdentify }); !ok {
 		t.Error("the client never sent IDENTIFY")
 	} else if strings.Contains(string(f.D), `"shard"`) {
 		t.Errorf("IDENTIFY carries a shard without sharding configured: %s", f.D)
@@ -494,7 +494,7 @@ func TestRegistersInTheConfiguredGuildOnly(t *testing.T) {
 
 func TestShardIsSentInIdentify(t *testing.T) {
 	h := start(t, setup{config: func(c *discord.Config) { c.ShardID, c.ShardCount = 1, 2 }})
-	f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpIdentify })
+	f, ok := h.fake.AwaitFrame(wait, func(f discordtest.Frame) bool { return f.Op == discordtest.OpIdentify })
 	if !ok {
 		t.Fatal("no IDENTIFY")
 	}
@@ -509,7 +509,7 @@ func TestShardIsSentInIdentify(t *testing.T) {
 
 func TestNextAnswersWithTheFirstTopicPrivately(t *testing.T) {
 	h := start(t, setup{})
-	a := h.command(learner, fakediscord.Sub("next"))
+	a := h.command(learner, discordtest.Sub("next"))
 	first := h.roadmap.Topics[0]
 	if a.Type != 4 || !a.ephemeral() {
 		t.Errorf("answer type %d flags %d, want an ephemeral message (4, 64)", a.Type, a.Data.Flags)
@@ -528,7 +528,7 @@ func TestNextAnswersWithTheFirstTopicPrivately(t *testing.T) {
 func TestButtonPressRunsItsCommandForThePresser(t *testing.T) {
 	h := start(t, setup{})
 	first, second := h.roadmap.Topics[0], h.roadmap.Topics[1]
-	next := h.command(learner, fakediscord.Sub("next"))
+	next := h.command(learner, discordtest.Sub("next"))
 	markDone, ok := next.button("Mark done")
 	if !ok {
 		t.Fatalf("no Mark done button in %+v", next.Data.Components)
@@ -537,23 +537,23 @@ func TestButtonPressRunsItsCommandForThePresser(t *testing.T) {
 	if !strings.Contains(done.text(), first.Title+" is done") {
 		t.Errorf("pressing Mark done answered %q", done.text())
 	}
-	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
+	if got := h.command(learner, discordtest.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
 		t.Errorf("after Mark done, next shows %q, want %s", got.Data.Embeds[0].Title, second.Title)
 	}
 	// The press counted for the presser only: another learner still starts at topic 1.
-	other := fakediscord.User{ID: "400000000000000009", Username: "linus", Permissions: learner.Permissions}
-	if got := h.command(other, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, first.Title) {
+	other := discordtest.User{ID: "400000000000000009", Username: "linus", Permissions: learner.Permissions}
+	if got := h.command(other, discordtest.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, first.Title) {
 		t.Errorf("another learner's next shows %q, want %s", got.Data.Embeds[0].Title, first.Title)
 	}
 }
 
 func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 	h := start(t, setup{})
-	got := h.command(learner, fakediscord.Sub("done", fakediscord.Str("topic", "caching")))
+	got := h.command(learner, discordtest.Sub("done", discordtest.Str("topic", "caching")))
 	if !strings.Contains(got.text(), "Caching is done") {
 		t.Errorf("done caching answered %q", got.text())
 	}
-	got = h.command(learner, fakediscord.Sub("topic", fakediscord.Str("topic", "cachng")))
+	got = h.command(learner, discordtest.Sub("topic", discordtest.Str("topic", "cachng")))
 	if !strings.Contains(got.Data.Embeds[0].Title, "Caching") {
 		t.Errorf("topic cachng (misspelt) answered %q", got.text())
 	}
@@ -561,11 +561,11 @@ func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 	right := string(rune('a' + q.Answer))
 	// Options arrive in the order the learner filled them in; the command line follows the
 	// grammar's order.
-	got = h.command(learner, fakediscord.Sub("answer", fakediscord.Str("choice", right), fakediscord.Str("question", q.ID)))
+	got = h.command(learner, discordtest.Sub("answer", discordtest.Str("choice", right), discordtest.Str("question", q.ID)))
 	if !strings.Contains(got.text(), "Right") {
 		t.Errorf("answer %s %s answered %q", q.ID, right, got.text())
 	}
-	got = h.command(learner, fakediscord.Sub("timezone", fakediscord.Str("zone", "Mars/Olympus")))
+	got = h.command(learner, discordtest.Sub("timezone", discordtest.Str("zone", "Mars/Olympus")))
 	if !got.ephemeral() || !strings.Contains(got.text(), "Unknown time zone") {
 		t.Errorf("a bad zone answered %q (ephemeral %v)", got.text(), got.ephemeral())
 	}
@@ -574,10 +574,10 @@ func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 func TestNudgeIsForAdminsAndPostsTheDailyLessonInItsChannel(t *testing.T) {
 	h := start(t, setup{})
 	first := h.roadmap.Topics[0]
-	set := fakediscord.Group("nudge", fakediscord.Sub("set", fakediscord.Str("time", "09:00"), fakediscord.Str("zone", "Europe/Berlin")))
-	off := fakediscord.Group("nudge", fakediscord.Sub("off"))
-	status := fakediscord.Group("nudge", fakediscord.Sub("status"))
-	root := fakediscord.User{ID: "400000000000000199", Username: "root", Permissions: 1 << 3}
+	set := discordtest.Group("nudge", discordtest.Sub("set", discordtest.Str("time", "09:00"), discordtest.Str("zone", "Europe/Berlin")))
+	off := discordtest.Group("nudge", discordtest.Sub("off"))
+	status := discordtest.Group("nudge", discordtest.Sub("status"))
+	root := discordtest.User{ID: "400000000000000199", Username: "root", Permissions: 1 << 3}
 	for i, tc := range []struct {
 		name  string
 		perms int64
@@ -591,9 +591,9 @@ func TestNudgeIsForAdminsAndPostsTheDailyLessonInItsChannel(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := fmt.Sprintf("70000000000000020%d", i)
-			u := fakediscord.User{ID: fmt.Sprintf("40000000000000010%d", i), Username: "u", Permissions: tc.perms}
+			u := discordtest.User{ID: fmt.Sprintf("40000000000000010%d", i), Username: "u", Permissions: tc.perms}
 			if !tc.admin {
-				for _, opt := range []fakediscord.Option{set, off, status} {
+				for _, opt := range []discordtest.Option{set, off, status} {
 					got := h.commandIn(ch, u, opt)
 					if !strings.Contains(got.text(), "Only community admins") || !got.ephemeral() {
 						t.Errorf("nudge %s from permissions %b answered %q (ephemeral %v), want a private refusal",
@@ -645,12 +645,12 @@ func TestNudgeIsForAdminsAndPostsTheDailyLessonInItsChannel(t *testing.T) {
 
 func TestReminderArrivesAsADirectMessage(t *testing.T) {
 	h := start(t, setup{})
-	got := h.command(learner, fakediscord.Sub("remind", fakediscord.Str("time", "20:00")))
+	got := h.command(learner, discordtest.Sub("remind", discordtest.Str("time", "20:00")))
 	if !strings.Contains(got.text(), "message you privately at 20:00") || !got.ephemeral() {
 		t.Fatalf("remind 20:00 answered %q (ephemeral %v)", got.text(), got.ephemeral())
 	}
 	h.advance(14 * time.Hour) // 07:00 to 21:00 UTC, the learner's zone: nothing studied today
-	var open, dm *fakediscord.Request
+	var open, dm *discordtest.Request
 	for _, r := range h.fake.Requests() {
 		switch {
 		case r.Method == http.MethodPost && r.Path == "/api/v9/users/@me/channels":
@@ -683,13 +683,13 @@ func TestAutocompleteSuggestsMatchingTopics(t *testing.T) {
 	h := start(t, setup{})
 	for _, tc := range []struct {
 		name string
-		opt  fakediscord.Option
+		opt  discordtest.Option
 		want choice
 		max  int
 	}{
-		{"prefix", fakediscord.Sub("done", fakediscord.Focus("topic", "cach")), choice{"Caching", "caching"}, 25},
-		{"empty input lists topics", fakediscord.Sub("start", fakediscord.Focus("topic", "")), choice{"Internet basics", h.roadmap.Topics[0].Slug}, 25},
-		{"question ids", fakediscord.Sub("answer", fakediscord.Focus("question", "caching-"), fakediscord.Str("choice", "a")), choice{Value: "caching-2"}, 25},
+		{"prefix", discordtest.Sub("done", discordtest.Focus("topic", "cach")), choice{"Caching", "caching"}, 25},
+		{"empty input lists topics", discordtest.Sub("start", discordtest.Focus("topic", "")), choice{"Internet basics", h.roadmap.Topics[0].Slug}, 25},
+		{"question ids", discordtest.Sub("answer", discordtest.Focus("question", "caching-"), discordtest.Str("choice", "a")), choice{Value: "caching-2"}, 25},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			id, err := h.fake.Autocomplete(guild, channel, learner, tc.opt)
@@ -716,7 +716,7 @@ func TestAutocompleteSuggestsMatchingTopics(t *testing.T) {
 func TestRateLimitedCallbackIsRetriedAfterRetryAfter(t *testing.T) {
 	h := start(t, setup{})
 	h.fake.RateLimitCallbacks(0.25)
-	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -724,7 +724,7 @@ func TestRateLimitedCallbackIsRetriedAfterRetryAfter(t *testing.T) {
 	if !strings.Contains(a.text(), "Internet basics") {
 		t.Errorf("the answer after the 429 is %q", a.text())
 	}
-	var tries []fakediscord.Request
+	var tries []discordtest.Request
 	for _, r := range h.fake.Requests() {
 		if strings.HasPrefix(r.Path, "/api/v9/interactions/"+id+"/") {
 			tries = append(tries, r)
@@ -743,17 +743,17 @@ func TestCommandsWorkAfterGatewayReconnect(t *testing.T) {
 		name := map[bool]string{false: "resume", true: "re-identify"}[refuse]
 		t.Run(name, func(t *testing.T) {
 			h := start(t, setup{})
-			h.command(learner, fakediscord.Sub("next")) // sequence moves past READY
+			h.command(learner, discordtest.Sub("next")) // sequence moves past READY
 			h.fake.RefuseResume(refuse)
 			if err := h.fake.Reconnect(); err != nil {
 				t.Fatal(err)
 			}
 			if refuse {
-				if _, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Conn == 2 && f.Op == fakediscord.OpIdentify }); !ok {
+				if _, ok := h.fake.AwaitFrame(wait, func(f discordtest.Frame) bool { return f.Conn == 2 && f.Op == discordtest.OpIdentify }); !ok {
 					t.Fatalf("no IDENTIFY after a refused RESUME; frames: %v", h.fake.Frames())
 				}
 			} else {
-				f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Conn == 2 && f.Op == fakediscord.OpResume })
+				f, ok := h.fake.AwaitFrame(wait, func(f discordtest.Frame) bool { return f.Conn == 2 && f.Op == discordtest.OpResume })
 				if !ok {
 					t.Fatalf("no RESUME on a new connection after op 7; frames: %v", h.fake.Frames())
 				}
@@ -768,7 +768,7 @@ func TestCommandsWorkAfterGatewayReconnect(t *testing.T) {
 			if !h.fake.AwaitSession(wait) {
 				t.Fatal("no gateway session after reconnecting")
 			}
-			if got := h.command(learner, fakediscord.Sub("progress")); !strings.Contains(got.text(), "Your progress") {
+			if got := h.command(learner, discordtest.Sub("progress")); !strings.Contains(got.text(), "Your progress") {
 				t.Errorf("after reconnecting, progress answered %q", got.text())
 			}
 		})
@@ -777,7 +777,7 @@ func TestCommandsWorkAfterGatewayReconnect(t *testing.T) {
 
 func TestHeartbeatsCarryTheLastSequence(t *testing.T) {
 	h := start(t, setup{})
-	f, ok := h.fake.AwaitFrame(wait, func(f fakediscord.Frame) bool { return f.Op == fakediscord.OpHeartbeat })
+	f, ok := h.fake.AwaitFrame(wait, func(f discordtest.Frame) bool { return f.Op == discordtest.OpHeartbeat })
 	if !ok {
 		t.Fatal("the client never sent a heartbeat")
 	}
@@ -788,7 +788,7 @@ func TestHeartbeatsCarryTheLastSequence(t *testing.T) {
 
 func TestDirectMessageCommandGetsAShortPrivateNote(t *testing.T) {
 	h := start(t, setup{})
-	id, err := h.fake.Command("", channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command("", channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -822,7 +822,7 @@ func gated(deferAfter time.Duration) (setup, *gatedCore) {
 func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 	s, g := gated(20 * time.Millisecond)
 	h := start(t, s)
-	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -830,7 +830,7 @@ func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 		t.Fatalf("a slow command was acknowledged with type %d flags %d, want a private deferral (5, 64)", a.Type, a.Data.Flags)
 	}
 	g.release <- struct{}{}
-	edit, ok := h.fake.AwaitRequest(wait, func(r fakediscord.Request) bool {
+	edit, ok := h.fake.AwaitRequest(wait, func(r discordtest.Request) bool {
 		return r.Method == http.MethodPatch && strings.HasSuffix(r.Path, "/messages/@original")
 	})
 	if !ok {
@@ -850,7 +850,7 @@ func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 func TestASlowCommandIsAcknowledgedInsideDiscordsWindowByDefault(t *testing.T) {
 	s, g := gated(0) // the adapter's default DeferAfter
 	h := start(t, s)
-	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -871,9 +871,9 @@ func TestASlowCommandIsAcknowledgedInsideDiscordsWindowByDefault(t *testing.T) {
 func TestADeferredAnswerIsPublicOnlyWhenTheCoreSaysSo(t *testing.T) {
 	s, g := gated(20 * time.Millisecond)
 	h := start(t, s)
-	checkin := func(messages int) []fakediscord.Message {
+	checkin := func(messages int) []discordtest.Message {
 		t.Helper()
-		id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("checkin"))
+		id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("checkin"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -904,7 +904,7 @@ func TestShutdownFinishesCommandsInFlight(t *testing.T) {
 	s, g := gated(time.Minute)
 	h := start(t, s)
 	h.fake.SetResponseWindow(0) // the command is held as long as the test needs
-	id, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -913,7 +913,7 @@ func TestShutdownFinishesCommandsInFlight(t *testing.T) {
 	h.cancel = nil
 	<-h.stopping
 	// While draining, a new command is not started; it gets a short answer instead.
-	late, err := h.fake.Command(guild, channel, learner, fakediscord.Sub("topics"))
+	late, err := h.fake.Command(guild, channel, learner, discordtest.Sub("topics"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -952,8 +952,8 @@ func TestUserTextNeverPings(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := start(t, setup{roadmap: custom})
-	a := h.command(fakediscord.User{ID: "400000000000000003", Username: "@everyone", Nick: "@here", Permissions: learner.Permissions},
-		fakediscord.Sub("next"))
+	a := h.command(discordtest.User{ID: "400000000000000003", Username: "@everyone", Nick: "@here", Permissions: learner.Permissions},
+		discordtest.Sub("next"))
 	if !strings.Contains(a.text(), "@everyone study hour") {
 		t.Fatalf("the answer %q does not show the title as written", a.text())
 	}
@@ -973,7 +973,7 @@ func TestUserTextNeverPings(t *testing.T) {
 
 // deferred sends a command that the gated core holds until the deferral arrives, then
 // releases it and waits until the answer left n messages.
-func (h *harness) deferred(g *gatedCore, opt fakediscord.Option, n int) {
+func (h *harness) deferred(g *gatedCore, opt discordtest.Option, n int) {
 	h.t.Helper()
 	id, err := h.fake.Command(guild, channel, learner, opt)
 	if err != nil {
@@ -991,10 +991,10 @@ func (h *harness) deferred(g *gatedCore, opt fakediscord.Option, n int) {
 func TestEveryMessageKindSetsAllowedMentions(t *testing.T) {
 	s, g := gated(20 * time.Millisecond)
 	h := start(t, s)
-	h.deferred(g, fakediscord.Sub("help"), 1)                                // deferral, edited
-	h.deferred(g, fakediscord.Sub("checkin"), 2)                             // deferral, edited into a note, public follow-up
-	h.deferred(g, fakediscord.Sub("checkin"), 1)                             // deferral, edited
-	id, err := h.fake.Command("", channel, learner, fakediscord.Sub("next")) // immediate answer
+	h.deferred(g, discordtest.Sub("help"), 1)                                // deferral, edited
+	h.deferred(g, discordtest.Sub("checkin"), 2)                             // deferral, edited into a note, public follow-up
+	h.deferred(g, discordtest.Sub("checkin"), 1)                             // deferral, edited
+	id, err := h.fake.Command("", channel, learner, discordtest.Sub("next")) // immediate answer
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1019,7 +1019,7 @@ func TestPosterSendsEmbedsAndButtons(t *testing.T) {
 	if err := h.adapter.Post(context.Background(), ch, resp); err != nil {
 		t.Fatal(err)
 	}
-	post, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool { return r.Path == "/api/v9/channels/"+channel+"/messages" })
+	post, ok := h.fake.AwaitRequest(0, func(r discordtest.Request) bool { return r.Path == "/api/v9/channels/"+channel+"/messages" })
 	if !ok {
 		t.Fatalf("no channel message; requests: %v", paths(h.fake.Requests()))
 	}
@@ -1041,11 +1041,11 @@ func TestPosterSendsEmbedsAndButtons(t *testing.T) {
 	if err := h.adapter.DirectMessage(context.Background(), ch.Community, learner.ID, resp); err != nil {
 		t.Fatal(err)
 	}
-	open, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool { return r.Path == "/api/v9/users/@me/channels" })
+	open, ok := h.fake.AwaitRequest(0, func(r discordtest.Request) bool { return r.Path == "/api/v9/users/@me/channels" })
 	if !ok || !strings.Contains(string(open.Body), learner.ID) {
 		t.Fatalf("no DM channel opened for the learner; requests: %v", paths(h.fake.Requests()))
 	}
-	dm, ok := h.fake.AwaitRequest(0, func(r fakediscord.Request) bool {
+	dm, ok := h.fake.AwaitRequest(0, func(r discordtest.Request) bool {
 		return strings.HasSuffix(r.Path, "/messages") && r.Path != "/api/v9/channels/"+channel+"/messages"
 	})
 	if !ok || !strings.Contains(string(dm.Body), `"custom_id":"roadmap@`+guild+`:quiz caching"`) {
@@ -1056,7 +1056,7 @@ func TestPosterSendsEmbedsAndButtons(t *testing.T) {
 func TestDirectMessageButtonActsInItsGuildForMembersOnly(t *testing.T) {
 	h := start(t, setup{})
 	h.fake.AddMember(guild, learner.ID, "")
-	dm := func(u fakediscord.User) answer {
+	dm := func(u discordtest.User) answer {
 		id, err := h.fake.Press("", "800000000000000001", u, "roadmap@"+guild+":next")
 		if err != nil {
 			t.Fatal(err)
@@ -1066,7 +1066,7 @@ func TestDirectMessageButtonActsInItsGuildForMembersOnly(t *testing.T) {
 	if a := dm(learner); !strings.Contains(a.text(), "Internet basics") {
 		t.Errorf("a member's DM button answered %q", a.text())
 	}
-	stranger := fakediscord.User{ID: "400000000000000077", Username: "mallory"}
+	stranger := discordtest.User{ID: "400000000000000077", Username: "mallory"}
 	if a := dm(stranger); !strings.Contains(a.text(), "no longer in") {
 		t.Errorf("a non-member's DM button answered %q", a.text())
 	}
@@ -1112,7 +1112,7 @@ func TestPostErrorsTellTheSchedulerWhatToDo(t *testing.T) {
 }
 
 func TestWrongTokenFailsStartWithoutLeakingIt(t *testing.T) {
-	fake := fakediscord.Start("the-real-token")
+	fake := discordtest.Start("the-real-token")
 	defer fake.Close()
 	logs := &bottest.Buffer{}
 	a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t),
@@ -1179,7 +1179,7 @@ func TestAButtonInAServerIgnoresTheGuildItsIDNames(t *testing.T) {
 	if a := h.press(learner, "roadmap@"+other+":done "+first.Slug); !strings.Contains(a.text(), first.Title+" is done") {
 		t.Fatalf("the press answered %q", a.text())
 	}
-	if got := h.command(learner, fakediscord.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
+	if got := h.command(learner, discordtest.Sub("next")); !strings.Contains(got.Data.Embeds[0].Title, second.Title) {
 		t.Errorf("after the press, next in the server shows %q, want %s", got.Data.Embeds[0].Title, second.Title)
 	}
 	for _, r := range h.fake.Requests() {
@@ -1193,7 +1193,7 @@ func TestAShardThatLeavesRegistrationToAnotherStillAnswers(t *testing.T) {
 	h := start(t, setup{config: func(c *discord.Config) {
 		c.ShardID, c.ShardCount, c.SkipRegistration = 3, 4, true
 	}})
-	id, err := h.fake.Command(guildOn(3, 4), channel, learner, fakediscord.Sub("next"))
+	id, err := h.fake.Command(guildOn(3, 4), channel, learner, discordtest.Sub("next"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1215,10 +1215,10 @@ func TestAShardThatLeavesRegistrationToAnotherStillAnswers(t *testing.T) {
 // IDENTIFY, each answering the interactions of its own guilds.
 func TestShardsOfOneProcessAllReachReadyWithoutInvalidSessions(t *testing.T) {
 	const shards, interval = 3, 300 * time.Millisecond
-	fake := fakediscord.Start(token)
+	fake := discordtest.Start(token)
 	defer fake.Close()
 	fake.SetIdentifyInterval(interval)
-	fake.SetStartLimit(fakediscord.StartLimit{Total: 1000, Remaining: 1000, MaxConcurrency: 1})
+	fake.SetStartLimit(discordtest.StartLimit{Total: 1000, Remaining: 1000, MaxConcurrency: 1})
 	core := mustCore(t)
 	logs := &bottest.Buffer{}
 	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: interval})
@@ -1249,7 +1249,7 @@ func TestShardsOfOneProcessAllReachReadyWithoutInvalidSessions(t *testing.T) {
 	}
 	identifies := 0
 	for _, f := range fake.Frames() {
-		if f.Op == fakediscord.OpIdentify {
+		if f.Op == discordtest.OpIdentify {
 			identifies++
 		}
 	}
@@ -1257,7 +1257,7 @@ func TestShardsOfOneProcessAllReachReadyWithoutInvalidSessions(t *testing.T) {
 		t.Errorf("%d IDENTIFYs for %d shards", identifies, shards)
 	}
 	for shard := range shards {
-		id, err := fake.Command(guildOn(shard, shards), channel, learner, fakediscord.Sub("next"))
+		id, err := fake.Command(guildOn(shard, shards), channel, learner, discordtest.Sub("next"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1266,7 +1266,7 @@ func TestShardsOfOneProcessAllReachReadyWithoutInvalidSessions(t *testing.T) {
 			t.Errorf("shard %d did not answer next; logs: %s", shard, logs.String())
 		}
 	}
-	if _, ok := fake.AwaitRequest(wait, func(r fakediscord.Request) bool { return r.Method == http.MethodPut }); !ok {
+	if _, ok := fake.AwaitRequest(wait, func(r discordtest.Request) bool { return r.Method == http.MethodPut }); !ok {
 		t.Error("shard 0 did not register /roadmap")
 	}
 }
@@ -1283,9 +1283,9 @@ func TestSessionStartLimitIsHeeded(t *testing.T) {
 		{"none left", 0, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := fakediscord.Start(token)
+			fake := discordtest.Start(token)
 			defer fake.Close()
-			fake.SetStartLimit(fakediscord.StartLimit{Total: 1000, Remaining: tc.remaining, ResetAfter: 3 * time.Hour, MaxConcurrency: 1})
+			fake.SetStartLimit(discordtest.StartLimit{Total: 1000, Remaining: tc.remaining, ResetAfter: 3 * time.Hour, MaxConcurrency: 1})
 			logs := &bottest.Buffer{}
 			a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t), SkipRegistration: true,
 				Logger: slog.New(slog.NewTextHandler(logs, nil))})
@@ -1318,5 +1318,123 @@ func TestSessionStartLimitIsHeeded(t *testing.T) {
 				t.Errorf("warned=%v with %d of 1000 left; logs: %s", warned, tc.remaining, logs.String())
 			}
 		})
+	}
+}
+
+// A public answer to a deferred command is not lost to one failed webhook call. When the
+// placeholder cannot become the "posted for everyone" note, the follow-up still goes out
+// and resolves the placeholder (privately, as Discord shows the first follow-up after a
+// private deferral); when the follow-up fails, the note would claim a post that never
+// happened, so the answer itself replaces it, privately.
+func TestADeferredPublicAnswerSurvivesOneFailedWebhookCall(t *testing.T) {
+	for _, tc := range []struct {
+		name, fail string // the webhook method that fails once
+	}{
+		{"the note cannot be written", http.MethodPatch},
+		{"the follow-up cannot be sent", http.MethodPost},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, g := gated(20 * time.Millisecond)
+			h := start(t, s)
+			h.fake.FailWebhooks(tc.fail, 1)
+			id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("checkin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := h.await(id); a.Type != 5 || !a.ephemeral() {
+				t.Fatalf("check-in deferred with type %d flags %d, want a private deferral", a.Type, a.Data.Flags)
+			}
+			g.release <- struct{}{}
+			// The last request the answer needs: the follow-up (the note failed), or the edit
+			// putting the answer itself in place of the note (the follow-up failed).
+			last := func(r discordtest.Request) bool {
+				return r.Status/100 == 2 && strings.Contains(string(r.Body), "checked in") &&
+					strings.Contains(r.Path, "/webhooks/") && r.Method != tc.fail
+			}
+			if _, ok := h.fake.AwaitRequest(wait, last); !ok {
+				t.Fatalf("the answer was never delivered after a failed %s; requests: %v\nlogs: %s",
+					tc.fail, paths(h.fake.Requests()), h.logs.String())
+			}
+			msgs := h.fake.Messages(id)
+			if len(msgs) != 1 || msgs[0].Loading || !msgs[0].Ephemeral || !strings.Contains(string(msgs[0].Body), "checked in") {
+				t.Errorf("the learner sees %+v, want the check-in answer, privately, and nothing else", msgs)
+			}
+			if strings.Contains(string(msgs[0].Body), "Posted in the channel") {
+				t.Errorf("the placeholder claims a post that never happened: %s", msgs[0].Body)
+			}
+		})
+	}
+}
+
+// A gateway that accepts the websocket and then says nothing (not even HELLO) must not hold
+// a shard, nor the shards queued behind it at the identify gate: each connection fails
+// ConnectTimeout after its dial, and Run says why.
+func TestASilentGatewayFailsTheStartInsteadOfHoldingTheGate(t *testing.T) {
+	const shards = 2
+	fake := discordtest.Start(token)
+	defer fake.Close()
+	fake.StallGateway(true)
+	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: 50 * time.Millisecond})
+	logs := &bottest.Buffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, shards)
+	for shard := range shards {
+		a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t),
+			ShardID: shard, ShardCount: shards, SkipRegistration: true, IdentifyGate: gate,
+			ConnectTimeout: 300 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- a.Run(ctx) }()
+	}
+	for range shards {
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "no READY within 300ms") {
+				t.Errorf("Run against a silent gateway returned %v, want it to say no READY came", err)
+			}
+		case <-time.After(wait):
+			t.Fatalf("Run still waits on a silent gateway after %s (ConnectTimeout 300ms); %d connections; logs: %s",
+				wait, fake.Connections(), logs.String())
+		}
+	}
+	if n := fake.Connections(); n != shards {
+		t.Errorf("%d gateway connections, want one per shard: the second shard must get its turn", n)
+	}
+}
+
+// A shutdown while a shard waits on a silent gateway, and another shard waits behind it at
+// the identify gate, is prompt: it does not wait out ConnectTimeout.
+func TestShutdownDoesNotWaitOutASilentGateway(t *testing.T) {
+	const shards = 2
+	fake := discordtest.Start(token)
+	defer fake.Close()
+	fake.StallGateway(true)
+	gate := discord.NewIdentifyGate(discord.GateOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, shards)
+	for shard := range shards {
+		a, err := discord.New(discord.Config{Token: token, APIURL: fake.APIURL(), Core: mustCore(t),
+			ShardID: shard, ShardCount: shards, SkipRegistration: true, IdentifyGate: gate,
+			ConnectTimeout: time.Hour, Logger: slog.New(slog.NewTextHandler(&bottest.Buffer{}, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- a.Run(ctx) }()
+	}
+	if !fake.AwaitConnections(wait, 1) {
+		t.Fatal("no shard dialled the gateway")
+	}
+	cancel()
+	for range shards {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v at shutdown, want nil", err)
+			}
+		case <-time.After(wait):
+			t.Fatalf("Run still waits on a silent gateway %s after its context ended", wait)
+		}
 	}
 }

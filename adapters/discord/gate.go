@@ -2,7 +2,10 @@ package discord
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -12,24 +15,39 @@ import (
 // IdentifyInterval is how often Discord lets one rate-limit bucket start a gateway session.
 const IdentifyInterval = 5 * time.Second
 
-// IdentifyGate paces gateway session starts (IDENTIFY) across the shards of one process.
-// Discord puts shard s in bucket s % max_concurrency (from GET /gateway/bot) and lets each
-// bucket start one session per IdentifyInterval; a shard that identifies sooner gets op 9
-// INVALID_SESSION instead of READY. Every shard of a process must share one gate: a
-// shard passes only when its bucket is free and the bucket's last session start finished
-// (READY read) at least an interval ago, so the spacing holds however long a dial takes.
+// IdentifyGate paces gateway session starts (IDENTIFY). Discord puts shard s in bucket
+// s % max_concurrency (from GET /gateway/bot) and lets each bucket start one session per
+// IdentifyInterval; a shard that identifies sooner gets op 9 INVALID_SESSION instead of
+// READY. Every shard of a process must share one gate: a shard passes only when its bucket
+// is free and the bucket's last session start finished (READY read) at least an interval
+// ago, so the spacing holds however long a dial takes.
 //
-// The gate sees one process only. Processes that each run shards of one bot must start
-// apart (a StatefulSet's ordered start, which waits for each pod to be ready, does that).
+// With a Claimer shared by several processes (Redis), the spacing holds across them too:
+// before each session start the gate claims "discord-identify:<bucket>" for two intervals,
+// one for the dial and HELLO to reach IDENTIFY and one for Discord's spacing, and waits while
+// another process holds it. If the claimer fails, the gate warns once and paces this process
+// only until it works again. Without a claimer nothing paces processes against each other:
+// pods starting in order (OrderedReady) usually start apart, but nothing guarantees it.
+//
+// The gate paces the session starts the adapter makes. discordgo v0.29 also identifies on
+// its own, at once and past the gate, whenever the gateway answers op 9 INVALID_SESSION (a
+// RESUME refused after a long outage, or an IDENTIFY refused as too early), and it cannot be
+// hooked there. When several shards of one bucket are refused together they re-identify
+// together and can draw op 9 again, in a loop that only ends when one IDENTIFY lands outside
+// another's interval; each such connection still has to reach READY within the adapter's
+// ConnectTimeout, or it is dropped and discordgo reconnects after its back-off.
 type IdentifyGate struct {
 	interval time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
+	claimer  Claimer
+	log      *slog.Logger
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever a bucket is released
-	buckets map[int]*identifyBucket
-	starts  []time.Time // session starts let through in the last day, oldest first
+	mu           sync.Mutex
+	claimFailing bool          // the last claim failed; warned once
+	changed      chan struct{} // closed and replaced whenever a bucket is released
+	buckets      map[int]*identifyBucket
+	starts       []time.Time // session starts let through in the last day, oldest first
 }
 
 type identifyBucket struct {
@@ -37,9 +55,20 @@ type identifyBucket struct {
 	next time.Time // the earliest instant the next one may start
 }
 
-// GateOptions configures an IdentifyGate; the zero value is Discord's pacing on real time.
+// Claimer lets exactly one of several processes win key for ttl; a claim held under the same
+// token counts as won again. bot.Claimer is one (Redis shares it across pods).
+type Claimer interface {
+	Claim(ctx context.Context, key, token string, ttl time.Duration) (bool, error)
+}
+
+// GateOptions configures an IdentifyGate; the zero value is Discord's pacing on real time,
+// for the shards of this process.
 type GateOptions struct {
 	Interval time.Duration // per bucket; zero: IdentifyInterval
+	// Claimer paces session starts across every process that shares it (see IdentifyGate);
+	// nil: this process only.
+	Claimer Claimer
+	Logger  *slog.Logger // nil: slog.Default()
 	// Now and Sleep are the gate's time; tests pass a clock they move. Sleep returns early
 	// with ctx's error. Nil: the system clock and a real timer.
 	Now   func() time.Time
@@ -48,8 +77,11 @@ type GateOptions struct {
 
 // NewIdentifyGate returns a gate with no session started yet.
 func NewIdentifyGate(o GateOptions) *IdentifyGate {
-	g := &IdentifyGate{interval: o.Interval, now: o.Now, sleep: o.Sleep,
+	g := &IdentifyGate{interval: o.Interval, now: o.Now, sleep: o.Sleep, claimer: o.Claimer, log: o.Logger,
 		changed: make(chan struct{}), buckets: map[int]*identifyBucket{}}
+	if g.log == nil {
+		g.log = slog.Default()
+	}
 	if g.interval <= 0 {
 		g.interval = IdentifyInterval
 	}
@@ -79,11 +111,12 @@ func (l startLimit) resets() time.Time { return l.read.Add(l.resetAfter) }
 // every session of the bot and resets its token.
 var errNoStartsLeft = errors.New("no gateway session starts left")
 
-// acquire waits until shard may start a session and returns the release to call once the
-// session start is over, READY or not, and how many starts the limit leaves after this one.
-// A limit read before session starts this gate let through since is counted down by them,
-// so shards that looked it up together cannot overdraw it. It fails with errNoStartsLeft
-// when no start is left, or with ctx's error when ctx ends first.
+// acquire waits until shard may start a session (and, with a claimer, until this process
+// holds its bucket's claim) and returns the release to call once the session start is over,
+// READY or not, and how many starts the limit leaves after this one. A limit read before
+// session starts this gate let through since is counted down by them, so shards that looked
+// it up together cannot overdraw it. It fails with errNoStartsLeft when no start is left, or
+// with ctx's error when ctx ends first.
 func (g *IdentifyGate) acquire(ctx context.Context, shard int, lim startLimit) (release func(), left int, err error) {
 	key := shard % max(lim.maxConcurrency, 1)
 	for {
@@ -107,6 +140,10 @@ func (g *IdentifyGate) acquire(ctx context.Context, shard int, lim startLimit) (
 			b.busy = true
 			g.starts = append(g.starts, now)
 			g.mu.Unlock()
+			if err := g.claim(ctx, key); err != nil {
+				g.unreserve(b, now)
+				return nil, 0, err
+			}
 			var once sync.Once
 			return func() { once.Do(func() { g.release(b) }) }, left, nil
 		}
@@ -140,6 +177,66 @@ func (g *IdentifyGate) startsSinceLocked(t time.Time) int {
 		}
 	}
 	return n
+}
+
+// claim waits until this process holds bucket's claim for one session start; without a
+// claimer, or with a failing one, it returns at once. It fails only when ctx ends.
+func (g *IdentifyGate) claim(ctx context.Context, bucket int) error {
+	if g.claimer == nil {
+		return nil
+	}
+	key := fmt.Sprintf("discord-identify:%d", bucket)
+	// The token names this one session start: a retried claim of it counts as won, any
+	// other start's (this process's included) does not.
+	token := rand.Text()
+	for {
+		won, err := g.claimer.Claim(ctx, key, token, 2*g.interval)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			g.claimWorks(false, err)
+			return nil
+		}
+		g.claimWorks(true, nil)
+		if won {
+			return nil
+		}
+		// Another process is starting a session of this bucket; its claim runs out by itself.
+		if err := g.sleep(ctx, g.interval/10); err != nil {
+			return err
+		}
+	}
+}
+
+// claimWorks logs when claims start failing, once, and when they work again.
+func (g *IdentifyGate) claimWorks(ok bool, err error) {
+	g.mu.Lock()
+	was := g.claimFailing
+	g.claimFailing = !ok
+	g.mu.Unlock()
+	switch {
+	case !ok && !was:
+		g.log.Warn("cannot claim Discord session starts across processes; pacing this process's shards only",
+			"err", err)
+	case ok && was:
+		g.log.Info("Discord session starts are paced across processes again")
+	}
+}
+
+// unreserve gives back a bucket whose session start did not happen.
+func (g *IdentifyGate) unreserve(b *identifyBucket, start time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b.busy = false
+	for i := len(g.starts) - 1; i >= 0; i-- {
+		if g.starts[i].Equal(start) {
+			g.starts = append(g.starts[:i], g.starts[i+1:]...)
+			break
+		}
+	}
+	close(g.changed)
+	g.changed = make(chan struct{})
 }
 
 func (g *IdentifyGate) release(b *identifyBucket) {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/studybot/studybot/bot"
 )
 
 // fakeTime is a clock that moves only when the gate sleeps on it (or the test says).
@@ -126,5 +128,75 @@ func TestAShardWaitingItsTurnStopsWithItsContext(t *testing.T) {
 	cancel()
 	if _, _, err := g.acquire(ctx, 1, lim); !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want context.Canceled", err)
+	}
+}
+
+// Processes sharing a claimer (Redis, across pods) never start sessions of one bucket
+// within an interval of each other: each start holds its bucket's claim for two intervals
+// (the dial up to IDENTIFY, then Discord's spacing), and a start of another process, or
+// another of this process, waits it out. Different buckets do not wait for each other.
+func TestProcessesSharingAClaimerStartABucketApart(t *testing.T) {
+	type start struct {
+		process, shard int
+		want           time.Duration // after t0
+	}
+	for _, tc := range []struct {
+		name           string
+		maxConcurrency int
+		starts         []start
+	}{
+		{"one bucket, two processes", 1, []start{{0, 0, 0}, {1, 1, 10 * time.Second}}},
+		{"one bucket, a process twice, then another", 1,
+			[]start{{0, 0, 0}, {0, 1, 10 * time.Second}, {1, 2, 20 * time.Second}}},
+		{"two buckets, two processes", 2, []start{{0, 0, 0}, {1, 1, 0}, {1, 3, 10 * time.Second}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeTime{now: gateT0}
+			claimer := bot.NewLocalClaimer(clock) // what Redis is to pods
+			gates := []*IdentifyGate{
+				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer}),
+				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer}),
+			}
+			lim := startLimit{maxConcurrency: tc.maxConcurrency}
+			for _, s := range tc.starts {
+				release, _, err := gates[s.process].acquire(context.Background(), s.shard, lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				release() // READY at once
+				if got := clock.Now().Sub(gateT0); got != s.want {
+					t.Errorf("process %d, shard %d started at +%s, want +%s", s.process, s.shard, got, s.want)
+				}
+			}
+		})
+	}
+}
+
+// A shard waiting for another process's claim stops with its context, and the start it did
+// not make takes neither its bucket nor one of the day's session starts.
+func TestAShardWaitingForAnotherProcessGivesBackItsTurn(t *testing.T) {
+	clock := &fakeTime{now: gateT0}
+	claimer := bot.NewLocalClaimer(clock)
+	if won, _ := claimer.Claim(context.Background(), "discord-identify:0", "another pod", time.Hour); !won {
+		t.Fatal("setup: the other pod did not win the claim")
+	}
+	g := NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer})
+	lim := startLimit{total: 1000, remaining: 2, maxConcurrency: 1, read: gateT0}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := g.acquire(ctx, 0, lim); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	clock.advance(time.Hour) // the other pod's claim runs out
+	before := clock.Now()
+	// Real time bounds the wait only so that a bucket left busy fails the test, not hangs it.
+	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, left, err := g.acquire(ctx, 1, lim)
+	if err != nil || left != 1 {
+		t.Errorf("the next start: left %d, err %v; want 1 of 2 left", left, err)
+	}
+	if waited := clock.Now().Sub(before); waited != 0 {
+		t.Errorf("the next start waited %s for a bucket nobody used", waited)
 	}
 }

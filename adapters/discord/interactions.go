@@ -24,7 +24,7 @@ var (
 	answerShared    = bot.Response{Text: "✅ Posted in the channel for everyone.", Ephemeral: true, Tone: bot.ToneSuccess}
 )
 
-// callbackTimeout bounds one callback or edit, 429 waits included.
+// callbackTimeout bounds one callback, edit or follow-up, 429 waits included.
 const callbackTimeout = 15 * time.Second
 
 // Permissions that make a member a studybot admin in their server.
@@ -136,8 +136,8 @@ func displayName(m *discordgo.Member, u *discordgo.User) string {
 // follow-up after it, show where the deferral showed, whatever flags they carry. Whether an
 // answer is private is known only once the core has answered (a first check-in is announced,
 // a second one the same day is not), so the deferral is always private. A public answer then
-// goes out as a follow-up, once the private placeholder has been edited into a short note:
-// nothing private can reach the channel, whatever the core answers.
+// goes out as a follow-up, once the private placeholder has been edited into a short note
+// (see answerPublicly): nothing private can reach the channel, whatever the core answers.
 func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, dmGuild string, work func(context.Context) bot.Response) {
 	done := make(chan bot.Response, 1)
 	go func() {
@@ -169,32 +169,50 @@ func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, dmGuild 
 		a.logFailure(i, "defer", resp, deferErr)
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
-	defer cancel()
-	// In a direct message nobody else reads along: the answer itself replaces the placeholder.
-	public := !resp.Ephemeral && i.GuildID != ""
-	placeholder := resp
-	if public {
-		placeholder = answerShared
+	// A private answer, or any in a direct message (nobody else reads along), replaces the
+	// placeholder.
+	if !resp.Ephemeral && i.GuildID != "" {
+		a.answerPublicly(ctx, i, resp, dmGuild)
+		return
 	}
-	embeds, components := render(placeholder, dmGuild)
-	err := a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
-		Embeds: &embeds, Components: &components, AllowedMentions: noMentions(),
-	})
-	if err != nil {
+	if err := a.editOriginal(ctx, i, resp, dmGuild); err != nil {
 		a.logFailure(i, "edit", resp, err)
-		return
 	}
-	if !public {
-		return
+}
+
+// answerPublicly delivers a public answer to a deferred interaction: the private placeholder
+// becomes a short note, and the answer goes to the channel as a follow-up. Each step is tried
+// whatever the last did, so the answer is not lost to one failed request: when the note
+// cannot be written, the follow-up resolves the placeholder itself (privately, as Discord
+// shows the first follow-up after a private deferral); when the follow-up fails, the note,
+// which would claim a post that never happened, is replaced by the answer itself, privately.
+func (a *Adapter) answerPublicly(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
+	if err := a.editOriginal(ctx, i, answerShared, dmGuild); err != nil {
+		a.logFailure(i, "edit", resp, err)
 	}
-	embeds, components = render(resp, dmGuild)
-	err = a.interactionRequest(ctx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
+	embeds, components := render(resp, dmGuild)
+	postCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	err := a.interactionRequest(postCtx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
 		Embeds: embeds, Components: components, AllowedMentions: noMentions(),
 	})
-	if err != nil {
-		a.logFailure(i, "public follow-up", resp, err)
+	cancel()
+	if err == nil {
+		return
 	}
+	a.logFailure(i, "public follow-up", resp, err)
+	if err := a.editOriginal(ctx, i, resp, dmGuild); err != nil {
+		a.logFailure(i, "private fallback", resp, err)
+	}
+}
+
+// editOriginal replaces an interaction's original response (its deferral) with resp.
+func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) error {
+	embeds, components := render(resp, dmGuild)
+	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	defer cancel()
+	return a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
+		Embeds: &embeds, Components: &components, AllowedMentions: noMentions(),
+	})
 }
 
 // respond answers an interaction at once with a message (callback type 4); dmGuild is the

@@ -11,6 +11,10 @@ import (
 
 func init() { chatAdapters = append(chatAdapters, newDiscord) }
 
+// discordIdentifyInterval is Discord's spacing of session starts per rate-limit bucket;
+// tests against the fake shorten it.
+var discordIdentifyInterval = discord.IdentifyInterval
+
 // newDiscord runs the Discord adapter when DISCORD_TOKEN is set: slash commands over the
 // gateway, and the poster the scheduler uses for daily lessons and reminders.
 func newDiscord(_ context.Context, c *core) ([]service, error) {
@@ -18,8 +22,10 @@ func newDiscord(_ context.Context, c *core) ([]service, error) {
 		return nil, nil
 	}
 	var shards []*discord.Adapter
-	// The shards of this process take turns at starting their gateway sessions.
-	gate := discord.NewIdentifyGate(discord.GateOptions{})
+	// The shards of this process take turns at starting their gateway sessions, and with
+	// Redis (c.claimer) so do the processes sharing it: pods never identify one bucket
+	// within Discord's interval of each other.
+	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: discordIdentifyInterval, Claimer: c.claimer, Logger: c.log})
 	for _, shard := range c.cfg.discordShards() {
 		a, err := discord.New(discord.Config{
 			Token:      c.cfg.DiscordToken,

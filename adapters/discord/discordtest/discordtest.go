@@ -1,4 +1,4 @@
-// Package fakediscord is an in-process Discord for tests: the REST endpoints studybot uses
+// Package discordtest is an in-process fake Discord for tests: the REST endpoints studybot uses
 // and a gateway websocket that speaks the real protocol (HELLO, IDENTIFY, READY, heartbeats
 // and their ACKs, dispatches with sequence numbers, RECONNECT, RESUME, INVALID_SESSION).
 // It records every REST request and every gateway frame it receives, lets a test inject
@@ -11,7 +11,7 @@
 // zlib-compressed to a client that asked for compress, the 3-second window for the first
 // answer to an interaction, and the visibility of deferred answers: the first follow-up
 // after a deferral takes the deferral's visibility, whatever flags it sends.
-package fakediscord
+package discordtest
 
 import (
 	"bytes"
@@ -133,8 +133,10 @@ type Server struct {
 	commands         map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
 	members          map[string]string          // guild/user -> nick
 	callback429      []float64
+	webhookFail      map[string]int // method -> how many more interaction webhook calls fail
 	channelFail      map[string]fault
 	refuseResume     bool
+	stall            bool
 	closed           bool
 	limit            StartLimit
 	identifyInterval time.Duration
@@ -235,6 +237,7 @@ func Start(token string) *Server {
 		commands:          map[string]json.RawMessage{},
 		members:           map[string]string{},
 		channelFail:       map[string]fault{},
+		webhookFail:       map[string]int{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /gateway-ws/", s.serveGateway)
@@ -450,12 +453,40 @@ func (s *Server) RateLimitCallbacks(retryAfter ...float64) {
 	s.mu.Unlock()
 }
 
+// FailWebhooks makes the next n interaction webhook calls with method fail with 500: PATCH
+// edits the original response, POST sends a follow-up. Nothing they carry shows.
+func (s *Server) FailWebhooks(method string, n int) {
+	s.mu.Lock()
+	s.webhookFail[method] += n
+	s.mu.Unlock()
+}
+
 // FailChannel makes posts to channelID fail with status and Discord error code; status 429
 // answers with retryAfter seconds.
 func (s *Server) FailChannel(channelID string, status, code int, message string, retryAfter float64) {
 	s.mu.Lock()
 	s.channelFail[channelID] = fault{status, code, message, retryAfter}
 	s.mu.Unlock()
+}
+
+// StallGateway makes the gateway accept new websocket connections and then say nothing, not
+// even HELLO, as a hung gateway node does.
+func (s *Server) StallGateway(stall bool) {
+	s.mu.Lock()
+	s.stall = stall
+	s.mu.Unlock()
+}
+
+// Connections counts the websocket connections the gateway accepted.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connCount
+}
+
+// AwaitConnections waits until the gateway has accepted n websocket connections.
+func (s *Server) AwaitConnections(timeout time.Duration, n int) bool {
+	return s.waitFor(timeout, func() bool { return s.connCount >= n })
 }
 
 // RefuseResume makes the gateway answer RESUME with INVALID_SESSION, forcing a new IDENTIFY.
@@ -494,6 +525,8 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.connCount++
 	c := &conn{n: s.connCount, ws: ws}
 	s.conns[c] = true
+	stall := s.stall
+	s.notify()
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -505,6 +538,13 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		ws.Close()
 	}()
+	if stall {
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
 	if c.write(map[string]any{"op": OpHello, "d": map[string]any{"heartbeat_interval": s.HeartbeatInterval}}) != nil {
 		return
 	}
@@ -643,7 +683,7 @@ func (s *Server) resume(c *conn, d json.RawMessage) bool {
 // be held.
 func (s *Server) dispatchLocked(sess *session, event string, d any) error {
 	if sess == nil || sess.conn == nil {
-		return errors.New("fakediscord: no gateway session")
+		return errors.New("discordtest: no gateway session")
 	}
 	sess.seq++
 	return sess.conn.write(map[string]any{"op": OpDispatch, "t": event, "s": sess.seq, "d": d})
@@ -657,19 +697,19 @@ func (s *Server) shardOfLocked(guildID string) (*session, error) {
 		count = sess.count
 	}
 	if count == 0 {
-		return nil, errors.New("fakediscord: no gateway session")
+		return nil, errors.New("discordtest: no gateway session")
 	}
 	shard := 0
 	if guildID != "" {
 		id, err := strconv.ParseUint(guildID, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("fakediscord: guild %q is not a snowflake", guildID)
+			return nil, fmt.Errorf("discordtest: guild %q is not a snowflake", guildID)
 		}
 		shard = int((id >> 22) % uint64(count))
 	}
 	sess := s.sessions[shard]
 	if sess == nil || sess.conn == nil {
-		return nil, fmt.Errorf("fakediscord: no gateway session for shard %d of %d", shard, count)
+		return nil, fmt.Errorf("discordtest: no gateway session for shard %d of %d", shard, count)
 	}
 	return sess, nil
 }
@@ -696,7 +736,7 @@ func (s *Server) Reconnect() error {
 		sent = true
 	}
 	if !sent {
-		return errors.New("fakediscord: no gateway session")
+		return errors.New("discordtest: no gateway session")
 	}
 	return nil
 }
@@ -959,6 +999,10 @@ func (s *Server) webhook(method, token string, rest []string, body []byte) (int,
 	if in == nil {
 		return apiError(404, 10015, "Unknown Webhook")
 	}
+	if s.webhookFail[method] > 0 {
+		s.webhookFail[method]--
+		return apiError(500, 0, "500: Internal Server Error")
+	}
 	id := s.newID()
 	original := len(rest) == 2 && rest[0] == "messages" && rest[1] == "@original"
 	switch {
@@ -1049,7 +1093,7 @@ func nilIfEmpty(s string) any {
 func randomHex(n int) string {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("fakediscord: random: %v", err))
+		panic(fmt.Sprintf("discordtest: random: %v", err))
 	}
 	return hex.EncodeToString(b)
 }
