@@ -47,6 +47,7 @@ type Bot struct {
 	log         *slog.Logger
 	observe     func(Request, Response, time.Duration)
 	extensions  map[string]Handler
+	zoneMoved   func(ctx context.Context, c Community, userID string)
 }
 
 // Handler answers one parsed command; extensions (the scheduler's nudge and remind) plug in
@@ -95,6 +96,14 @@ func (b *Bot) Store() Store { return b.store }
 // Extend routes the command word verb to h. It must be called before the bot handles
 // requests.
 func (b *Bot) Extend(verb string, h Handler) { b.extensions[verb] = h }
+
+// OnProfileZoneMove has fn called after a write through the core saved a new platform
+// profile zone for a learner who set no zone of their own and wants reminders, so the day
+// boundary their reminder follows moved (the scheduler plans it again). It must be called
+// before the bot handles requests.
+func (b *Bot) OnProfileZoneMove(fn func(ctx context.Context, c Community, userID string)) {
+	b.zoneMoved = fn
+}
 
 // Handle answers one request. It always returns something to show: bad input and refusals
 // become a short private answer, and an internal failure is logged and answered with an
@@ -314,13 +323,16 @@ func LoadZone(name string) (*time.Location, error) {
 // fresh for the leaderboard.
 func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Learner) error) error {
 	now := b.clock.Now()
-	return b.store.UpdateLearner(ctx, c, req.UserID, func(l *Learner) error {
+	moved := false
+	err := b.store.UpdateLearner(ctx, c, req.UserID, func(l *Learner) error {
+		moved = false
 		if err := fn(l); err != nil {
 			return err
 		}
 		l.Version, l.UserID, l.Updated = SchemaVersion, req.UserID, now.UTC()
 		if req.ProfileZone != "" {
 			if loc, err := LoadZone(req.ProfileZone); err == nil {
+				moved = l.ProfileZone != loc.String() && l.Zone == "" && l.Remind != ""
 				l.ProfileZone = loc.String()
 			}
 		}
@@ -329,6 +341,10 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 		}
 		return nil
 	})
+	if err == nil && moved && b.zoneMoved != nil {
+		b.zoneMoved(ctx, c, req.UserID)
+	}
+	return err
 }
 
 // resolveTopic turns typed text into a topic, or a not-found error with suggestions.

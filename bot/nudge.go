@@ -90,13 +90,19 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 			s.followCommunityZone(ctx, key.Community)
 		}
 	}
-	t := b.lessonTopic(saved.Cursor)
-	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nFirst post: Day %d · %s, %s.",
-		saved.At, loc, saved.Day+1, t.Title, localTime(upcoming, loc))
-	if saved.Day > 0 {
-		text = fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\nNext post: Day %d · %s, %s.",
-			saved.At, loc, saved.Day+1, t.Title, localTime(upcoming, loc))
+	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\n", saved.At, loc)
+	day, cursor := saved.Day+1, saved.Cursor
+	switch {
+	case saved.Sending != nil:
+		// Today's lesson is on its way out already: the time set here is for the one after it.
+		text += fmt.Sprintf("Day %d · %s is on its way now; next post: ", day, b.lessonTopic(cursor).Title)
+		day, cursor = day+1, cursor+1
+	case saved.Day > 0:
+		text += "Next post: "
+	default:
+		text += "First post: "
 	}
+	text += fmt.Sprintf("Day %d · %s, %s.", day, b.lessonTopic(cursor).Title, localTime(upcoming, loc))
 	if adopted {
 		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
 	}
@@ -120,12 +126,15 @@ func (s *Scheduler) nudgeOff(ctx context.Context, key ScheduleKey) (Response, er
 		return Response{}, fmt.Errorf("nudge off: %w", err)
 	}
 	t := s.bot.lessonTopic(saved.Cursor)
-	return Response{
-		Text: fmt.Sprintf("Daily lesson off in this channel. /roadmap nudge set HH:MM turns it back on; it continues with Day %d · %s.",
-			saved.Day+1, t.Title),
-		Ephemeral: true,
-		Tone:      ToneSuccess,
-	}, nil
+	text := fmt.Sprintf("Daily lesson off in this channel. /roadmap nudge set HH:MM turns it back on; it continues with Day %d · %s.",
+		saved.Day+1, t.Title)
+	if saved.Sending != nil {
+		// A post waiting for its retry is stopped before it is tried again; one being
+		// delivered this very moment still arrives.
+		text = fmt.Sprintf("Daily lesson off in this channel. Day %d · %s was on its way out: it is stopped unless it was being "+
+			"delivered this very moment (/roadmap nudge status tells). /roadmap nudge set HH:MM turns it back on.", saved.Day+1, t.Title)
+	}
+	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
 
 func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response, error) {
@@ -189,17 +198,8 @@ func (s *Scheduler) followCommunityZone(ctx context.Context, c Community) {
 		b.log.Warn("could not move reminders to the community's new zone", "community", c.Key(), "err", err)
 		return
 	}
-	now := b.clock.Now()
 	for _, user := range users {
-		err := s.store.UpdateSchedule(ctx, RemindKey(c, user), func(sch *Schedule) error {
-			if !sch.Active() || sch.Zone == loc.String() {
-				return errUnchanged
-			}
-			sch.Zone, sch.Updated = loc.String(), now.UTC()
-			sch.replan(NextOccurrence(sch.At, loc, now, sch.handled()+1))
-			return nil
-		})
-		if err != nil && !errors.Is(err, errUnchanged) {
+		if _, _, err := s.moveReminder(ctx, c, user, loc); err != nil {
 			b.log.Warn("could not move a reminder to the community's new zone", "community", c.Key(), "err", err)
 		}
 	}

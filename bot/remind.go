@@ -13,8 +13,9 @@ import (
 //     day ends. None comes on a day they already studied, and at most one a day.
 //   - `remind off` stops it; `remind` alone says what is set.
 //   - The time follows the learner's day boundary (their zone, else their profile's, else
-//     the community's, else the default) as it is when the reminder fires, so it moves with
-//     `/roadmap timezone`, a new profile zone, and a zone the community adopts later.
+//     the community's, else the default): `/roadmap timezone`, a new profile zone seen on
+//     any command that saves the learner's record (or on `remind`), and a zone the community
+//     adopts later each plan it again from its next occurrence on.
 
 func (s *Scheduler) remindCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
 	c := Community{req.Platform, req.Community}
@@ -113,6 +114,13 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 	case !sch.Active():
 		return Response{Text: fmt.Sprintf("Your %s reminder is paused: %s. /roadmap remind HH:MM turns it back on.", sch.At, sch.Disabled), Ephemeral: true}, nil
 	}
+	if moved, err := s.profileZoneMoved(&l, req.ProfileZone); err == nil && moved && sch.Active() {
+		// A profile zone first seen here moves the learner's day: saving it plans the
+		// reminder in it, so the time below is the one it keeps.
+		if err := s.bot.update(ctx, key.Community, req, func(*Learner) error { return nil }); err != nil {
+			return Response{}, fmt.Errorf("remind: %w", err)
+		}
+	}
 	// The reminder follows the learner's day boundary as it is now, whatever zone it was
 	// planned in.
 	loc := s.bot.Zone(ctx, key.Community, &l, req.ProfileZone)
@@ -126,6 +134,19 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 // remindOff is the Disabled reason of a reminder turned off by its learner.
 const remindOff = "turned off with /roadmap remind off"
 
+// profileZoneMoved reports whether profileZone, from a request, would move the day boundary
+// of learner l, who set no zone of their own, away from the profile zone last saved.
+func (s *Scheduler) profileZoneMoved(l *Learner, profileZone string) (bool, error) {
+	if profileZone == "" || l.Zone != "" {
+		return false, nil
+	}
+	loc, err := LoadZone(profileZone)
+	if err != nil {
+		return false, err
+	}
+	return loc.String() != l.ProfileZone, nil
+}
+
 // timezoneCommand is /roadmap timezone, then moves the learner's reminder to the new zone.
 func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
 	b := s.bot
@@ -138,9 +159,40 @@ func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Comman
 	if err != nil {
 		return resp, nil
 	}
-	now := b.clock.Now()
-	var at TimeOfDay
-	err = s.store.UpdateSchedule(ctx, RemindKey(c, req.UserID), func(sch *Schedule) error {
+	at, moved, err := s.moveReminder(ctx, c, req.UserID, loc)
+	switch {
+	case err != nil:
+		// The zone has changed already; say so, and how to move the reminder by hand.
+		b.log.Error("could not move a reminder to the learner's new zone", "community", c.Key(), "err", err)
+		resp.Text += " Your reminder could not follow it: set it again with /roadmap remind HH:MM."
+	case moved:
+		resp.Text += fmt.Sprintf(" Your %s reminder follows it.", at)
+	}
+	return resp, nil
+}
+
+// followProfileZone moves the reminder of a learner whose platform profile gave a new zone
+// (and who set none of their own) to it, from its next occurrence on: the core calls it
+// once the new profile zone is saved.
+func (s *Scheduler) followProfileZone(ctx context.Context, c Community, userID string) {
+	// The learner's record is written already: the reminder follows it even when the
+	// request that carried the zone is over.
+	ctx = context.WithoutCancel(ctx)
+	l, err := s.bot.store.Learner(ctx, c, userID)
+	if err == nil && l.Remind != "" {
+		_, _, err = s.moveReminder(ctx, c, userID, s.bot.Zone(ctx, c, &l, ""))
+	}
+	if err != nil {
+		s.log.Warn("could not move a reminder to the learner's new profile zone", "community", c.Key(), "err", err)
+	}
+}
+
+// moveReminder plans the learner's reminder in loc from its next occurrence on; a reminder
+// on its way out keeps its date, and settling it plans the next one in loc. moved is false
+// when there is no active reminder or it follows loc already.
+func (s *Scheduler) moveReminder(ctx context.Context, c Community, userID string, loc *time.Location) (at TimeOfDay, moved bool, err error) {
+	now := s.bot.clock.Now()
+	err = s.store.UpdateSchedule(ctx, RemindKey(c, userID), func(sch *Schedule) error {
 		if !sch.Active() || sch.Zone == loc.String() {
 			return errUnchanged
 		}
@@ -149,16 +201,10 @@ func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Comman
 		sch.replan(NextOccurrence(sch.At, loc, now, sch.handled()+1))
 		return nil
 	})
-	switch {
-	case errors.Is(err, errUnchanged):
-	case err != nil:
-		// The zone has changed already; say so, and how to move the reminder by hand.
-		b.log.Error("could not move a reminder to the learner's new zone", "community", c.Key(), "err", err)
-		resp.Text += " Your reminder could not follow it: set it again with /roadmap remind HH:MM."
-	default:
-		resp.Text += fmt.Sprintf(" Your %s reminder follows it.", at)
+	if errors.Is(err, errUnchanged) {
+		return at, false, nil
 	}
-	return resp, nil
+	return at, err == nil, err
 }
 
 // planReminder resolves, as of the job's instant, the learner's day boundary as it is now

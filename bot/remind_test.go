@@ -64,31 +64,35 @@ func TestAReminderFollowsTheLearnersTimeZoneAndStopsWhenTurnedOff(t *testing.T) 
 }
 
 func TestAReminderFollowsAZoneThatMovesAfterItWasSet(t *testing.T) {
-	profile := func(zone string) func(r *rig) {
+	// profile is a command carrying the learner's platform profile zone, as Slack's do.
+	profile := func(text, zone string) func(r *rig) {
 		return func(r *rig) {
 			resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
-				Channel: "general", UserID: "ana", ProfileZone: zone, Text: "start caching"})
+				Channel: "general", UserID: "ana", ProfileZone: zone, Text: text})
 			if resp.Outcome != bot.OutcomeOK {
-				r.t.Fatalf("start: (%s) %s", resp.Outcome, resp.Text)
+				r.t.Fatalf("%s: (%s) %s", text, resp.Outcome, resp.Text)
 			}
 		}
 	}
 	tests := []struct {
 		name string
-		move func(r *rig) // what moves the learner's day after `remind 19:00` in UTC
+		move func(r *rig) // what moves the learner's day after `remind 19:00` in UTC at 12:00 UTC
 		zone string       // the zone the reminder follows from then on
 		want []string     // when the reminders of the next two days come
-		left string       // what the first one says
 	}{
 		{"the community adopts a zone with its first nudge", func(r *rig) {
 			r.ok("admin", "general", "nudge set 09:00 Europe/Berlin")
-		}, "Europe/Berlin", []string{"2026-11-24T18:00:00Z", "2026-11-25T18:00:00Z"}, "5h 00m left"},
-		{"the learner's platform profile moves west", profile("America/New_York"),
-			"America/New_York", []string{"2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z"}, "5h 00m left"},
-		// Known only when the UTC reminder fires, an hour after 19:00 in Berlin: that day's
-		// comes late, counting from when it comes; the next ones at 19:00 Berlin.
-		{"the learner's platform profile moves east", profile("Europe/Berlin"),
-			"Europe/Berlin", []string{"2026-11-24T19:00:00Z", "2026-11-25T18:00:00Z"}, "4h 00m left"},
+		}, "Europe/Berlin", []string{"2026-11-24T18:00:00Z", "2026-11-25T18:00:00Z"}},
+		{"the learner's platform profile moves west", profile("start caching", "America/New_York"),
+			"America/New_York", []string{"2026-11-25T00:00:00Z", "2026-11-26T00:00:00Z"}},
+		// 19:00 in Berlin comes an hour before 19:00 UTC, and in Kolkata (17:30 there now)
+		// the same day: both must come that day at their local 19:00.
+		{"the learner's platform profile moves east", profile("start caching", "Europe/Berlin"),
+			"Europe/Berlin", []string{"2026-11-24T18:00:00Z", "2026-11-25T18:00:00Z"}},
+		{"the learner's platform profile moves far east", profile("start caching", "Asia/Kolkata"),
+			"Asia/Kolkata", []string{"2026-11-24T13:30:00Z", "2026-11-25T13:30:00Z"}},
+		{"the profile's new zone comes with /roadmap remind", profile("remind", "Asia/Kolkata"),
+			"Asia/Kolkata", []string{"2026-11-24T13:30:00Z", "2026-11-25T13:30:00Z"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,8 +105,9 @@ func TestAReminderFollowsAZoneThatMovesAfterItWasSet(t *testing.T) {
 			if got := times(dms); !slices.Equal(got, tt.want) {
 				t.Fatalf("reminders at %v, want %v (19:00 %s)", got, tt.want, tt.zone)
 			}
-			mustContain(t, dms[0].resp, tt.left+" before midnight ("+tt.zone+")")
-			mustContain(t, dms[1].resp, "5h 00m left before midnight ("+tt.zone+")")
+			for _, dm := range dms {
+				mustContain(t, dm.resp, "5h 00m left before midnight ("+tt.zone+")")
+			}
 		})
 	}
 }
@@ -172,4 +177,19 @@ func TestATimezoneChangeWhoseReminderCannotMoveSaysSo(t *testing.T) {
 		t.Errorf("want the new zone and how to move the reminder: (%s) %q", resp.Outcome, resp.Text)
 	}
 	mustContain(t, r.ok("bo", "general", "timezone"), "America/New_York")
+}
+
+func TestRemindOffStopsAReminderWaitingForItsRetry(t *testing.T) {
+	r, gate := holdingRetries(t, utc("2026-11-24T12:00:00Z"))
+	r.ok("bo", "general", "remind 19:00")
+	let := r.holdRetry(gate, utc("2026-11-24T18:59:00Z"), utc("2026-11-24T19:00:00Z"))
+	mustContain(t, r.ok("bo", "general", "remind off"), "Reminder off")
+	if err := let(); err != nil {
+		t.Fatal(err)
+	}
+	r.tickUntil(utc("2026-11-26T20:00:00Z"))
+	if n := r.poster.tries("bo"); n != 1 {
+		t.Errorf("%d attempts, want only the one before remind off", n)
+	}
+	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")
 }

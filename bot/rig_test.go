@@ -236,6 +236,15 @@ func titles(ss []sent) []string {
 	return out
 }
 
+// stamped is each post as "when title", for timelines.
+func stamped(ss []sent) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.at.UTC().Format(time.RFC3339) + " " + s.resp.Title
+	}
+	return out
+}
+
 func times(ss []sent) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,9 +31,14 @@ import (
 //     the platform's Retry-After; one no retry can fix (channel gone, no permission there)
 //     disables that schedule with a log line saying why. Retries wait outside the worker
 //     pool, so one channel's trouble never holds up another's post.
-//   - A failure of the bot itself (its token or scopes refused) blames no channel: today's
-//     posts on that platform are given up with one error in the log, the schedules stay on,
-//     and the platform gets no more requests in that run; the next run tries one post first.
+//   - A failure of the bot itself (its token or scopes refused) blames no channel. One
+//     refusal proves nothing (a platform may word one channel's trouble the same way), so it
+//     gives up only that post for the day, logged with its channel. Two schedules refused in
+//     a run with no post going through in between show the platform refuses the bot: today's
+//     posts there are given up with one error in the log naming the first refused channel,
+//     the schedules stay on, and the platform gets no more requests in that run. The next run
+//     sends its posts one at a time, starting after the last one refused, until one goes
+//     through or two more are refused.
 //   - Posts due together are sent concurrently, at most Concurrency at a time per platform.
 //   - A reminder is sent at its time in the learner's day boundary as it is when it fires
 //     (their own zone, their profile's, else the community's), so it follows a zone that
@@ -118,6 +124,9 @@ type Scheduler struct {
 	held map[ScheduleKey]bool
 	// paused is the platforms that refused the bot itself, until a post there succeeds.
 	paused map[string]bool
+	// lastRefused is, per platform, the schedule refused last: a paused platform's next run
+	// starts after it, so one troubled channel is not the probe every day.
+	lastRefused map[string]ScheduleKey
 }
 
 // NewScheduler checks cfg and registers the nudge and remind commands on cfg.Bot, which must
@@ -142,6 +151,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 		observe:     cfg.Observe,
 		held:        map[ScheduleKey]bool{},
 		paused:      map[string]bool{},
+		lastRefused: map[string]ScheduleKey{},
 	}
 	if s.claimer == nil {
 		s.claimer = NewLocalClaimer(cfg.Bot.clock)
@@ -179,6 +189,7 @@ func NewScheduler(cfg SchedulerConfig) (*Scheduler, error) {
 	cfg.Bot.Extend("nudge", s.nudgeCommand)
 	cfg.Bot.Extend("remind", s.remindCommand)
 	cfg.Bot.Extend("timezone", s.timezoneCommand)
+	cfg.Bot.OnProfileZoneMove(s.followProfileZone)
 	return s, nil
 }
 
@@ -411,8 +422,8 @@ func (s *Scheduler) deliver(ctx context.Context, jobs []*job) {
 	wg.Wait()
 }
 
-// platformRun is one run's delivery to one platform. Its breaker opens on a bot-wide
-// failure: the jobs after it are given up without a request.
+// platformRun is one run's delivery to one platform. Its breaker opens once the platform
+// is shown to refuse the bot itself: the jobs after that are given up without a request.
 type platformRun struct {
 	platform string
 	poster   Poster
@@ -420,15 +431,31 @@ type platformRun struct {
 	settles  sync.WaitGroup // store writes of settled posts, batched by the store
 
 	open     atomic.Bool
-	cause    atomic.Pointer[error]
 	fresh    atomic.Bool  // this run paused the platform (rather than finding it paused)
-	gaveUp   atomic.Int64 // jobs given up because of the bot-wide failure
+	gaveUp   atomic.Int64 // jobs given up because the platform refuses the bot
 	grow     func()       // more workers, once a probe post went through
 	growOnce sync.Once
+
+	mu sync.Mutex
+	// streak is the bot-wide refusals since the last post that went through; two of them
+	// (each schedule is refused at most once a run) open the breaker.
+	streak []refusal
+	// outage is the first refusal of the streak that opened the breaker.
+	outage *refusal
+}
+
+// refusal is a post the platform refused as if it refused the bot itself.
+type refusal struct {
+	j   *job
+	err error
 }
 
 func (s *Scheduler) deliverPlatform(ctx context.Context, platform string, list []*job) {
 	run := &platformRun{platform: platform, poster: s.posters[platform], sem: s.sem(platform)}
+	paused := s.isPaused(platform)
+	if paused {
+		list = s.afterLastRefused(platform, list)
+	}
 	// Every job is in the queue, with a worker, or waiting to retry, so the queue never
 	// holds more than all of them and re-queueing never blocks.
 	queue := make(chan *job, len(list))
@@ -464,9 +491,10 @@ func (s *Scheduler) deliverPlatform(ctx context.Context, platform string, list [
 		}
 	}
 	n := min(s.conc, len(list))
-	if s.isPaused(platform) {
-		// The platform refused the bot in an earlier run: one post finds out whether it
-		// takes it again before the others follow.
+	if paused {
+		// The platform refused the bot in an earlier run: posts go one at a time, from the
+		// one after the last refused, until one goes through (then the others follow at full
+		// speed) or two are refused (then the rest are given up).
 		more := n - 1
 		run.grow = func() {
 			run.growOnce.Do(func() {
@@ -484,7 +512,23 @@ func (s *Scheduler) deliverPlatform(ctx context.Context, platform string, list [
 	}
 	workers.Wait()
 	run.settles.Wait()
-	s.reportPause(run)
+	s.reportRefusals(run)
+}
+
+// afterLastRefused is list rotated to start after the schedule the platform refused last.
+func (s *Scheduler) afterLastRefused(platform string, list []*job) []*job {
+	s.mu.Lock()
+	last, ok := s.lastRefused[platform]
+	s.mu.Unlock()
+	if !ok {
+		return list
+	}
+	for i, j := range list {
+		if j.key == last {
+			return append(slices.Clone(list[i+1:]), list[:i+1]...)
+		}
+	}
+	return list
 }
 
 func (s *Scheduler) observed(j *job, err error) {
@@ -512,9 +556,12 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 		s.release(j)
 		return 0, false
 	}
-	if run.open.Load() {
+	if cause := run.outageCause(); cause != nil {
 		run.gaveUp.Add(1)
-		s.giveUp(ctx, run, j, *run.cause.Load(), true)
+		s.giveUp(ctx, run, j, cause, true)
+		return 0, false
+	}
+	if j.attempts > 0 && s.turnedOff(ctx, run, j) {
 		return 0, false
 	}
 	j.attempts++
@@ -573,6 +620,7 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 		return s.retryOrGiveUp(ctx, run, j, err)
 	}
 	s.log.Debug("scheduled post sent", j.attrs("attempts", j.attempts)...)
+	s.wentThrough(run)
 	if s.unpause(run.platform) {
 		s.log.Info("the platform takes the bot's posts again", "platform", run.platform)
 	}
@@ -585,6 +633,20 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 	}
 	s.observed(j, nil)
 	return 0, false
+}
+
+// turnedOff settles, without sending it, a post whose schedule was turned off (nudge off,
+// remind off) or disabled while it waited for its retry. The date counts as handled, so
+// turning it back on plans the next one, and the lesson that was stopped is the one it
+// posts. A record that cannot be read lets the retry go ahead.
+func (s *Scheduler) turnedOff(ctx context.Context, run *platformRun, j *job) bool {
+	sch, err := s.store.Schedule(ctx, j.key)
+	if err != nil || sch.Disabled == "" || sch.Sending == nil || sch.Sending.Token != j.token {
+		return false
+	}
+	s.log.Info("scheduled post dropped: turned off while it waited for its retry", j.attrs("reason", sch.Disabled)...)
+	s.settle(ctx, run, j, "drop a post turned off", markHandled(j))
+	return true
 }
 
 // claimDeadline is when a post waiting for an unreachable claimer stops waiting: a few
@@ -633,13 +695,7 @@ func (s *Scheduler) retryOrGiveUp(ctx context.Context, run *platformRun, j *job,
 	isPost := errors.As(err, &pe)
 	switch {
 	case isPost && pe.BotWide:
-		// The cause is stored before the breaker opens, so whoever sees it open can name it.
-		if run.cause.CompareAndSwap(nil, &err) {
-			run.fresh.Store(s.pause(run.platform))
-		}
-		run.open.Store(true)
-		run.gaveUp.Add(1)
-		s.giveUp(ctx, run, j, err, true)
+		s.refused(ctx, run, j, err)
 		return 0, false
 	case isPost && pe.Permanent:
 		s.disable(ctx, run, j, err)
@@ -734,6 +790,111 @@ func (s *Scheduler) giveUp(ctx context.Context, run *platformRun, j *job, cause 
 	s.observed(j, cause)
 }
 
+// refused gives up a post the platform refused as if it refused the bot itself, and opens
+// the run's breaker when it is the second in a row: one channel's trouble worded like the
+// bot's costs only that channel's post.
+func (s *Scheduler) refused(ctx context.Context, run *platformRun, j *job, err error) {
+	run.mu.Lock()
+	switch {
+	case run.open.Load():
+		run.gaveUp.Add(1)
+	default:
+		run.streak = append(run.streak, refusal{j, err})
+		if len(run.streak) >= 2 {
+			// The outage is recorded before the breaker opens, so whoever sees it open can
+			// name it.
+			run.outage = &run.streak[0]
+			run.gaveUp.Add(int64(len(run.streak)))
+			run.fresh.Store(s.pause(run.platform))
+			run.open.Store(true)
+		}
+	}
+	run.mu.Unlock()
+	s.mu.Lock()
+	s.lastRefused[run.platform] = j.key
+	s.mu.Unlock()
+	s.giveUp(ctx, run, j, err, true)
+}
+
+// outageCause is what opened the run's breaker, nil while it is closed.
+func (run *platformRun) outageCause() error {
+	if !run.open.Load() {
+		return nil
+	}
+	run.mu.Lock()
+	defer run.mu.Unlock()
+	if run.outage == nil {
+		return nil
+	}
+	return run.outage.err
+}
+
+// wentThrough notes a post the platform took: the refusals before it were those targets'
+// own, not the bot's, and a breaker they opened (a post already under way went through
+// after them) closes again.
+func (s *Scheduler) wentThrough(run *platformRun) {
+	run.mu.Lock()
+	lone := run.streak
+	run.streak = nil
+	var skipped int64
+	if run.outage != nil {
+		skipped = run.gaveUp.Load() - int64(len(lone))
+		run.outage = nil
+		run.open.Store(false)
+		run.gaveUp.Store(0)
+	}
+	run.mu.Unlock()
+	for _, r := range lone {
+		s.logRefusal(r)
+	}
+	if skipped > 0 {
+		s.log.Warn("posts given up while the platform seemed to refuse the bot; it takes posts again",
+			"platform", run.platform, "posts_given_up", skipped)
+	}
+}
+
+// logRefusal logs a refused post that was not part of an outage, naming where it went.
+func (s *Scheduler) logRefusal(r refusal) {
+	s.log.Error("scheduled post given up for the day: the platform refused it (if every post there fails so, check the bot's token and scopes)",
+		r.j.target(r.j.attrs("err", r.err)...)...)
+}
+
+// target is the attributes naming where a job goes: platform, community, channel or user.
+func (j *job) target(extra ...any) []any {
+	who := "channel"
+	if j.key.Kind == KindRemind {
+		who = "user"
+	}
+	return append([]any{"platform", j.key.Community.Platform, "community", j.key.Community.ID, who, j.key.Target}, extra...)
+}
+
+// reportRefusals logs the run's refusals: one error per outage however many posts it cost,
+// naming the first channel refused, and one per refusal that opened no breaker.
+func (s *Scheduler) reportRefusals(run *platformRun) {
+	run.mu.Lock()
+	outage, lone := run.outage, run.streak
+	if outage == nil {
+		run.streak = nil
+	} else {
+		lone = nil
+	}
+	run.mu.Unlock()
+	for _, r := range lone {
+		s.logRefusal(r)
+	}
+	if outage == nil {
+		return
+	}
+	n := run.gaveUp.Load()
+	if run.fresh.Load() {
+		s.log.Error("posting paused: the platform refuses the bot itself (check its token and scopes); "+
+			"today's posts there are given up and every schedule stays on",
+			outage.j.target("first_refused", outage.j.key.String(), "posts_given_up", n, "err", outage.err)...)
+		return
+	}
+	s.log.Info("posting still paused: the platform refuses the bot itself", "platform", run.platform, "posts_given_up", n)
+}
+
 func (s *Scheduler) isPaused(platform string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -756,19 +917,4 @@ func (s *Scheduler) unpause(platform string) bool {
 	was := s.paused[platform]
 	delete(s.paused, platform)
 	return was
-}
-
-// reportPause logs a bot-wide failure once per outage, however many posts it cost.
-func (s *Scheduler) reportPause(run *platformRun) {
-	cause := run.cause.Load()
-	if cause == nil {
-		return
-	}
-	n := run.gaveUp.Load()
-	if run.fresh.Load() {
-		s.log.Error("posting paused: the platform refuses the bot itself (check its token and scopes); "+
-			"today's posts there are given up and every schedule stays on", "platform", run.platform, "posts_given_up", n, "err", *cause)
-		return
-	}
-	s.log.Info("posting still paused: the platform refuses the bot itself", "platform", run.platform, "posts_given_up", n)
 }

@@ -462,20 +462,22 @@ func TestABotWideFailurePausesThePlatformAndDisablesNoChannel(t *testing.T) {
 		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
 	}
 	r.tickUntil(utc("2026-11-24T09:01:00Z"))
-	// Only the posts already under way when the first refusal came reached the platform.
-	if n := r.poster.totalTries(); n < 1 || n > conc {
-		t.Errorf("%d requests on the first day, want between 1 and %d: the rest must not be sent", n, conc)
+	// Two refusals show the bot is refused; only the posts under way by the second (one more
+	// than the pool, when the first refusal's worker took the next post) reached the platform.
+	if n := r.poster.totalTries(); n < 2 || n > conc+1 {
+		t.Errorf("%d requests on the first day, want between 2 and %d: the rest must not be sent", n, conc+1)
 	}
-	// The next day the platform still refuses the bot: one post finds that out.
+	// The next day the platform still refuses the bot: two posts, one after the other, find
+	// that out.
 	tried := r.poster.totalTries()
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if n := r.poster.totalTries() - tried; n != 1 {
-		t.Errorf("%d requests on the second day, want 1", n)
+	if n := r.poster.totalTries() - tried; n != 2 {
+		t.Errorf("%d requests on the second day, want 2", n)
 	}
 	if n := strings.Count(r.logs.String(), "level=ERROR"); n != 1 {
 		t.Errorf("%d error lines for one bot-wide outage, want 1:\n%s", n, r.logs)
 	}
-	if logLine(r.logs, "level=ERROR", "posting paused", "platform=console", "401") == "" {
+	if logLine(r.logs, "level=ERROR", "posting paused", "platform=console", "community=study", "channel=ch", "401") == "" {
 		t.Errorf("the error line does not say what happened:\n%s", r.logs)
 	}
 	status := r.ok("admin0", "ch00", "nudge status")
@@ -495,6 +497,186 @@ func TestABotWideFailurePausesThePlatformAndDisablesNoChannel(t *testing.T) {
 	}
 	if logLine(r.logs, "takes the bot's posts again", "platform=console") == "" {
 		t.Errorf("no log line that posting works again:\n%s", r.logs)
+	}
+}
+
+// TestOneChannelRefusedLikeTheBotCostsOnlyItsOwnPost: a platform may word one channel's
+// trouble as a refusal of the bot (Slack's no_permission once was). A single refusal gives up
+// that post only; every other channel gets its lesson, day after day, and the error names
+// the channel.
+func TestOneChannelRefusedLikeTheBotCostsOnlyItsOwnPost(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 3 })
+	r.poster.fail = func(target string, _ int) error {
+		if target == "ch00" {
+			return &bot.PostError{BotWide: true, Err: errors.New("no_permission")}
+		}
+		return nil
+	}
+	const channels = 12
+	for i := range channels {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+	}
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	for i := 1; i < channels; i++ {
+		ch := fmt.Sprintf("ch%02d", i)
+		if got := titles(r.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}) {
+			t.Errorf("%s got %v, want Day 1 and Day 2", ch, got)
+		}
+	}
+	if n := r.poster.tries("ch00"); n != 2 {
+		t.Errorf("the refused channel was tried %d times in two days, want once a day", n)
+	}
+	if n := strings.Count(r.logs.String(), "level=ERROR"); n != 2 {
+		t.Errorf("%d error lines, want one a day for the refused post:\n%s", n, r.logs)
+	}
+	if logLine(r.logs, "level=ERROR", "platform=console", "community=study", "channel=ch00", "no_permission") == "" {
+		t.Errorf("the error does not name the refused channel:\n%s", r.logs)
+	}
+	if logLine(r.logs, "posting paused") != "" {
+		t.Errorf("one refused channel paused the platform:\n%s", r.logs)
+	}
+	mustContain(t, r.ok("admin5", "ch05", "nudge status"), "Day 3 · API security")
+	mustContain(t, r.ok("admin0", "ch00", "nudge status"), "Day 1 · Internet basics, Thu 26 Nov 09:00")
+}
+
+// TestOnlyTwoRefusalsInARowStopThePlatformsPosts: posts go out one at a time (in the store's
+// order, ch00 first); a refusal is the bot's only when the next post is refused too.
+func TestOnlyTwoRefusalsInARowStopThePlatformsPosts(t *testing.T) {
+	tests := []struct {
+		name    string
+		refused []string
+		posted  int // channels of 8 that get their lesson
+	}{
+		{"one refused", []string{"ch00"}, 7},
+		{"two refused with a post between", []string{"ch00", "ch02"}, 6},
+		{"two refused in a row", []string{"ch00", "ch01"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
+			r.poster.fail = func(target string, _ int) error {
+				if slices.Contains(tt.refused, target) {
+					return &bot.PostError{BotWide: true, Err: errors.New("401: Unauthorized")}
+				}
+				return nil
+			}
+			for i := range 8 {
+				r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+			}
+			r.tickUntil(utc("2026-11-24T09:01:00Z"))
+			if n := len(r.poster.all()); n != tt.posted {
+				t.Errorf("%d channels got their lesson, want %d", n, tt.posted)
+			}
+			if paused := logLine(r.logs, "level=ERROR", "posting paused", "channel=ch00") != ""; paused != (tt.posted == 0) {
+				t.Errorf("paused %v, want %v:\n%s", paused, tt.posted == 0, r.logs)
+			}
+		})
+	}
+}
+
+// TestAPostGoingThroughAfterTwoRefusalsClosesTheBreaker: a post already under way when the
+// second refusal came goes through after all, so the refusals were those channels' own:
+// the platform is not paused and the next day's posts go out at full speed.
+func TestAPostGoingThroughAfterTwoRefusalsClosesTheBreaker(t *testing.T) {
+	// ch00 and ch01 are refused while ch02 is under way; ch02 goes through once both were
+	// given up (the ones after them may or may not have been taken meanwhile).
+	var failures atomic.Int32
+	underWay, gaveUp := make(chan struct{}), make(chan struct{})
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
+		c.Concurrency = 3
+		c.Observe = func(_ bot.ScheduleKind, _ string, err error) {
+			if err != nil && failures.Add(1) == 2 {
+				close(gaveUp)
+			}
+		}
+	})
+	firstDay := func() bool { return r.clock.Now().Before(utc("2026-11-25T00:00:00Z")) }
+	r.poster.fail = func(target string, _ int) error {
+		if target == "ch00" || target == "ch01" && firstDay() {
+			return &bot.PostError{BotWide: true, Err: errors.New("no_permission")}
+		}
+		return nil
+	}
+	r.poster.hook = func(target string) {
+		switch {
+		case !firstDay():
+		case target == "ch02":
+			close(underWay)
+			<-gaveUp
+		default:
+			<-underWay
+		}
+	}
+	for i := range 6 {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+	}
+	r.tickUntil(utc("2026-11-24T09:01:00Z"))
+	if got := titles(r.poster.to("ch02")); len(got) != 1 {
+		t.Fatalf("the post under way got %v, want it sent", got)
+	}
+	if logLine(r.logs, "posting paused") != "" {
+		t.Errorf("a post went through, yet the log says posting is paused:\n%s", r.logs)
+	}
+	for _, ch := range []string{"ch00", "ch01"} {
+		if logLine(r.logs, "level=ERROR", "given up for the day", "channel="+ch) == "" {
+			t.Errorf("no error naming %s:\n%s", ch, r.logs)
+		}
+	}
+	// Each post given up meanwhile is logged in one warning, and goes out the next day.
+	missed := 3 - len(r.poster.to("ch03")) - len(r.poster.to("ch04")) - len(r.poster.to("ch05"))
+	if warned := logLine(r.logs, "level=WARN", "seemed to refuse the bot", fmt.Sprintf("posts_given_up=%d", missed)) != ""; warned != (missed > 0) {
+		t.Errorf("%d posts given up, warned %v:\n%s", missed, warned, r.logs)
+	}
+	r.tickUntil(utc("2026-11-25T09:01:00Z"))
+	for _, ch := range []string{"ch02", "ch03", "ch04", "ch05"} {
+		if got := titles(r.poster.to(ch)); len(got) == 0 || got[0] != "📅 Day 1 · Internet basics" {
+			t.Errorf("%s got %v by the next day, want Day 1 first", ch, got)
+		}
+	}
+}
+
+// TestAPausedPlatformProbesFromAfterTheLastRefusedPost: while the platform refuses the bot,
+// each day's first posts are the ones after those refused the day before, so one troubled
+// channel is not the probe every day, and it cannot hold back the others once the bot's
+// trouble is fixed.
+func TestAPausedPlatformProbesFromAfterTheLastRefusedPost(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
+	var day atomic.Int32
+	tried := map[int32][]string{}
+	var mu sync.Mutex
+	r.poster.fail = func(target string, _ int) error {
+		mu.Lock()
+		tried[day.Load()] = append(tried[day.Load()], target)
+		mu.Unlock()
+		if day.Load() < 3 || target == "ch04" {
+			return &bot.PostError{BotWide: true, Err: errors.New("invalid_auth")}
+		}
+		return nil
+	}
+	const channels = 8
+	for i := range channels {
+		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
+	}
+	for d, end := range []string{"2026-11-24T09:01:00Z", "2026-11-25T09:01:00Z", "2026-11-26T09:01:00Z"} {
+		day.Store(int32(d + 1))
+		r.tickUntil(utc(end))
+	}
+	want := map[int32][]string{
+		1: {"ch00", "ch01"},
+		2: {"ch02", "ch03"},
+		// The bot's token works again, ch04 alone still refuses: the rest follow.
+		3: {"ch04", "ch05", "ch06", "ch07", "ch00", "ch01", "ch02", "ch03"},
+	}
+	for d, w := range want {
+		if got := tried[d]; !slices.Equal(got, w) {
+			t.Errorf("day %d tried %v, want %v", d, got, w)
+		}
+	}
+	for i := range channels {
+		ch := fmt.Sprintf("ch%02d", i)
+		if n := len(r.poster.to(ch)); n != 1 && ch != "ch04" {
+			t.Errorf("%s got %d lessons once the bot was taken again, want 1", ch, n)
+		}
 	}
 }
 
@@ -543,4 +725,89 @@ func TestLocalClaimerLetsTheFirstWinUntilTheClaimExpires(t *testing.T) {
 	if !claim("k", "b") {
 		t.Error("an expired claim must be claimable again")
 	}
+}
+
+// TestTicksWhileAPostWaitsForItsRetryDoNotSendItAgain: the retry waits longer than the
+// post's in-flight lease while the cron keeps ticking; the ticks see the post is still this
+// process's and leave it alone.
+func TestTicksWhileAPostWaitsForItsRetryDoNotSendItAgain(t *testing.T) {
+	gate := newRetryGate()
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Sleep = gate.sleep })
+	r.poster.fail = func(_ string, n int) error {
+		if n == 1 {
+			return &bot.PostError{RetryAfter: 5 * time.Minute, Err: errors.New("429 rate limited")}
+		}
+		return nil
+	}
+	r.ok("ada", "general", "nudge set 09:00 UTC")
+	let := r.holdRetry(gate, utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
+	r.tickUntil(utc("2026-11-24T09:05:00Z")) // five overlapping ticks, each past the lease
+	if err := let(); err != nil {
+		t.Fatal(err)
+	}
+	r.tickUntil(utc("2026-11-24T10:00:00Z"))
+	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		t.Errorf("posts %v, want Day 1 once", got)
+	}
+}
+
+// TestAPostLeftInFlightIsSentOnlyWithinTheCatchUpWindow: a process killed while posting
+// leaves the post in flight; a start within 6 hours sends it, a later one skips the day.
+func TestAPostLeftInFlightIsSentOnlyWithinTheCatchUpWindow(t *testing.T) {
+	tests := []struct {
+		restart string
+		want    []string // the channel's posts by the next day's 09:01
+	}{
+		{"2026-11-24T14:30:00Z", []string{"2026-11-24T14:30:00Z 📅 Day 1 · Internet basics", "2026-11-25T09:00:00Z 📅 Day 2 · Caching"}},
+		{"2026-11-24T15:30:00Z", []string{"2026-11-25T09:00:00Z 📅 Day 1 · Internet basics"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.restart, func(t *testing.T) {
+			r := newRig(t, utc("2026-11-24T08:00:00Z"))
+			entered, release := make(chan struct{}), make(chan struct{})
+			r.poster.hook = func(string) {
+				close(entered)
+				<-release
+			}
+			r.ok("admin", "ch0", "nudge set 09:00 UTC")
+			done := r.runInBackground(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
+			<-entered
+			killed := filepath.Join(t.TempDir(), "killed.db")
+			if err := r.store.Backup(killed); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+
+			after := newRigOn(t, killed, utc(tt.restart))
+			after.startAt(utc(tt.restart))
+			after.tickUntil(utc("2026-11-25T09:01:00Z"))
+			if got := stamped(after.poster.to("ch0")); !slices.Equal(got, tt.want) {
+				t.Errorf("posts %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// unreachableClaimer is a shared claimer that never answers, as Redis while it is down.
+type unreachableClaimer struct{}
+
+func (unreachableClaimer) Claim(context.Context, string, string, time.Duration) (bool, error) {
+	return false, errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+}
+
+// TestAReminderCloseToMidnightDoesNotWaitForAnUnreachableClaimer: a post waits a few
+// minutes for its claim, but not past the end of the reminder's day: a reminder at 23:50
+// goes out unclaimed at once rather than never.
+func TestAReminderCloseToMidnightDoesNotWaitForAnUnreachableClaimer(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(c *bot.SchedulerConfig) { c.Claimer = unreachableClaimer{} })
+	r.ok("bo", "general", "remind 23:50")
+	r.tickUntil(utc("2026-11-25T01:00:00Z"))
+	dms := r.poster.to("bo")
+	if got := times(dms); !slices.Equal(got, []string{"2026-11-24T23:50:00Z"}) {
+		t.Fatalf("reminders at %v, want the one of the 24th at 23:50", got)
+	}
+	mustContain(t, dms[0].resp, "10m left before midnight")
 }

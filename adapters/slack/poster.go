@@ -13,8 +13,9 @@ import (
 
 // botWideErrors are Slack Web API error codes that refuse the app itself, whatever the
 // channel: its token is wrong, revoked or expired, its workspace or account is gone, it
-// lacks a scope, or the workspace stopped it posting. No channel is to blame, so the
-// scheduler pauses posting instead of disabling every channel's lesson.
+// lacks a scope, or the network or enterprise stopped it calling. No channel is to blame,
+// so the scheduler pauses posting instead of disabling every channel's lesson (once a second
+// post is refused too: one refusal alone costs only that post).
 var botWideErrors = map[string]bool{
 	"invalid_auth":             true,
 	"not_authed":               true,
@@ -22,20 +23,25 @@ var botWideErrors = map[string]bool{
 	"token_expired":            true,
 	"account_inactive":         true,
 	"missing_scope":            true,
-	"no_permission":            true,
 	"not_allowed_token_type":   true,
-	"team_access_not_granted":  true,
-	"ekm_access_denied":        true,
 	"accesslimited":            true,
 	"enterprise_is_restricted": true,
 	"org_login_required":       true,
 }
 
 // permanentErrors are Slack Web API error codes that no retry can fix for this one target:
-// the channel or user is gone or closed to the bot, or this message cannot be posted.
+// the channel or user is gone or closed to the bot, or this message cannot be posted. Some
+// concern more than one channel yet not the app as a whole, so they stop each schedule
+// they hit, with the reason an admin reads in `nudge status`: no_permission (Slack: "make
+// sure your app is a member of the conversation"), team_access_not_granted (an org-wide
+// app not granted this workspace) and ekm_access_denied (administrators suspended posting,
+// which Enterprise Key Management scopes to a channel, a workspace or the org).
 var permanentErrors = map[string]bool{
 	"channel_not_found":                        true,
 	"not_in_channel":                           true,
+	"no_permission":                            true,
+	"team_access_not_granted":                  true,
+	"ekm_access_denied":                        true,
 	"is_archived":                              true,
 	"access_denied":                            true,
 	"user_not_found":                           true,
@@ -114,7 +120,7 @@ func classify(err error) error {
 	case errors.As(err, &apiErr):
 		pe.BotWide = botWideErrors[apiErr.Err]
 		pe.Permanent = permanentErrors[apiErr.Err]
-		if apiErr.Err == "not_in_channel" || apiErr.Err == "channel_not_found" {
+		if apiErr.Err == "not_in_channel" || apiErr.Err == "channel_not_found" || apiErr.Err == "no_permission" {
 			// What an admin reads in `nudge status`: a private channel needs the bot invited
 			// (chat:write.public covers public ones), and Slack hides private channels the
 			// bot is not in behind channel_not_found.

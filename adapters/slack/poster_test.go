@@ -78,13 +78,16 @@ func TestPostFailuresSayWhetherARetryCanHelp(t *testing.T) {
 		{fakeslack.Failure{Error: "cannot_dm_bot"}, permanent, 0},
 		{fakeslack.Failure{Error: "user_not_found"}, permanent, 0},
 		{fakeslack.Failure{Error: "msg_too_long"}, permanent, 0},
+		// Per conversation, per workspace or per admin decision: never the app as a whole.
+		{fakeslack.Failure{Error: "no_permission"}, permanent, 0},
+		{fakeslack.Failure{Error: "team_access_not_granted"}, permanent, 0},
+		{fakeslack.Failure{Error: "ekm_access_denied"}, permanent, 0},
 		{fakeslack.Failure{Error: "invalid_auth"}, botWide, 0},
 		{fakeslack.Failure{Error: "not_authed"}, botWide, 0},
 		{fakeslack.Failure{Error: "token_revoked"}, botWide, 0},
 		{fakeslack.Failure{Error: "token_expired"}, botWide, 0},
 		{fakeslack.Failure{Error: "account_inactive"}, botWide, 0},
 		{fakeslack.Failure{Error: "missing_scope"}, botWide, 0},
-		{fakeslack.Failure{Error: "ekm_access_denied"}, botWide, 0},
 		{fakeslack.Failure{Status: http.StatusUnauthorized}, botWide, 0},
 		{fakeslack.Failure{Status: http.StatusNotFound}, botWide, 0},
 		{fakeslack.Failure{Error: "internal_error"}, transient, 0},
@@ -117,7 +120,8 @@ func TestPostFailuresSayWhetherARetryCanHelp(t *testing.T) {
 			t.Errorf("the error message carries the token: %v", err)
 		}
 		// The disable reason an admin reads in `nudge status` says how to fix it.
-		if hint := "invite @studybot to the channel"; (tc.fail.Error == "not_in_channel" || tc.fail.Error == "channel_not_found") != strings.Contains(err.Error(), hint) {
+		needsInvite := tc.fail.Error == "not_in_channel" || tc.fail.Error == "channel_not_found" || tc.fail.Error == "no_permission"
+		if hint := "invite @studybot to the channel"; needsInvite != strings.Contains(err.Error(), hint) {
 			t.Errorf("%+v: %v; want the invite hint exactly for a channel the bot cannot see", tc.fail, err)
 		}
 	}
