@@ -819,10 +819,17 @@ func gated(deferAfter time.Duration) (setup, *gatedCore) {
 	}, g
 }
 
-func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
-	s, g := gated(20 * time.Millisecond)
+// deferred sends /roadmap sub to a core that holds it, checks the adapter defers it
+// privately, then lets the core answer; it returns the interaction's ID. prepare, when set,
+// runs on the harness before the command is sent.
+func deferred(t *testing.T, deferAfter time.Duration, sub string, prepare func(*harness)) (*harness, string) {
+	t.Helper()
+	s, g := gated(deferAfter)
 	h := start(t, s)
-	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
+	if prepare != nil {
+		prepare(h)
+	}
+	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub(sub))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -830,6 +837,11 @@ func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 		t.Fatalf("a slow command was acknowledged with type %d flags %d, want a private deferral (5, 64)", a.Type, a.Data.Flags)
 	}
 	g.release <- struct{}{}
+	return h, id
+}
+
+func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
+	h, _ := deferred(t, 20*time.Millisecond, "next", nil)
 	edit, ok := h.fake.AwaitRequest(wait, func(r discordtest.Request) bool {
 		return r.Method == http.MethodPatch && strings.HasSuffix(r.Path, "/messages/@original")
 	})
@@ -848,16 +860,7 @@ func TestSlowCommandIsDeferredThenEdited(t *testing.T) {
 // Discord's default deferral (1.5 s) answers a slow command inside the 3-second window the
 // fake enforces, and the answer replaces the placeholder.
 func TestASlowCommandIsAcknowledgedInsideDiscordsWindowByDefault(t *testing.T) {
-	s, g := gated(0) // the adapter's default DeferAfter
-	h := start(t, s)
-	id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("next"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a := h.await(id); a.Type != 5 || !a.ephemeral() {
-		t.Fatalf("the slow command was acknowledged with type %d flags %d, want a private deferral", a.Type, a.Data.Flags)
-	}
-	g.release <- struct{}{}
+	h, id := deferred(t, 0, "next", nil) // the adapter's default DeferAfter
 	msgs, ok := h.fake.AwaitMessages(id, 1, wait)
 	if !ok || len(msgs) != 1 || !msgs[0].Ephemeral || !strings.Contains(string(msgs[0].Body), "Internet basics") {
 		t.Errorf("after the deferral the learner sees %+v, want the next topic privately", msgs)
@@ -1334,17 +1337,7 @@ func TestADeferredPublicAnswerSurvivesOneFailedWebhookCall(t *testing.T) {
 		{"the follow-up cannot be sent", http.MethodPost},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, g := gated(20 * time.Millisecond)
-			h := start(t, s)
-			h.fake.FailWebhooks(tc.fail, 1)
-			id, err := h.fake.Command(guild, channel, learner, discordtest.Sub("checkin"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if a := h.await(id); a.Type != 5 || !a.ephemeral() {
-				t.Fatalf("check-in deferred with type %d flags %d, want a private deferral", a.Type, a.Data.Flags)
-			}
-			g.release <- struct{}{}
+			h, id := deferred(t, 20*time.Millisecond, "checkin", func(h *harness) { h.fake.FailWebhooks(tc.fail, 1) })
 			// The last request the answer needs: the follow-up (the note failed), or the edit
 			// putting the answer itself in place of the note (the follow-up failed).
 			last := func(r discordtest.Request) bool {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
-	"maps"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,12 +25,7 @@ type discordProcess struct {
 
 func startDiscordProcess(t *testing.T, vars map[string]string) *discordProcess {
 	t.Helper()
-	vars = maps.Clone(vars)
-	vars["STUDYBOT_DB"] = filepath.Join(t.TempDir(), "s.db")
-	cfg, problems := loadConfig(envOf(vars))
-	if len(problems) > 0 {
-		t.Fatal(problems)
-	}
+	cfg := testConfig(t, vars)
 	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())

@@ -30,18 +30,25 @@ func envOf(vars map[string]string) func(string) string {
 // the test's temporary directory), closed when the test ends.
 func testCore(t *testing.T, vars map[string]string) *core {
 	t.Helper()
+	c, err := openCore(testConfig(t, vars), bot.SystemClock{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// testConfig is the configuration of the environment vars, with a database in the test's
+// temporary directory.
+func testConfig(t *testing.T, vars map[string]string) config {
+	t.Helper()
 	vars = maps.Clone(vars)
 	vars["STUDYBOT_DB"] = filepath.Join(t.TempDir(), "s.db")
 	cfg, problems := loadConfig(envOf(vars))
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	c, err := openCore(cfg, bot.SystemClock{}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return cfg
 }
 
 func TestBadConfigurationPrintsEveryProblemAndExits2(t *testing.T) {
