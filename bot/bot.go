@@ -112,7 +112,7 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 	began := time.Now() // latency is real time, whatever clock the rules run on
 	cmd, err := ParseCommand(req.Text)
 	if err == nil {
-		err = b.admit(ctx, req, cmd)
+		cmd, err = b.admit(ctx, req, cmd)
 	}
 	if err == nil {
 		err = b.spend(ctx, req, cmd)
@@ -134,36 +134,39 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 }
 
 // admit checks who is asking and that what they named exists, before any cooldown is spent:
-// a mistyped topic, question or zone changes nothing, not even the learner's cooldown.
-func (b *Bot) admit(ctx context.Context, req Request, cmd Command) error {
+// a mistyped topic, question or zone changes nothing, not even the learner's cooldown. The
+// command it returns carries the resolved topic, so handlers need not match it again.
+func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, error) {
 	if err := (Community{req.Platform, req.Community}).Validate(); err != nil {
-		return fmt.Errorf("request from adapter: %w", err)
+		return cmd, fmt.Errorf("request from adapter: %w", err)
 	}
 	if req.UserID == "" {
-		return errors.New("request from adapter: no user id")
+		return cmd, errors.New("request from adapter: no user id")
 	}
 	v, _ := lookupVerb(cmd.Name)
 	if v.Admin && !req.Admin {
-		return Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
+		return cmd, Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
 	}
 	if cmd.Topic != "" {
-		if _, err := b.resolveTopic(cmd.Topic); err != nil {
-			return err
+		t, err := b.resolveTopic(cmd.Topic)
+		if err != nil {
+			return cmd, err
 		}
+		cmd.topic = t
 	}
 	if cmd.Name == "answer" {
 		if _, q, err := b.question(cmd.Question); err != nil {
-			return err
+			return cmd, err
 		} else if cmd.Choice >= len(q.Choices) {
-			return Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
+			return cmd, Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
 		}
 	}
 	if cmd.Zone != "" {
 		if _, err := LoadZone(cmd.Zone); err != nil {
-			return err
+			return cmd, err
 		}
 	}
-	return nil
+	return cmd, nil
 }
 
 // spend takes one use of the learner's cooldown for the command, or says how long to wait.
@@ -370,15 +373,6 @@ func (b *Bot) question(id string) (*Topic, *Question, error) {
 		return nil, nil, Errorf(ENOTFOUND, "There is no question %q. Question IDs look like caching-2; /roadmap quiz gives you one.", clip(id, 40))
 	}
 	return t, q, nil
-}
-
-// optionalTopic resolves a topic the learner may leave out: nil when they did, so the
-// command falls back to their current topic.
-func (b *Bot) optionalTopic(text string) (*Topic, error) {
-	if text == "" {
-		return nil, nil
-	}
-	return b.resolveTopic(text)
 }
 
 // studyToday records study for the learner's local today; profileZone and community are

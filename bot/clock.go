@@ -77,13 +77,6 @@ func (c *OffsetClock) Advance(d time.Duration) time.Time {
 	return c.base.Now().Add(c.offset)
 }
 
-// Offset is how far ahead of real time the clock runs.
-func (c *OffsetClock) Offset() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.offset
-}
-
 // Sleep waits for d of real time, or until ctx ends (then it returns ctx's error). It is the
 // default wait of everything whose waits tests replace.
 func Sleep(ctx context.Context, d time.Duration) error {

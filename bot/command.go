@@ -22,6 +22,8 @@ type Command struct {
 	Choice   int       // 0-based choice index for answer
 	At       TimeOfDay // remind set, nudge set
 	Zone     string    // timezone, nudge set
+
+	topic *Topic // Topic resolved against the roadmap, by the core before it dispatches
 }
 
 // TimeOfDay is a local wall-clock time, HH:MM.

@@ -49,10 +49,7 @@ func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, err
 }
 
 func (b *Bot) topic(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	t, err := b.resolveTopic(cmd.Topic)
-	if err != nil {
-		return Response{}, err
-	}
+	t := cmd.topic
 	l, err := b.store.Learner(ctx, c, req.UserID)
 	if err != nil {
 		return Response{}, fmt.Errorf("topic: %w", err)
@@ -180,10 +177,7 @@ func (b *Bot) progress(ctx context.Context, c Community, req Request) (Response,
 var stateAfter = map[string]TopicState{"start": StateLearning, "done": StateDone, "skip": StateSkipped, "reset": StateTodo}
 
 func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	target, err := b.optionalTopic(cmd.Topic)
-	if err != nil {
-		return Response{}, err
-	}
+	target := cmd.topic // nil: the learner's current topic
 	after := stateAfter[cmd.Name]
 	community := b.communityZone(ctx, c)
 	var (
@@ -192,7 +186,7 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 		studied StudyResult
 		next    *Topic
 	)
-	err = b.update(ctx, c, req, func(l *Learner) error {
+	err := b.update(ctx, c, req, func(l *Learner) error {
 		t = target
 		if t == nil {
 			if t = l.Current(b.roadmap); t == nil {
@@ -389,13 +383,10 @@ func formatDuration(d time.Duration) string {
 }
 
 func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
-	target, err := b.optionalTopic(cmd.Topic)
-	if err != nil {
-		return Response{}, err
-	}
+	target := cmd.topic // nil: the learner's current topic
 	var q *Question
 	var t *Topic
-	err = b.update(ctx, c, req, func(l *Learner) error {
+	err := b.update(ctx, c, req, func(l *Learner) error {
 		t = target
 		if t == nil {
 			if t = l.Current(b.roadmap); t == nil {

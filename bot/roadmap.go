@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -63,10 +64,10 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // ValidateTopic reports the first rule the topic breaks; the loader adds file and line.
 func ValidateTopic(t Topic) error {
 	whole := func(field string, format string, args ...any) error {
-		return &FieldError{Field: field, Item: -1, Err: fmt.Errorf(format, args...)}
+		return &FieldError{Topic: -1, Field: field, Item: -1, Err: fmt.Errorf(format, args...)}
 	}
 	item := func(field string, i int, format string, args ...any) error {
-		return &FieldError{Field: field, Item: i, Err: fmt.Errorf(format, args...)}
+		return &FieldError{Topic: -1, Field: field, Item: i, Err: fmt.Errorf(format, args...)}
 	}
 	switch {
 	case !slugPattern.MatchString(t.Slug):
@@ -101,7 +102,7 @@ func ValidateTopic(t Topic) error {
 			return item("resources", i, "resource %d has no title", i+1)
 		}
 		if !strings.HasPrefix(r.URL, "https://") || strings.ContainsAny(r.URL, " \t\n<>\"") {
-			return &FieldError{Field: "resources", Item: i, Key: "url",
+			return &FieldError{Topic: -1, Field: "resources", Item: i, Key: "url",
 				Err: fmt.Errorf("resource %d url %q must be a plain https:// address", i+1, r.URL)}
 		}
 	}
@@ -116,6 +117,7 @@ func ValidateTopic(t Topic) error {
 // FieldError is a topic refused because of one field (and, in a list, one item of it), so
 // a loader can point at the line it stands on.
 type FieldError struct {
+	Topic int    // 0-based position of the topic in the roadmap; -1 when checked alone
 	Field string // the file format's key: "slug", "resources", "quiz", ...
 	Item  int    // 0-based index in the field's list; -1 for the field as a whole
 	Key   string // the key inside that item at fault ("url"), if one is
@@ -161,20 +163,31 @@ func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 	for i := range r.Topics {
 		t := &r.Topics[i]
 		if err := ValidateTopic(*t); err != nil {
-			return nil, &TopicError{Index: i, Err: fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, err)}
+			located := FieldError{Item: -1, Err: err}
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				located = *fe
+			}
+			located.Topic, located.Err = i, fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, located.Err)
+			return nil, &located
 		}
 		if _, dup := r.bySlug[t.Slug]; dup {
-			return nil, &TopicError{Index: i, Field: "slug", Value: t.Slug, Err: fmt.Errorf("topic %d: slug %q is used twice", i+1, t.Slug)}
+			return nil, &FieldError{Topic: i, Field: "slug", Item: -1, Err: fmt.Errorf("topic %d: slug %q is used twice", i+1, t.Slug)}
 		}
 		r.bySlug[t.Slug] = i
-		claims := []struct{ field, name string }{{"slug", t.Slug}, {"title", t.Title}}
-		for _, a := range t.Aliases {
-			claims = append(claims, struct{ field, name string }{"aliases", a})
+		type claim struct {
+			field string
+			item  int
+			name  string
+		}
+		claims := []claim{{"slug", -1, t.Slug}, {"title", -1, t.Title}}
+		for j, a := range t.Aliases {
+			claims = append(claims, claim{"aliases", j, a})
 		}
 		for _, c := range claims {
 			key := normalize(c.name)
 			if prev, ok := names[key]; ok && prev != t.Slug {
-				return nil, &TopicError{Index: i, Field: c.field, Value: c.name,
+				return nil, &FieldError{Topic: i, Field: c.field, Item: c.item,
 					Err: fmt.Errorf("topic %q: %q is already used by topic %q", t.Slug, c.name, prev)}
 			}
 			names[key] = t.Slug
@@ -185,19 +198,6 @@ func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 	}
 	return r, nil
 }
-
-// TopicError is a roadmap refused because of one topic, so a loader can point at the line
-// that topic (and the offending field, when there is one) stands on.
-type TopicError struct {
-	Index int    // 0-based position of the topic
-	Field string // "slug", "title" or "aliases"; empty when the whole topic is at fault
-	Value string // the offending value of Field
-	Err   error
-}
-
-func (e *TopicError) Error() string { return e.Err.Error() }
-
-func (e *TopicError) Unwrap() error { return e.Err }
 
 // Topic returns the topic with this exact slug.
 func (r *Roadmap) Topic(slug string) (*Topic, bool) {

@@ -122,9 +122,9 @@ func Parse(name string, src []byte) (*bot.Roadmap, error) {
 	r, err := bot.NewRoadmap(f.Name, topics)
 	if err != nil {
 		line := topicsNode.Line
-		var te *bot.TopicError
-		if errors.As(err, &te) && te.Index < len(topicsNode.Content) {
-			line = fieldLine(topicsNode.Content[te.Index], te.Field, te.Value)
+		var fe *bot.FieldError
+		if errors.As(err, &fe) && fe.Topic >= 0 && fe.Topic < len(topicsNode.Content) {
+			line = itemLine(topicsNode.Content[fe.Topic], fe.Field, fe.Item, fe.Key)
 		}
 		return nil, fail(line, "%v", err)
 	}
@@ -147,23 +147,6 @@ func itemLine(topic *yaml.Node, field string, i int, key string) int {
 	for j := 0; j+1 < len(topic.Content); j += 2 {
 		if topic.Content[j+1] == v {
 			return topic.Content[j].Line // the key, where a list begins
-		}
-	}
-	return v.Line
-}
-
-// fieldLine is the line of a topic's field holding value (an alias is found in its list),
-// else the topic's own line.
-func fieldLine(topic *yaml.Node, field, value string) int {
-	v := valueOf(topic, field)
-	switch {
-	case v == nil:
-		return topic.Line
-	case v.Kind == yaml.SequenceNode:
-		for _, item := range v.Content {
-			if item.Value == value {
-				return item.Line
-			}
 		}
 	}
 	return v.Line

@@ -51,7 +51,7 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	}()
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
-	con, err := newConsole(c, clock, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
+	con, err := newConsole(c, savedClock{clock, c}, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig
@@ -80,9 +80,23 @@ func newConsole(c *core, clock console.Clock, out io.Writer, opts console.Option
 		if err := sched.RunDue(ctx, from, to); err != nil && ctx.Err() == nil {
 			c.log.Error("scheduler run failed", "err", err)
 		}
-		if err := c.store.SaveConsoleClock(to); err != nil {
-			c.log.Warn("console clock not saved", "err", err)
-		}
 	}
 	return con, nil
+}
+
+// savedClock writes the console's clock to the database each time :advance moves it, so a
+// session that is killed still resumes there; real time passing needs no write, since the
+// next session starts at the later of the saved clock and real time.
+type savedClock struct {
+	*bot.OffsetClock
+	c *core
+}
+
+// Advance implements console.Clock.
+func (s savedClock) Advance(d time.Duration) time.Time {
+	t := s.OffsetClock.Advance(d)
+	if err := s.c.store.SaveConsoleClock(t); err != nil {
+		s.c.log.Warn("console clock not saved", "err", err)
+	}
+	return t
 }

@@ -118,15 +118,7 @@ func TestDiscordShardsOfOneProcessTakeTurnsAndShardZeroRegistersOnce(t *testing.
 			waitFor(t, func() bool { return p.connected() && registrations(fake) > 0 })
 			time.Sleep(2 * interval) // room for a second registration or a late re-identify
 			p.stop()
-			if n := fake.InvalidSessions(); n != 0 {
-				t.Errorf("the gateway answered %d IDENTIFYs with op 9: the shards did not take turns", n)
-			}
-			if n := identifies(fake); n != 3 {
-				t.Errorf("%d IDENTIFYs for 3 shards", n)
-			}
-			if n := registrations(fake); n != 1 {
-				t.Errorf("/roadmap registered %d times, want once, by shard 0", n)
-			}
+			tookTurns(t, fake, 3)
 			if n := strings.Count(p.logs.String(), "cannot claim Discord session starts"); n != tc.warnings {
 				t.Errorf("%d warnings about claims, want %d; logs:\n%s", n, tc.warnings, p.logs.String())
 			}
@@ -155,18 +147,25 @@ func TestDiscordProcessesSharingRedisTakeTurnsAndOnlyShardZerosRegisters(t *test
 	for _, p := range pods {
 		p.stop()
 	}
-	if n := fake.InvalidSessions(); n != 0 {
-		t.Errorf("the gateway answered %d IDENTIFYs with op 9: the pods did not take turns", n)
-	}
-	if n := identifies(fake); n != 4 {
-		t.Errorf("%d IDENTIFYs for 4 shards", n)
-	}
-	if n := registrations(fake); n != 1 {
-		t.Errorf("/roadmap registered %d times, want once", n)
-	}
+	tookTurns(t, fake, 4)
 	for i, want := range []int{1, 0} {
 		if n := strings.Count(pods[i].logs.String(), "registered /roadmap"); n != want {
 			t.Errorf("pod %d registered /roadmap %d times, want %d; logs:\n%s", i, n, want, pods[i].logs.String())
 		}
+	}
+}
+
+// tookTurns checks what the gateway saw of shards that started their sessions in turn: one
+// IDENTIFY each, none refused with op 9, and /roadmap registered once (by shard 0).
+func tookTurns(t *testing.T, fake *discordtest.Server, shards int) {
+	t.Helper()
+	if n := fake.InvalidSessions(); n != 0 {
+		t.Errorf("the gateway answered %d IDENTIFYs with op 9: the shards did not take turns", n)
+	}
+	if n := identifies(fake); n != shards {
+		t.Errorf("%d IDENTIFYs for %d shards", n, shards)
+	}
+	if n := registrations(fake); n != 1 {
+		t.Errorf("/roadmap registered %d times, want once, by shard 0", n)
 	}
 }

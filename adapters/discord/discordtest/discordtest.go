@@ -375,26 +375,20 @@ func (s *Server) Frames() []Frame {
 
 // AwaitRequest waits for a REST request that match accepts.
 func (s *Server) AwaitRequest(timeout time.Duration, match func(Request) bool) (Request, bool) {
-	var found Request
-	ok := s.waitFor(timeout, func() bool {
-		for _, r := range s.requests {
-			if match(r) {
-				found = r
-				return true
-			}
-		}
-		return false
-	})
-	return found, ok
+	return awaitMatch(s, timeout, &s.requests, match)
 }
 
 // AwaitFrame waits for a gateway payload that match accepts.
 func (s *Server) AwaitFrame(timeout time.Duration, match func(Frame) bool) (Frame, bool) {
-	var found Frame
-	ok := s.waitFor(timeout, func() bool {
-		for _, f := range s.frames {
-			if match(f) {
-				found = f
+	return awaitMatch(s, timeout, &s.frames, match)
+}
+
+// awaitMatch waits for the first of the server's records in items that match accepts.
+func awaitMatch[T any](s *Server, timeout time.Duration, items *[]T, match func(T) bool) (found T, ok bool) {
+	ok = s.waitFor(timeout, func() bool {
+		for _, item := range *items {
+			if match(item) {
+				found = item
 				return true
 			}
 		}
