@@ -40,25 +40,23 @@ type IdentifyGate struct {
 	interval time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
-	claimer  Claimer
+	claimer  bot.Claimer
 	log      *slog.Logger
 
 	mu           sync.Mutex
 	claimFailing bool          // the last claim failed; warned once
 	changed      chan struct{} // closed and replaced whenever a bucket is released
 	buckets      map[int]*identifyBucket
-	starts       []time.Time // session starts let through in the last day, oldest first
+	// remaining is the session starts Discord's limit leaves, counted down by those this gate
+	// let through since the limit was read; -1 until a shard brings one. lastStart tells a
+	// reading that already counts every start (read after it) from one that does not.
+	remaining int
+	lastStart time.Time
 }
 
 type identifyBucket struct {
 	busy bool      // a shard of this bucket is starting its session
 	next time.Time // the earliest instant the next one may start
-}
-
-// Claimer lets exactly one of several processes win key for ttl; a claim held under the same
-// token counts as won again. bot.Claimer is one (Redis shares it across pods).
-type Claimer interface {
-	Claim(ctx context.Context, key, token string, ttl time.Duration) (bool, error)
 }
 
 // GateOptions configures an IdentifyGate; the zero value is Discord's pacing on real time,
@@ -67,7 +65,7 @@ type GateOptions struct {
 	Interval time.Duration // per bucket; zero: IdentifyInterval
 	// Claimer paces session starts across every process that shares it (see IdentifyGate);
 	// nil: this process only.
-	Claimer Claimer
+	Claimer bot.Claimer
 	Logger  *slog.Logger // nil: slog.Default()
 	// Now and Sleep are the gate's time; tests pass a clock they move. Sleep returns early
 	// with ctx's error. Nil: the system clock and a real timer.
@@ -78,7 +76,7 @@ type GateOptions struct {
 // NewIdentifyGate returns a gate with no session started yet.
 func NewIdentifyGate(o GateOptions) *IdentifyGate {
 	g := &IdentifyGate{interval: o.Interval, now: o.Now, sleep: o.Sleep, claimer: o.Claimer, log: o.Logger,
-		changed: make(chan struct{}), buckets: map[int]*identifyBucket{}}
+		changed: make(chan struct{}), buckets: map[int]*identifyBucket{}, remaining: -1}
 	if g.log == nil {
 		g.log = slog.Default()
 	}
@@ -113,10 +111,9 @@ var errNoStartsLeft = errors.New("no gateway session starts left")
 
 // acquire waits until shard may start a session (and, with a claimer, until this process
 // holds its bucket's claim) and returns the release to call once the session start is over,
-// READY or not, and how many starts the limit leaves after this one. A limit read before
-// session starts this gate let through since is counted down by them, so shards that looked
-// it up together cannot overdraw it. It fails with errNoStartsLeft when no start is left, or
-// with ctx's error when ctx ends first.
+// READY or not, and how many starts the limit leaves after this one (-1: unknown). Shards
+// that looked the limit up together share one count, so they cannot overdraw it. It fails
+// with errNoStartsLeft when no start is left, or with ctx's error when ctx ends first.
 func (g *IdentifyGate) acquire(ctx context.Context, shard int, lim startLimit) (release func(), left int, err error) {
 	key := shard % max(lim.maxConcurrency, 1)
 	for {
@@ -128,20 +125,21 @@ func (g *IdentifyGate) acquire(ctx context.Context, shard int, lim startLimit) (
 		}
 		now := g.now()
 		if !b.busy && !now.Before(b.next) {
-			left = -1 // unknown
-			if lim.known() {
-				left = lim.remaining - g.startsSinceLocked(lim.read)
-				if left <= 0 {
-					g.mu.Unlock()
-					return nil, 0, errNoStartsLeft
-				}
-				left--
+			if lim.known() && (g.remaining < 0 || lim.read.After(g.lastStart) || lim.remaining < g.remaining) {
+				g.remaining = lim.remaining
 			}
+			if g.remaining == 0 {
+				g.mu.Unlock()
+				return nil, 0, errNoStartsLeft
+			}
+			if g.remaining > 0 {
+				g.remaining--
+			}
+			left, g.lastStart = g.remaining, now
 			b.busy = true
-			g.starts = append(g.starts, now)
 			g.mu.Unlock()
 			if err := g.claim(ctx, key); err != nil {
-				g.unreserve(b, now)
+				g.unreserve(b)
 				return nil, 0, err
 			}
 			var once sync.Once
@@ -161,22 +159,6 @@ func (g *IdentifyGate) acquire(ctx context.Context, shard int, lim startLimit) (
 			return nil, 0, err
 		}
 	}
-}
-
-// startsSinceLocked counts the session starts let through at or after t, forgetting those
-// older than a day (Discord's limit window); g.mu must be held.
-func (g *IdentifyGate) startsSinceLocked(t time.Time) int {
-	dayAgo := g.now().Add(-24 * time.Hour)
-	for len(g.starts) > 0 && g.starts[0].Before(dayAgo) {
-		g.starts = g.starts[1:]
-	}
-	n := 0
-	for _, s := range g.starts {
-		if !s.Before(t) {
-			n++
-		}
-	}
-	return n
 }
 
 // claim waits until this process holds bucket's claim for one session start; without a
@@ -224,26 +206,28 @@ func (g *IdentifyGate) claimWorks(ok bool, err error) {
 	}
 }
 
-// unreserve gives back a bucket whose session start did not happen.
-func (g *IdentifyGate) unreserve(b *identifyBucket, start time.Time) {
+// unreserve gives back a bucket, and the start it counted, when the session start did not
+// happen.
+func (g *IdentifyGate) unreserve(b *identifyBucket) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b.busy = false
-	for i := len(g.starts) - 1; i >= 0; i-- {
-		if g.starts[i].Equal(start) {
-			g.starts = append(g.starts[:i], g.starts[i+1:]...)
-			break
-		}
+	if g.remaining >= 0 {
+		g.remaining++
 	}
-	close(g.changed)
-	g.changed = make(chan struct{})
+	g.freeLocked(b, b.next)
 }
 
+// release frees the bucket once its session start is over; the next may start an interval
+// later.
 func (g *IdentifyGate) release(b *identifyBucket) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b.busy = false
-	b.next = g.now().Add(g.interval)
+	g.freeLocked(b, g.now().Add(g.interval))
+}
+
+// freeLocked frees the bucket until next and wakes the shards waiting; g.mu must be held.
+func (g *IdentifyGate) freeLocked(b *identifyBucket, next time.Time) {
+	b.busy, b.next = false, next
 	close(g.changed)
 	g.changed = make(chan struct{})
 }

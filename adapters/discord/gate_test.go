@@ -3,44 +3,28 @@ package discord
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/studybot/studybot/bot"
 )
 
-// fakeTime is a clock that moves only when the gate sleeps on it (or the test says).
-type fakeTime struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (f *fakeTime) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeTime) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
-
-func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// sleepOn is a gate Sleep that moves clock instead of waiting.
+func sleepOn(clock *bot.ManualClock) func(context.Context, time.Duration) error {
+	return func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		clock.Advance(d)
+		return nil
 	}
-	f.advance(d)
-	return nil
 }
 
 var gateT0 = time.Date(2025, 3, 3, 7, 0, 0, 0, time.UTC)
 
-func newTestGate() (*IdentifyGate, *fakeTime) {
-	clock := &fakeTime{now: gateT0}
-	return NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep}), clock
+func newTestGate() (*IdentifyGate, *bot.ManualClock) {
+	clock := bot.NewManualClock(gateT0)
+	return NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: sleepOn(clock)}), clock
 }
 
 func TestShardsOfOneBucketStartFiveSecondsApart(t *testing.T) {
@@ -90,7 +74,7 @@ func TestTheIntervalCountsFromTheEndOfTheLastSessionStart(t *testing.T) {
 		started <- clock.Now().Sub(gateT0)
 		r()
 	}()
-	clock.advance(8 * time.Second) // shard 0's dial and READY take 8 s
+	clock.Advance(8 * time.Second) // shard 0's dial and READY take 8 s
 	release()
 	if got := <-started; got != 13*time.Second {
 		t.Errorf("shard 1 started at +%s, want +13s: 5 s after shard 0's READY at +8s", got)
@@ -151,11 +135,11 @@ func TestProcessesSharingAClaimerStartABucketApart(t *testing.T) {
 		{"two buckets, two processes", 2, []start{{0, 0, 0}, {1, 1, 0}, {1, 3, 10 * time.Second}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &fakeTime{now: gateT0}
+			clock := bot.NewManualClock(gateT0)
 			claimer := bot.NewLocalClaimer(clock) // what Redis is to pods
 			gates := []*IdentifyGate{
-				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer}),
-				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer}),
+				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: sleepOn(clock), Claimer: claimer}),
+				NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: sleepOn(clock), Claimer: claimer}),
 			}
 			lim := startLimit{maxConcurrency: tc.maxConcurrency}
 			for _, s := range tc.starts {
@@ -175,19 +159,19 @@ func TestProcessesSharingAClaimerStartABucketApart(t *testing.T) {
 // A shard waiting for another process's claim stops with its context, and the start it did
 // not make takes neither its bucket nor one of the day's session starts.
 func TestAShardWaitingForAnotherProcessGivesBackItsTurn(t *testing.T) {
-	clock := &fakeTime{now: gateT0}
+	clock := bot.NewManualClock(gateT0)
 	claimer := bot.NewLocalClaimer(clock)
 	if won, _ := claimer.Claim(context.Background(), "discord-identify:0", "another pod", time.Hour); !won {
 		t.Fatal("setup: the other pod did not win the claim")
 	}
-	g := NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: clock.Sleep, Claimer: claimer})
+	g := NewIdentifyGate(GateOptions{Now: clock.Now, Sleep: sleepOn(clock), Claimer: claimer})
 	lim := startLimit{total: 1000, remaining: 2, maxConcurrency: 1, read: gateT0}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, _, err := g.acquire(ctx, 0, lim); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	clock.advance(time.Hour) // the other pod's claim runs out
+	clock.Advance(time.Hour) // the other pod's claim runs out
 	before := clock.Now()
 	// Real time bounds the wait only so that a bucket left busy fails the test, not hangs it.
 	ctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)

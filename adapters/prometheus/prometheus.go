@@ -4,10 +4,7 @@
 package prometheus
 
 import (
-	"maps"
 	"net/http"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +23,6 @@ type Metrics struct {
 	cooldowns *prometheus.CounterVec
 	checkins  *prometheus.CounterVec
 	posts     *prometheus.CounterVec
-	adapters  *adapterStates
 	// fallback reads whether Redis is out; nil (no REDIS_URL, or not yet wired) reads as 0.
 	fallback atomic.Pointer[func() bool]
 }
@@ -57,19 +53,14 @@ func New() *Metrics {
 			Help: "Scheduled posts (nudge: daily lessons, remind: streak reminders), by kind, platform and result (sent, failed).",
 		}, []string{"kind", "platform", "result"}),
 	}
-	m.adapters = &adapterStates{desc: prometheus.NewDesc("studybot_adapter_connected",
-		"1 while the chat adapter's connection is up (for Discord: every shard this process runs).",
-		[]string{"adapter"}, nil)}
 	fallback := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "studybot_redis_fallback",
 		Help: "1 while Redis is unreachable and cooldowns run in-process; 0 when Redis answers or no REDIS_URL is set.",
-	}, func() float64 {
-		if f := m.fallback.Load(); f != nil && (*f)() {
-			return 1
-		}
-		return 0
-	})
-	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts, m.adapters, fallback,
+	}, oneIf(func() bool {
+		f := m.fallback.Load()
+		return f != nil && (*f)()
+	}))
+	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts, fallback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -100,15 +91,24 @@ func (m *Metrics) ScheduledPost(kind, platform string, err error) {
 }
 
 // AdapterConnected adds the studybot_adapter_connected{adapter=name} series, read at scrape
-// time (1 for true). Every chat adapter of one process shares the one metric, so Discord and
-// Slack can run side by side; a name given twice keeps the newest reading.
+// time (1 for true). Every chat adapter of one process adds its series to the one metric,
+// with one help text, so Discord and Slack can run side by side.
 func (m *Metrics) AdapterConnected(name string, connected func() bool) {
-	m.adapters.mu.Lock()
-	defer m.adapters.mu.Unlock()
-	if m.adapters.states == nil {
-		m.adapters.states = map[string]func() bool{}
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "studybot_adapter_connected",
+		Help:        "1 while the chat adapter's connection is up (for Discord: every shard this process runs).",
+		ConstLabels: prometheus.Labels{"adapter": name},
+	}, oneIf(connected)))
+}
+
+// oneIf reads f as a gauge: 1 for true, 0 for false.
+func oneIf(f func() bool) func() float64 {
+	return func() float64 {
+		if f() {
+			return 1
+		}
+		return 0
 	}
-	m.adapters.states[name] = connected
 }
 
 // RedisFallback makes studybot_redis_fallback follow active (1 while cooldowns run in-process
@@ -125,33 +125,6 @@ func (m *Metrics) Platform(platform string) {
 		for _, result := range []string{"sent", "failed"} {
 			m.posts.WithLabelValues(kind, platform, result)
 		}
-	}
-}
-
-// adapterStates is the collector behind studybot_adapter_connected: one gauge, one series per
-// adapter, each read when scraped.
-type adapterStates struct {
-	desc   *prometheus.Desc
-	mu     sync.Mutex
-	states map[string]func() bool
-}
-
-func (a *adapterStates) Describe(ch chan<- *prometheus.Desc) { ch <- a.desc }
-
-func (a *adapterStates) Collect(ch chan<- prometheus.Metric) {
-	a.mu.Lock()
-	names := slices.Sorted(maps.Keys(a.states))
-	states := make([]func() bool, len(names))
-	for i, name := range names {
-		states[i] = a.states[name]
-	}
-	a.mu.Unlock()
-	for i, name := range names { // read outside the lock: a reading may take its own locks
-		v := 0.0
-		if states[i]() {
-			v = 1
-		}
-		ch <- prometheus.MustNewConstMetric(a.desc, prometheus.GaugeValue, v, name)
 	}
 }
 

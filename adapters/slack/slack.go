@@ -24,16 +24,6 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
-// BotScopes are the bot token scopes studybot asks for, each for what the code calls:
-// commands for /roadmap, chat:write for chat.postMessage (daily lessons, reminders),
-// chat:write.public so a daily lesson reaches a public channel nobody invited the bot to,
-// users:read for users.info (admin or owner, profile time zone, name) and im:write for the
-// conversations.open a reminder's direct message needs. deploy/slack-app-manifest.yaml asks
-// for exactly these, and a test holds the two together.
-func BotScopes() []string {
-	return []string{"commands", "chat:write", "chat:write.public", "users:read", "im:write"}
-}
-
 // Handler answers a request; *bot.Bot is one.
 type Handler interface {
 	Handle(ctx context.Context, req bot.Request) bot.Response

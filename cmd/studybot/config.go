@@ -68,7 +68,7 @@ func loadConfig(getenv func(string) string) (config, []string) {
 	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
 
 	c := config{
-		DB:                      get("STUDYBOT_DB"),
+		DB:                      dbPath(getenv),
 		RedisURL:                get("REDIS_URL"),
 		RedisPrefix:             getenv("STUDYBOT_REDIS_PREFIX"),
 		Roadmap:                 get("STUDYBOT_ROADMAP"),
@@ -83,9 +83,6 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		Zone:                    time.UTC,
 		DiscordShardCount:       1,
 		DiscordShardsPerProcess: 1,
-	}
-	if c.DB == "" {
-		c.DB = "studybot.db"
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "studybot:"
@@ -287,4 +284,12 @@ func redactURL(s string) string {
 		return s
 	}
 	return u.Redacted()
+}
+
+// dbPath is the bbolt file STUDYBOT_DB names, studybot.db in the working directory when unset.
+func dbPath(getenv func(string) string) string {
+	if p := strings.TrimSpace(getenv("STUDYBOT_DB")); p != "" {
+		return p
+	}
+	return "studybot.db"
 }

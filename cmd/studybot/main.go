@@ -126,9 +126,6 @@ func loadRoadmap(cfg config) (*bot.Roadmap, error) {
 	if cfg.roadmap != nil {
 		return cfg.roadmap, nil
 	}
-	if cfg.Roadmap != "" {
-		return data.Load(cfg.Roadmap)
-	}
 	return data.Default()
 }
 
@@ -203,10 +200,7 @@ func cmdBackup(ctx context.Context, e env, args []string) int {
 	}
 	// A backup needs only the database: a broken roadmap or token elsewhere in the
 	// environment must not stop an operator saving the data.
-	db := e.getenv("STUDYBOT_DB")
-	if db == "" {
-		db = "studybot.db"
-	}
+	db := dbPath(e.getenv)
 	if err := backup(ctx, db, fs.Arg(0)); err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitFail

@@ -695,11 +695,10 @@ func (s *Server) shardOfLocked(guildID string) (*session, error) {
 	}
 	shard := 0
 	if guildID != "" {
-		id, err := strconv.ParseUint(guildID, 10, 64)
-		if err != nil {
+		if _, err := strconv.ParseUint(guildID, 10, 64); err != nil {
 			return nil, fmt.Errorf("discordtest: guild %q is not a snowflake", guildID)
 		}
-		shard = int((id >> 22) % uint64(count))
+		shard = ShardOf(guildID, count)
 	}
 	sess := s.sessions[shard]
 	if sess == nil || sess.conn == nil {
