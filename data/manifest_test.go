@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
-
 )
 
 // manifest is the part of Slack's app manifest format studybot depends on.
