@@ -268,6 +268,14 @@ func (b *Bot) communityZone(ctx context.Context, c Community) *time.Location {
 // failed profile lookup or a command with no profile at hand, such as the leaderboard or a
 // reminder, keeps their day where it was), else the community's.
 func learnerZone(l *Learner, profileZone string, community *time.Location) *time.Location {
+	if loc := ownZone(l, profileZone); loc != nil {
+		return loc
+	}
+	return community
+}
+
+// ownZone is the learner's zone when they or their profile give one, else nil.
+func ownZone(l *Learner, profileZone string) *time.Location {
 	for _, name := range [...]string{l.Zone, profileZone, l.ProfileZone} {
 		if name == "" {
 			continue
@@ -276,14 +284,17 @@ func learnerZone(l *Learner, profileZone string, community *time.Location) *time
 			return loc
 		}
 	}
-	return community
+	return nil
 }
 
 // Zone is the learner's day boundary: their own setting, else their platform profile's
 // (from this request or, failing that, the last one seen), else the community's, else the
-// configured default.
+// configured default. The community's settings are read only when needed.
 func (b *Bot) Zone(ctx context.Context, c Community, l *Learner, profileZone string) *time.Location {
-	return learnerZone(l, profileZone, b.communityZone(ctx, c))
+	if loc := ownZone(l, profileZone); loc != nil {
+		return loc
+	}
+	return b.communityZone(ctx, c)
 }
 
 // loadedZones caches zones by their canonical name: time.LoadLocation parses the zone data
@@ -333,11 +344,9 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 			return err
 		}
 		l.Version, l.UserID, l.Updated = SchemaVersion, req.UserID, now.UTC()
-		if req.ProfileZone != "" {
-			if loc, err := LoadZone(req.ProfileZone); err == nil {
-				moved = l.ProfileZone != loc.String() && l.Zone == "" && l.Remind != ""
-				l.ProfileZone = loc.String()
-			}
+		if zone, changed := profileZoneChange(l, req.ProfileZone); zone != "" {
+			moved = changed && l.Remind != ""
+			l.ProfileZone = zone
 		}
 		if req.UserName != "" {
 			l.Name = clip(req.UserName, 40)

@@ -23,10 +23,9 @@ type Learner struct {
 	Name         string                `json:"name,omitempty"`
 	Topics       map[string]TopicState `json:"topics,omitempty"`
 	Streak       Streak                `json:"streak"`
-	Zone         string                `json:"tz,omitempty"`          // set by the learner with /roadmap timezone
-	ProfileZone  string                `json:"profile_tz,omitempty"`  // last zone their platform profile gave (Slack)
-	Remind       string                `json:"remind,omitempty"`      // "HH:MM" local, "" = off
-	RemindedOn   Day                   `json:"reminded_on,omitempty"` // last day a reminder went out
+	Zone         string                `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
+	ProfileZone  string                `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
+	Remind       string                `json:"remind,omitempty"`     // "HH:MM" local, "" = off
 	QuizAnswered int                   `json:"quiz_answered,omitempty"`
 	QuizRight    int                   `json:"quiz_right,omitempty"`
 	QuizNext     map[string]int        `json:"quiz_next,omitempty"` // per topic: index of the next question to ask

@@ -87,7 +87,7 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 			b.log.Warn("could not adopt the nudge's zone as the community's", "community", key.Community.Key(), "err", err)
 		}
 		if adopted {
-			s.followCommunityZone(ctx, key.Community)
+			s.followCommunityZone(ctx, key.Community, loc)
 		}
 	}
 	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\n", saved.At, loc)
@@ -181,15 +181,14 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 }
 
 // followCommunityZone moves the reminders of learners whose day follows the community's
-// zone (they set none and their profile gave none) to the zone the community just adopted,
-// so each comes at their local time from its next occurrence on.
-func (s *Scheduler) followCommunityZone(ctx context.Context, c Community) {
+// zone (they set none and their profile gave none) to loc, the zone the community just
+// adopted, so each comes at their local time from its next occurrence on.
+func (s *Scheduler) followCommunityZone(ctx context.Context, c Community, loc *time.Location) {
 	b := s.bot
-	loc := b.communityZone(ctx, c)
 	var users []string
 	// Collected first: bbolt must not open a write inside a read on one goroutine.
 	err := b.store.Learners(ctx, c, func(l Learner) error {
-		if l.Remind != "" && learnerZone(&l, "", loc) == loc {
+		if l.Remind != "" && ownZone(&l, "") == nil {
 			users = append(users, l.UserID)
 		}
 		return nil

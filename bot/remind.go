@@ -46,8 +46,8 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 		sch.Version, sch.Kind = SchemaVersion, KindRemind
 		sch.At, sch.Zone = cmd.At, loc.String()
 		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
-		// At most one a day: a reminder already sent today leaves the next for tomorrow.
-		sch.Last = max(sch.Last, l.RemindedOn)
+		// At most one a day: a reminder already sent today (Last, kept by remind off) leaves
+		// the next for tomorrow.
 		upcoming = NextOccurrence(sch.At, loc, now, sch.handled()+1)
 		sch.replan(upcoming)
 		saved = *sch
@@ -114,7 +114,7 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 	case !sch.Active():
 		return Response{Text: fmt.Sprintf("Your %s reminder is paused: %s. /roadmap remind HH:MM turns it back on.", sch.At, sch.Disabled), Ephemeral: true}, nil
 	}
-	if moved, err := s.profileZoneMoved(&l, req.ProfileZone); err == nil && moved && sch.Active() {
+	if _, moved := profileZoneChange(&l, req.ProfileZone); moved {
 		// A profile zone first seen here moves the learner's day: saving it plans the
 		// reminder in it, so the time below is the one it keeps.
 		if err := s.bot.update(ctx, key.Community, req, func(*Learner) error { return nil }); err != nil {
@@ -134,17 +134,20 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 // remindOff is the Disabled reason of a reminder turned off by its learner.
 const remindOff = "turned off with /roadmap remind off"
 
-// profileZoneMoved reports whether profileZone, from a request, would move the day boundary
-// of learner l, who set no zone of their own, away from the profile zone last saved.
-func (s *Scheduler) profileZoneMoved(l *Learner, profileZone string) (bool, error) {
-	if profileZone == "" || l.Zone != "" {
-		return false, nil
+// profileZoneChange is what a request's profile zone means for learner l: zone is its
+// canonical name to save ("" when the request carries none the bot knows), and moved says it
+// moves l's day boundary, as it does when l set no zone of their own and it differs from the
+// profile zone last saved.
+func profileZoneChange(l *Learner, profileZone string) (zone string, moved bool) {
+	if profileZone == "" {
+		return "", false
 	}
 	loc, err := LoadZone(profileZone)
 	if err != nil {
-		return false, err
+		return "", false
 	}
-	return loc.String() != l.ProfileZone, nil
+	zone = loc.String()
+	return zone, l.Zone == "" && zone != l.ProfileZone
 }
 
 // timezoneCommand is /roadmap timezone, then moves the learner's reminder to the new zone.
@@ -228,42 +231,22 @@ func (s *Scheduler) planReminder(ctx context.Context, run *platformRun, j *job) 
 	loc := s.bot.Zone(ctx, c, &l, "")
 	date := DayOf(j.at, loc)
 	occ := Occurrence(date, j.clock, loc)
-	follow := func(mark func(*Schedule)) func(*Schedule) {
-		return func(sch *Schedule) {
-			sch.Zone = loc.String()
-			if mark != nil {
-				mark(sch)
-			}
-		}
-	}
 	switch {
 	case occ.After(j.at):
 		s.log.Debug("reminder moved to the learner's zone", j.attrs("zone", loc.String(), "next", occ.UTC())...)
-		s.settle(ctx, run, j, "move a reminder to the learner's zone", follow(nil))
+		s.settle(ctx, run, j, "move a reminder to the learner's zone", func(sch *Schedule) { sch.Zone = loc.String() })
 		return false, nil
-	case date <= j.last || l.RemindedOn >= date || l.Streak.View(date).StudiedToday || j.at.Sub(occ) > s.catchUp:
+	case date <= j.last || l.Streak.View(date).StudiedToday || j.at.Sub(occ) > s.catchUp:
 		j.date = date
-		s.settle(ctx, run, j, "record a reminder not needed", follow(markHandled(j)))
+		s.settle(ctx, run, j, "record a reminder not needed", func(sch *Schedule) {
+			sch.Zone, sch.Last = loc.String(), max(sch.Last, date)
+		})
 		return false, nil
 	}
 	j.date, j.loc = date, loc
 	msg := reminderMessage(&l, date, j.at, loc)
 	j.msg = &msg
 	return true, nil
-}
-
-// markReminded notes on the learner's record that today's reminder went out.
-func (s *Scheduler) markReminded(ctx context.Context, j *job) {
-	err := s.bot.store.UpdateLearner(context.WithoutCancel(ctx), j.key.Community, j.key.Target, func(l *Learner) error {
-		if l.RemindedOn >= j.date {
-			return errUnchanged
-		}
-		l.RemindedOn = j.date
-		return nil
-	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		s.log.Error("could not note a reminder sent", j.attrs("err", err)...)
-	}
 }
 
 // reminderMessage is the private nudge for a learner who has not studied on date yet, sent

@@ -41,6 +41,19 @@ func TestRemindersComeOnlyOnDaysNotYetStudiedAndAtMostOnceADay(t *testing.T) {
 	mustContain(t, dms[2].resp, "3-day streak lapsed", "4h 00m left")
 }
 
+func TestARemindTurnedOffAndOnAgainTheSameDayWaitsForTomorrow(t *testing.T) {
+	r := newRig(t, utc("2026-11-24T12:00:00Z"))
+	r.ok("bo", "general", "remind 19:00")
+	r.tickUntil(utc("2026-11-24T19:30:00Z"))
+	mustContain(t, r.ok("bo", "general", "remind off"), "Reminder off")
+	mustContain(t, r.ok("bo", "general", "remind 20:00"), "First possible: Wed 25 Nov 20:00")
+	r.tickUntil(utc("2026-11-25T20:01:00Z"))
+	want := []string{"2026-11-24T19:00:00Z", "2026-11-25T20:00:00Z"}
+	if got := times(r.poster.to("bo")); !slices.Equal(got, want) {
+		t.Fatalf("reminders at %v, want %v: one a day, even turned off and on again", got, want)
+	}
+}
+
 func TestAReminderFollowsTheLearnersTimeZoneAndStopsWhenTurnedOff(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T12:00:00Z"))
 	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")

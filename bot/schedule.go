@@ -125,9 +125,9 @@ type Sending struct {
 	Due  time.Time `json:"due"`  // the occurrence
 	// Token is the claim token, so the process that resumes the post wins its own claim.
 	Token string `json:"token"`
-	// ClaimTries is non-zero once a claim failed because the claimer was unreachable: the
-	// post is waiting for it, not left behind by a stopped process.
-	ClaimTries int `json:"claim_tries,omitempty"`
+	// ClaimFailed is set the first time a claim failed because the claimer was unreachable:
+	// the post was parked to wait for it, so taking it up again is not news for the log.
+	ClaimFailed bool `json:"claim_failed,omitempty"`
 }
 
 // ScheduleStore keeps schedules and finds the ones that fall due. Like Store, UpdateSchedule

@@ -243,11 +243,13 @@ type job struct {
 	// day and cursor (nudges): the lesson number posted and its roadmap index.
 	day, cursor int
 
-	claimTries int // failed claims so far, across re-offers
-	attempts   int
-	planned    bool // a reminder's zone and date are resolved
-	claimed    bool
-	msg        *Response
+	// claimFailed: the record says a claim failed already, so parking it again writes nothing.
+	claimFailed bool
+	attempts    int
+	claimed     bool
+	// msg is the post, made on the first attempt; for a reminder, once its zone and date
+	// are resolved as of its instant.
+	msg *Response
 }
 
 func (j *job) claimKey() string { return j.key.String() + "/" + j.date.String() }
@@ -260,13 +262,10 @@ func (j *job) attrs(extra ...any) []any {
 func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed bool) error {
 	var jobs []*job
 	var takeErr error
-	// Loading a zone reads its tzdata file, inside the store's write transaction: once per
-	// zone per run, not once per schedule.
-	zones := map[string]*time.Location{}
 	for {
 		var batch []*job
 		n, err := s.store.TakeDue(ctx, until, takeChunk, func(key ScheduleKey, sch *Schedule) error {
-			if j := s.decide(key, sch, asOf, missed, zones); j != nil {
+			if j := s.decide(key, sch, asOf, missed); j != nil {
 				batch = append(batch, j)
 			}
 			return nil
@@ -295,21 +294,17 @@ func (s *Scheduler) runGroup(ctx context.Context, until, asOf time.Time, missed 
 // decide runs inside the store's transaction: it says whether the schedule's due occurrence
 // is sent, and if so marks it in flight (date and claim token) and moves Next past it. The
 // date is marked done and the lesson counted only when the post settles. It never reads the
-// store; zones caches the locations loaded so far in this run.
-func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, missed bool, zones map[string]*time.Location) *job {
+// store.
+func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, missed bool) *job {
 	if sch.Disabled != "" || sch.Next.IsZero() || sch.Version == 0 {
 		sch.Next = time.Time{}
 		return nil
 	}
-	loc := zones[sch.Zone]
-	if loc == nil {
-		var err error
-		if loc, err = LoadZone(sch.Zone); err != nil {
-			sch.Next, sch.Disabled = time.Time{}, fmt.Sprintf("its time zone %q is unknown to this studybot", clip(sch.Zone, 40))
-			s.log.Error("schedule disabled", "schedule", key.String(), "reason", sch.Disabled)
-			return nil
-		}
-		zones[sch.Zone] = loc
+	loc, err := LoadZone(sch.Zone)
+	if err != nil {
+		sch.Next, sch.Disabled = time.Time{}, fmt.Sprintf("its time zone %q is unknown to this studybot", clip(sch.Zone, 40))
+		s.log.Error("schedule disabled", "schedule", key.String(), "reason", sch.Disabled)
+		return nil
 	}
 	if p := sch.Sending; p != nil {
 		if s.holding(key) {
@@ -346,7 +341,7 @@ func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, misse
 func (s *Scheduler) resume(key ScheduleKey, sch *Schedule, p *Sending, asOf time.Time, loc *time.Location) *job {
 	late := asOf.Sub(p.Due) > s.catchUp
 	if !late && p.Date > sch.Last && s.posters[key.Community.Platform] != nil {
-		if p.ClaimTries == 0 {
+		if !p.ClaimFailed {
 			s.log.Info("sending a post a stopped studybot left unsent", "schedule", key.String(), "date", p.Date.String(),
 				"due", p.Due.UTC())
 		}
@@ -365,7 +360,7 @@ func (s *Scheduler) resume(key ScheduleKey, sch *Schedule, p *Sending, asOf time
 // take marks the post in flight and holds it for this process.
 func (s *Scheduler) take(key ScheduleKey, sch *Schedule, p *Sending, asOf time.Time, loc *time.Location) *job {
 	j := &job{key: key, token: p.Token, due: p.Due, at: asOf, date: p.Date, loc: loc, clock: sch.At, last: sch.Last,
-		claimTries: p.ClaimTries}
+		claimFailed: p.ClaimFailed}
 	if key.Kind == KindNudge {
 		n := len(s.bot.roadmap.Topics)
 		j.day, j.cursor = sch.Day+1, sch.Cursor%n
@@ -408,6 +403,13 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // deliver sends jobs, each platform with its own bounded pool, and returns when all are done.
 func (s *Scheduler) deliver(ctx context.Context, jobs []*job) {
 	byPlatform := map[string][]*job{}
@@ -430,8 +432,6 @@ type platformRun struct {
 	sem      chan struct{}
 	settles  sync.WaitGroup // store writes of settled posts, batched by the store
 
-	open     atomic.Bool
-	fresh    atomic.Bool  // this run paused the platform (rather than finding it paused)
 	gaveUp   atomic.Int64 // jobs given up because the platform refuses the bot
 	grow     func()       // more workers, once a probe post went through
 	growOnce sync.Once
@@ -440,8 +440,10 @@ type platformRun struct {
 	// streak is the bot-wide refusals since the last post that went through; two of them
 	// (each schedule is refused at most once a run) open the breaker.
 	streak []refusal
-	// outage is the first refusal of the streak that opened the breaker.
+	// outage is the first refusal of the streak that opened the breaker; nil while it is
+	// closed.
 	outage *refusal
+	fresh  bool // this run paused the platform (rather than finding it paused)
 }
 
 // refusal is a post the platform refused as if it refused the bot itself.
@@ -568,15 +570,19 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 	// Every attempt is bounded, and runs to its end even when shutdown starts meanwhile.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.postTimeout)
 	defer cancel()
-	if j.key.Kind == KindRemind && !j.planned {
-		send, err := s.planReminder(actx, run, j)
-		if err != nil {
-			return s.retryOrGiveUp(ctx, run, j, err)
+	if j.msg == nil {
+		if j.key.Kind == KindRemind {
+			send, err := s.planReminder(actx, run, j)
+			if err != nil {
+				return s.retryOrGiveUp(ctx, run, j, err)
+			}
+			if !send {
+				return 0, false
+			}
+		} else {
+			msg := s.bot.dailyLesson(j.day, j.cursor)
+			j.msg = &msg
 		}
-		if !send {
-			return 0, false
-		}
-		j.planned = true
 	}
 	if !j.claimed {
 		won, err := s.claimer.Claim(actx, j.claimKey(), j.token, s.claimTTL)
@@ -604,10 +610,6 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 		}
 		j.claimed = true
 	}
-	if j.msg == nil {
-		msg := s.bot.dailyLesson(j.day, j.cursor)
-		j.msg = &msg
-	}
 	run.sem <- struct{}{}
 	var err error
 	if j.key.Kind == KindNudge {
@@ -628,9 +630,6 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 		run.grow()
 	}
 	s.settle(ctx, run, j, "record a sent post", s.markPosted(j))
-	if j.key.Kind == KindRemind {
-		run.settles.Go(func() { s.markReminded(ctx, j) })
-	}
 	s.observed(j, nil)
 	return 0, false
 }
@@ -659,14 +658,7 @@ func (s *Scheduler) claimDeadline(j *job) time.Time {
 			end = midnight
 		}
 	}
-	return minTime(j.due.Add(claimPatience), end.Add(-min(claimPatience, s.catchUp/4)))
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
+	return earlier(j.due.Add(claimPatience), end.Add(-min(claimPatience, s.catchUp/4)))
 }
 
 // park leaves a post whose claim could not be made in flight: in the store, not in memory,
@@ -675,14 +667,14 @@ func minTime(a, b time.Time) time.Time {
 // failure is written down, so a long outage costs no write per retry.
 func (s *Scheduler) park(ctx context.Context, j *job) {
 	defer s.release(j)
-	if j.claimTries > 0 {
+	if j.claimFailed {
 		return
 	}
 	err := s.store.UpdateSchedule(context.WithoutCancel(ctx), j.key, func(sch *Schedule) error {
 		if sch.Sending == nil || sch.Sending.Token != j.token {
 			return errUnchanged
 		}
-		sch.Sending.ClaimTries = 1
+		sch.Sending.ClaimFailed = true
 		return nil
 	})
 	if err != nil && !errors.Is(err, errUnchanged) {
@@ -752,7 +744,7 @@ func (s *Scheduler) markPosted(j *job) func(*Schedule) {
 		switch {
 		case j.key.Kind == KindNudge && sch.Day < j.day:
 			sch.Day, sch.Cursor = j.day, (j.cursor+1)%len(s.bot.roadmap.Topics)
-		case j.key.Kind == KindRemind && j.planned:
+		case j.key.Kind == KindRemind:
 			// The next reminder comes at the learner's local time in the zone this one used.
 			sch.Zone = j.loc.String()
 		}
@@ -795,18 +787,14 @@ func (s *Scheduler) giveUp(ctx context.Context, run *platformRun, j *job, cause 
 // bot's costs only that channel's post.
 func (s *Scheduler) refused(ctx context.Context, run *platformRun, j *job, err error) {
 	run.mu.Lock()
-	switch {
-	case run.open.Load():
+	if run.outage != nil {
 		run.gaveUp.Add(1)
-	default:
+	} else {
 		run.streak = append(run.streak, refusal{j, err})
 		if len(run.streak) >= 2 {
-			// The outage is recorded before the breaker opens, so whoever sees it open can
-			// name it.
 			run.outage = &run.streak[0]
 			run.gaveUp.Add(int64(len(run.streak)))
-			run.fresh.Store(s.pause(run.platform))
-			run.open.Store(true)
+			run.fresh = s.pause(run.platform)
 		}
 	}
 	run.mu.Unlock()
@@ -818,9 +806,6 @@ func (s *Scheduler) refused(ctx context.Context, run *platformRun, j *job, err e
 
 // outageCause is what opened the run's breaker, nil while it is closed.
 func (run *platformRun) outageCause() error {
-	if !run.open.Load() {
-		return nil
-	}
 	run.mu.Lock()
 	defer run.mu.Unlock()
 	if run.outage == nil {
@@ -840,7 +825,6 @@ func (s *Scheduler) wentThrough(run *platformRun) {
 	if run.outage != nil {
 		skipped = run.gaveUp.Load() - int64(len(lone))
 		run.outage = nil
-		run.open.Store(false)
 		run.gaveUp.Store(0)
 	}
 	run.mu.Unlock()
@@ -872,7 +856,7 @@ func (j *job) target(extra ...any) []any {
 // naming the first channel refused, and one per refusal that opened no breaker.
 func (s *Scheduler) reportRefusals(run *platformRun) {
 	run.mu.Lock()
-	outage, lone := run.outage, run.streak
+	outage, lone, fresh := run.outage, run.streak, run.fresh
 	if outage == nil {
 		run.streak = nil
 	} else {
@@ -886,7 +870,7 @@ func (s *Scheduler) reportRefusals(run *platformRun) {
 		return
 	}
 	n := run.gaveUp.Load()
-	if run.fresh.Load() {
+	if fresh {
 		s.log.Error("posting paused: the platform refuses the bot itself (check its token and scopes); "+
 			"today's posts there are given up and every schedule stays on",
 			outage.j.target("first_refused", outage.j.key.String(), "posts_given_up", n, "err", outage.err)...)

@@ -77,12 +77,9 @@ type Store struct {
 // that cannot be used is an error.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	where := redactURL(opts.URL)
-	if err := CheckURL(opts.URL); err != nil {
+	ro, err := parseURL(opts.URL)
+	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
-	}
-	ro, err := goredis.ParseURL(opts.URL)
-	if err != nil { // CheckURL passed, so this does not happen; never quote ParseURL's error
-		return nil, fmt.Errorf("redis: %s is not a usable Redis URL", where)
 	}
 	s := &Store{
 		prefix:        opts.Prefix,
@@ -319,19 +316,27 @@ func (s *Store) probe() {
 // other problems. The error gives go-redis's reason but never a password: the URL's own
 // parser and go-redis both quote what they read, so their text is scrubbed first.
 func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
+// parseURL is go-redis's reading of rawURL, or an error that names the URL with its
+// password redacted and gives go-redis's reason scrubbed of it.
+func parseURL(rawURL string) (*goredis.Options, error) {
 	where := redactURL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("%s is not a URL", where)
+		return nil, fmt.Errorf("%s is not a URL", where)
 	}
-	if _, err := goredis.ParseURL(rawURL); err != nil {
+	ro, err := goredis.ParseURL(rawURL)
+	if err != nil {
 		reason := strings.TrimPrefix(err.Error(), "redis: ")
 		for _, secret := range passwords(u) {
 			reason = strings.ReplaceAll(reason, secret, "xxxxx")
 		}
-		return fmt.Errorf("%s is not a usable Redis URL (%s; e.g. redis://:password@host:6379/0)", where, reason)
+		return nil, fmt.Errorf("%s is not a usable Redis URL (%s; e.g. redis://:password@host:6379/0)", where, reason)
 	}
-	return nil
+	return ro, nil
 }
 
 // passwords are the secrets a Redis URL may carry: the user info's password and the
