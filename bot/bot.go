@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +35,9 @@ type Config struct {
 	Clock       Clock          // nil: the system clock
 	DefaultZone *time.Location // nil: UTC
 	Logger      *slog.Logger   // nil: slog.Default()
+	// Intn returns a random number in [0, n): which quiz question and which order of its
+	// choices to show. Nil: math/rand/v2. Tests make it predictable.
+	Intn func(n int) int
 	// Observe, when set, is told about every handled command and how long it took (metrics).
 	Observe func(req Request, resp Response, took time.Duration)
 }
@@ -46,6 +51,7 @@ type Bot struct {
 	defaultZone *time.Location
 	log         *slog.Logger
 	observe     func(Request, Response, time.Duration)
+	intn        func(n int) int
 	extensions  map[string]Handler
 	zoneMoved   func(ctx context.Context, c Community, userID string)
 }
@@ -67,7 +73,11 @@ func New(cfg Config) (*Bot, error) {
 		defaultZone: cfg.DefaultZone,
 		log:         cfg.Logger,
 		observe:     cfg.Observe,
+		intn:        cfg.Intn,
 		extensions:  map[string]Handler{},
+	}
+	if b.intn == nil {
+		b.intn = rand.IntN
 	}
 	if b.clock == nil {
 		b.clock = SystemClock{}
@@ -147,18 +157,20 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, err
 	if v.Admin && !req.Admin {
 		return cmd, Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
 	}
-	if cmd.Topic != "" {
-		t, err := b.resolveTopic(cmd.Topic)
+	if cmd.Target != "" {
+		m, err := b.resolve(cmd.Name, cmd.Target)
 		if err != nil {
 			return cmd, err
 		}
-		cmd.topic = t
+		cmd.target, cmd.forgiven = &m.Target, m.Forgiven
 	}
 	if cmd.Name == "answer" {
-		if _, q, err := b.question(cmd.Question); err != nil {
+		if q, err := b.question(cmd.Question); err != nil {
 			return cmd, err
 		} else if cmd.Choice >= len(q.Choices) {
 			return cmd, Errorf(EINVALID, "Question %s has choices a to %c.", q.ID, 'a'+rune(len(q.Choices)-1))
+		} else if cmd.Order >= factorial(len(q.Choices)) {
+			return cmd, Errorf(EINVALID, "%s/%d is not a question ID. Use the ID the quiz shows, like %s/7.", q.ID, cmd.Order, q.ID)
 		}
 	}
 	if cmd.Zone != "" {
@@ -231,6 +243,8 @@ func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response,
 		return b.topics(ctx, c, req)
 	case "topic":
 		return b.topic(ctx, c, req, cmd)
+	case "lesson":
+		return b.lesson(ctx, c, req, cmd)
 	case "start", "done", "skip", "reset":
 		return b.changeState(ctx, c, req, cmd)
 	case "progress":
@@ -340,6 +354,7 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 	moved := false
 	err := b.store.UpdateLearner(ctx, c, req.UserID, func(l *Learner) error {
 		moved = false
+		b.roadmap.Upgrade(l)
 		if err := fn(l); err != nil {
 			return err
 		}
@@ -359,29 +374,44 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 	return err
 }
 
-// resolveTopic turns typed text into a topic, or a not-found error with suggestions.
-func (b *Bot) resolveTopic(text string) (*Topic, error) {
-	t, suggestions := b.roadmap.Match(text)
-	if t != nil {
-		return t, nil
+// resolve turns typed text into what the command acts on (a topic for topic, a lesson for
+// lesson, either for the others), or a not-found error with suggestions.
+func (b *Bot) resolve(verb, text string) (Match, error) {
+	what, m := "lesson or topic", Match{}
+	switch verb {
+	case "topic":
+		what, m = "topic", b.roadmap.MatchTopic(text)
+	case "lesson":
+		what, m = "lesson", b.roadmap.MatchLesson(text)
+	default:
+		m = b.roadmap.MatchAny(text)
 	}
-	if len(suggestions) > 0 {
-		names := make([]string, 0, 3)
-		for _, s := range suggestions[:min(3, len(suggestions))] {
-			names = append(names, s.Slug)
+	if m.Found {
+		if t := m.Target.Topic; t != nil && verb != "topic" && len(t.Lessons) == 1 && t.Lessons[0].Slug == t.Slug {
+			m.Target = Target{Lesson: &t.Lessons[0]} // a version 1 topic is its one lesson
 		}
-		return nil, Errorf(ENOTFOUND, "No topic matches %q. Did you mean %s?", clip(text, 40), strings.Join(names, ", "))
+		return m, nil
 	}
-	return nil, Errorf(ENOTFOUND, "No topic matches %q. /roadmap topics lists them all.", clip(text, 40))
+	if len(m.Suggestions) > 0 {
+		var names []string
+		for _, s := range m.Suggestions {
+			if len(names) < 3 && !slices.Contains(names, s.Slug()) {
+				names = append(names, s.Slug())
+			}
+		}
+		return m, Errorf(ENOTFOUND, "No %s matches %q. Did you mean %s?", what, clip(text, 40), strings.Join(names, ", "))
+	}
+	hint := "/roadmap topics lists the topics; /roadmap topic <name> lists a topic's lessons."
+	return m, Errorf(ENOTFOUND, "No %s matches %q. %s", what, clip(text, 40), hint)
 }
 
 // question finds a quiz question by its ID, or says there is none.
-func (b *Bot) question(id string) (*Topic, *Question, error) {
-	t, q, ok := b.roadmap.Question(id)
+func (b *Bot) question(id string) (*Question, error) {
+	q, ok := b.roadmap.Question(id)
 	if !ok {
-		return nil, nil, Errorf(ENOTFOUND, "There is no question %q. Question IDs look like caching-2; /roadmap quiz gives you one.", clip(id, 40))
+		return nil, Errorf(ENOTFOUND, "There is no question %q. Use the ID the quiz shows, like caching-2/7; /roadmap quiz gives you one.", clip(id, 40))
 	}
-	return t, q, nil
+	return q, nil
 }
 
 // studyToday records study for the learner's local today; profileZone and community are

@@ -29,14 +29,21 @@ var start = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, bot.TestRoadmap(t), func(int) int { return 0 })
+}
+
+// newHarnessWith runs the core on roadmap, with intn deciding questions and their orders.
+func newHarnessWith(t *testing.T, roadmap *bot.Roadmap, intn func(int) int) *harness {
+	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	clock := bot.NewManualClock(start)
-	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(t), Store: store, Clock: clock,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// newHarness's Intn 0: questions in roadmap order, choices as written.
+	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Intn: intn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,29 +108,31 @@ func mustContain(t *testing.T, r bot.Response, parts ...string) {
 func TestNextWalksTheRoadmapInOrder(t *testing.T) {
 	h := newHarness(t)
 	r := h.sayOK("ana", "/roadmap next")
-	mustContain(t, r, "1/6 · Internet basics", "A lesson about Internet basics", "[Mark done=done internet-basics]", "[Quiz me=quiz internet-basics]")
+	mustContain(t, r, "Internet basics", "lesson 1 of 1 · Internet basics · ~10 min", "A lesson about Internet basics",
+		"**Exercise**", "[Mark done=done internet-basics]", "[Quiz me=quiz internet-basics]")
 	if len(r.Links) < 2 || !r.Ephemeral {
 		t.Errorf("next: %d links, ephemeral %v; want resources, private", len(r.Links), r.Ephemeral)
 	}
 	mustContain(t, h.sayOK("ana", "done"), "Internet basics is done", "Up next: Caching (caching)")
-	mustContain(t, h.sayOK("ana", "next"), "2/6 · Caching")
+	mustContain(t, h.sayOK("ana", "next"), "lesson 1 of 1 · Caching")
 	mustContain(t, h.sayOK("ana", "skip"), "Skipped Caching")
 	h.wait()
 	mustContain(t, h.sayOK("ana", "start testing"), "now learning Testing")
-	mustContain(t, h.sayOK("ana", "topics"), "✅  1. Internet basics (internet-basics) — done",
-		"⏭️  2. Caching (caching) — skipped", "📖  6. Testing (testing) — learning", "2/6 (33%)")
+	mustContain(t, h.sayOK("ana", "topics"), "✅  1. Internet basics (internet-basics) — 1/1",
+		"⏭️  2. Caching (caching) — 0/1", "📖  6. Testing (testing) — 0/1", "2/6 lessons · 33 %")
 	r = h.sayOK("ana", "progress")
-	mustContain(t, r, "Done: 1", "Skipped: 1", "Learning: 1", "Todo: 3", "Next: API security (api-security)")
+	mustContain(t, r, "✅ Internet basics 1/1", "⏭️ Caching 0/1 (+1 skipped)", "📖 Testing 0/1", "Minutes studied: 10 of 60",
+		"Next: API security (api-security)")
 	h.wait()
 	mustContain(t, h.sayOK("ana", "reset caching"), "Caching is back to todo")
-	mustContain(t, h.sayOK("ana", "next"), "2/6 · Caching")
+	mustContain(t, h.sayOK("ana", "next"), "lesson 1 of 1 · Caching")
 }
 
 func TestStartingATopicPutsThePreviousOneBack(t *testing.T) {
 	h := newHarness(t)
 	h.sayOK("ana", "start caching")
 	h.sayOK("ana", "start testing")
-	mustContain(t, h.sayOK("ana", "topics"), "Caching (caching) — todo", "Testing (testing) — learning")
+	mustContain(t, h.sayOK("ana", "topics"), "▫️  2. Caching (caching)", "📖  6. Testing (testing)")
 }
 
 func TestABareDoneOrSkipActsOnTheTopicBeingLearned(t *testing.T) {
@@ -134,7 +143,7 @@ func TestABareDoneOrSkipActsOnTheTopicBeingLearned(t *testing.T) {
 		t.Errorf("starting a topic points elsewhere:\n%s", everything(r))
 	}
 	mustContain(t, h.sayOK("ana", "done"), "Testing is done")
-	mustContain(t, h.sayOK("ana", "next"), "1/6 · Internet basics") // next is still the first one left
+	mustContain(t, h.sayOK("ana", "next"), "lesson 1 of 1 · Internet basics") // next is still the first one left
 	h.sayOK("ana", "start caching")
 	mustContain(t, h.sayOK("ana", "skip"), "Skipped Caching")
 	mustContain(t, h.sayOK("ana", "done"), "Internet basics is done") // nothing learning: the first one left
@@ -157,8 +166,11 @@ func TestFinishingTheRoadmap(t *testing.T) {
 	}
 	mustContain(t, h.sayOK("ana", "done"), "Testing is done", "the roadmap is complete")
 	mustContain(t, h.sayOK("ana", "next"), "You finished the roadmap!")
+	if again := everything(h.sayOK("ana", "done testing")); strings.Contains(again, "complete") {
+		t.Errorf("a repeated done celebrates again:\n%s", again)
+	}
 	r := h.say("ana", "done")
-	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "no current topic") {
+	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "no current lesson") {
 		t.Errorf("done with nothing left: %s %q", r.Outcome, r.Text)
 	}
 }
@@ -206,9 +218,9 @@ func TestSevenDaysCelebrateAndAFreezeCoversAGap(t *testing.T) {
 func TestQuizAnswersCountAsStudyRightOrWrong(t *testing.T) {
 	h := newHarness(t)
 	q := h.sayOK("ana", "quiz caching")
-	mustContain(t, q, "Question 1 about Caching?", "a) Right", "[a=answer caching-1 a]", "[c=answer caching-1 c]")
+	mustContain(t, q, "Question 1 about Caching?", "a) Right", "[a=answer caching-1/0 a]", "[c=answer caching-1/0 c]")
 	mustContain(t, h.sayOK("ana", "quiz caching"), "Question 2 about Caching?")
-	mustContain(t, h.sayOK("ana", "answer caching-1 b"), "Not quite: you chose b, the answer is a) Right", "Because.", "Streak: 1 day.")
+	mustContain(t, h.sayOK("ana", "answer caching-1/0 b"), "Not quite: you chose b, the answer is a) Right", "Because.", "Streak: 1 day.")
 	h.clock.Advance(24 * time.Hour)
 	mustContain(t, h.sayOK("ana", "answer caching-2 a"), "✅ Right: a) Right", "Streak: 2 days.")
 	mustContain(t, h.sayOK("ana", "progress"), "Quiz: 1 right of 2 answered")
@@ -217,7 +229,7 @@ func TestQuizAnswersCountAsStudyRightOrWrong(t *testing.T) {
 		t.Errorf("unknown question: %s %q", r.Outcome, r.Text)
 	}
 	r = h.say("ana", "answer caching-1 e")
-	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "choices a to c") {
+	if r.Outcome != bot.EINVALID || !strings.Contains(r.Text, "choices a to d") {
 		t.Errorf("choice out of range: %s %q", r.Outcome, r.Text)
 	}
 }
@@ -260,13 +272,13 @@ func TestBadInputGetsAPrivateSpecificAnswerAndChangesNothing(t *testing.T) {
 func TestCommunitiesAndLearnersAreIsolated(t *testing.T) {
 	h := newHarness(t)
 	h.sayOK("ana", "done internet-basics")
-	mustContain(t, h.sayOK("ben", "next"), "1/6 · Internet basics")
+	mustContain(t, h.sayOK("ben", "next"), "lesson 1 of 1 · Internet basics")
 	other := h.request("ana", "next")
 	other.Community = "another-group"
-	mustContain(t, h.bot.Handle(context.Background(), other), "1/6 · Internet basics")
+	mustContain(t, h.bot.Handle(context.Background(), other), "lesson 1 of 1 · Internet basics")
 	slack := h.request("ana", "next")
 	slack.Platform = bot.PlatformSlack
-	mustContain(t, h.bot.Handle(context.Background(), slack), "1/6 · Internet basics")
+	mustContain(t, h.bot.Handle(context.Background(), slack), "lesson 1 of 1 · Internet basics")
 }
 
 func TestLeaderboardRanksCurrentStreaks(t *testing.T) {
@@ -328,7 +340,7 @@ func TestTheLastProfileZoneKeepsTheDayWhenNoProfileIsAtHand(t *testing.T) {
 
 func TestMistypedArgumentsDoNotSpendTheCooldown(t *testing.T) {
 	h := newHarness(t)
-	typos := []string{"topic astrology", "done astrology", "answer nope-1 a", "answer caching-1 d",
+	typos := []string{"topic astrology", "done astrology", "answer nope-1 a", "answer caching-1 e", "answer caching-1/24 a",
 		"timezone Mars/Base", "quiz astrology"}
 	for range 10 { // more than any command's burst
 		for _, typo := range typos {
@@ -410,7 +422,10 @@ func ExampleBot_Handle() {
 	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: store, Clock: bot.NewManualClock(start)})
 	r := b.Handle(context.Background(), bot.Request{Platform: "console", Community: "demo", UserID: "ana", Text: "/roadmap next"})
 	fmt.Println(r.Title)
-	// Output: 1/6 · Internet basics
+	fmt.Println(strings.SplitN(r.Text, "\n", 2)[0])
+	// Output:
+	// Internet basics
+	// *lesson 1 of 1 · Internet basics · ~10 min*
 }
 
 func TestZoneDatabaseFilesAreNotTimeZones(t *testing.T) {

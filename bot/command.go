@@ -17,13 +17,15 @@ const MaxInputLen = 200
 type Command struct {
 	Name     string    // a verb from Verbs
 	Sub      string    // nudge: "set", "off" or "status"; remind: "set" or "off"
-	Topic    string    // what the learner typed for a topic, unresolved
+	Target   string    // what the learner typed for a topic or lesson, unresolved
 	Question string    // question ID for answer
-	Choice   int       // 0-based choice index for answer
+	Order    int       // answer: which order the choices were shown in (0: as written)
+	Choice   int       // 0-based choice index for answer, as shown
 	At       TimeOfDay // remind set, nudge set
 	Zone     string    // timezone, nudge set
 
-	topic *Topic // Topic resolved against the roadmap, by the core before it dispatches
+	target   *Target // Target resolved against the roadmap, by the core before it dispatches
+	forgiven bool    // the target was a misspelling the matcher forgave
 }
 
 // TimeOfDay is a local wall-clock time, HH:MM.
@@ -58,18 +60,19 @@ type verb struct {
 
 // Verbs lists every command in the order help shows them.
 var Verbs = []verb{
-	{"next", "next", "the next topic to study, with lesson, resources and a quiz", ClassRead, false},
-	{"topics", "topics", "every topic with its state and your progress bar", ClassRead, false},
-	{"topic", "topic <name>", "one topic in full (slug, title or a close spelling)", ClassRead, false},
-	{"start", "start <topic>", "mark a topic as the one you are learning", ClassWrite, false},
-	{"done", "done [topic]", "mark a topic done (default: your current one); counts as study today", ClassWrite, false},
-	{"skip", "skip [topic]", "skip a topic you already know (default: your current one)", ClassWrite, false},
-	{"reset", "reset <topic>", "put a topic back to todo", ClassWrite, false},
-	{"progress", "progress", "how far along the roadmap you are", ClassRead, false},
+	{"next", "next", "the next lesson to study: body, example, exercise, resources and a quiz", ClassRead, false},
+	{"topics", "topics", "every topic with its state, lessons done and your progress bar", ClassRead, false},
+	{"topic", "topic <name>", "a topic's overview and its lessons (number, slug, title or a close spelling)", ClassRead, false},
+	{"lesson", "lesson <name>", "one lesson in full (slug, title or a close spelling)", ClassRead, false},
+	{"start", "start <lesson|topic>", "mark the lesson you are learning (a topic: its first lesson left)", ClassWrite, false},
+	{"done", "done [lesson|topic]", "mark a lesson, or all of a topic, done (default: your current lesson); counts as study", ClassWrite, false},
+	{"skip", "skip [lesson|topic]", "skip a lesson or a whole topic you already know (default: your current lesson)", ClassWrite, false},
+	{"reset", "reset <lesson|topic>", "put a lesson, or every lesson of a topic, back to todo", ClassWrite, false},
+	{"progress", "progress", "lessons done per topic, minutes studied, quiz score and what is next", ClassRead, false},
 	{"checkin", "checkin", "log today's study; extends your streak once a day", ClassWrite, false},
 	{"streak", "streak", "current, longest and previous streak, freezes, the last 4 weeks", ClassRead, false},
-	{"quiz", "quiz [topic]", "a multiple-choice question (default: your current topic)", ClassQuiz, false},
-	{"answer", "answer <question> <choice>", "answer a quiz question, e.g. answer caching-2 b; counts as study", ClassWrite, false},
+	{"quiz", "quiz [lesson|topic]", "a multiple-choice question, choices shuffled (default: from lessons you have studied)", ClassQuiz, false},
+	{"answer", "answer <question> <choice>", "answer a quiz question with the ID it shows, e.g. answer caching-2/7 b; counts as study", ClassWrite, false},
 	{"leaderboard", "leaderboard", "top current streaks in this community", ClassRead, false},
 	{"timezone", "timezone <IANA name>", "set where your day starts and ends, e.g. Europe/Berlin", ClassWrite, false},
 	{"remind", "remind <HH:MM> | remind off", "a private nudge at that local time on days you have not studied", ClassWrite, false},
@@ -126,18 +129,27 @@ func ParseCommand(text string) (Command, error) {
 		if len(args) > 0 {
 			return Command{}, Errorf(EINVALID, "/roadmap %s takes nothing after it.", v.Name)
 		}
-	case "topic", "start", "reset":
+	case "topic":
 		if rest == "" {
 			return Command{}, Errorf(EINVALID, "Which topic? Usage: /roadmap %s. /roadmap topics lists them.", v.Usage)
 		}
-		c.Topic = rest
+		c.Target = rest
+	case "lesson", "start", "reset":
+		if rest == "" {
+			return Command{}, Errorf(EINVALID, "Which lesson? Usage: /roadmap %s. /roadmap topic <name> lists a topic's lessons.", v.Usage)
+		}
+		c.Target = rest
 	case "done", "skip", "quiz":
-		c.Topic = rest
+		c.Target = rest
 	case "answer":
 		if len(args) != 2 {
-			return Command{}, Errorf(EINVALID, "Usage: /roadmap answer <question> <choice>, e.g. /roadmap answer caching-2 b.")
+			return Command{}, Errorf(EINVALID, "Usage: /roadmap answer <question> <choice>, with the question ID the quiz shows, e.g. /roadmap answer caching-2/7 b.")
 		}
-		c.Question = strings.ToLower(args[0])
+		id, order, err := parseQuestionToken(args[0])
+		if err != nil {
+			return Command{}, err
+		}
+		c.Question, c.Order = id, order
 		choice, err := parseChoice(args[1])
 		if err != nil {
 			return Command{}, err
@@ -192,6 +204,21 @@ func parseNudge(c Command, args []string) (Command, error) {
 		return c, nil
 	}
 	return Command{}, usage
+}
+
+// parseQuestionToken reads a question ID as a quiz shows it: "caching-2/7" is question
+// caching-2 shown in order 7 (see Permutation); a bare ID means the order as written, which
+// is what buttons on messages from before shuffling carried.
+func parseQuestionToken(s string) (id string, order int, err error) {
+	id, o, shuffled := strings.Cut(strings.ToLower(s), "/")
+	if !shuffled {
+		return id, 0, nil
+	}
+	order, convErr := strconv.Atoi(o)
+	if convErr != nil || order < 0 || order >= factorial(MaxChoices) || strings.Trim(o, "0123456789") != "" {
+		return "", 0, Errorf(EINVALID, "%q is not a question ID. Use the ID the quiz shows, like caching-2/7.", clip(s, 40))
+	}
+	return id, order, nil
 }
 
 // parseChoice accepts a letter (a, B) or a 1-based number.

@@ -3,76 +3,188 @@ package bot
 import "time"
 
 // SchemaVersion is stamped on every stored record, so a later release can tell old records
-// from new ones and migrate them.
-const SchemaVersion = 1
+// from new ones and migrate them. Version 2 keeps progress per lesson; version 1 kept it per
+// topic (one lesson each).
+const SchemaVersion = 2
 
-// TopicState is where a learner stands on one topic. A topic absent from the record is todo.
-type TopicState string
+// State is where a learner stands on a lesson, or, derived from its lessons, on a topic. A
+// lesson absent from the record is todo.
+type State string
 
 const (
-	StateTodo     TopicState = "todo"
-	StateLearning TopicState = "learning"
-	StateDone     TopicState = "done"
-	StateSkipped  TopicState = "skipped"
+	StateTodo     State = "todo"
+	StateLearning State = "learning"
+	StateDone     State = "done"
+	StateSkipped  State = "skipped"
 )
 
 // Learner is one person's record in one community.
 type Learner struct {
-	Version      int                   `json:"v"`
-	UserID       string                `json:"user"`
-	Name         string                `json:"name,omitempty"`
-	Topics       map[string]TopicState `json:"topics,omitempty"`
-	Streak       Streak                `json:"streak"`
-	Zone         string                `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
-	ProfileZone  string                `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
-	Remind       string                `json:"remind,omitempty"`     // "HH:MM" local, "" = off
-	QuizAnswered int                   `json:"quiz_answered,omitempty"`
-	QuizRight    int                   `json:"quiz_right,omitempty"`
-	QuizNext     map[string]int        `json:"quiz_next,omitempty"` // per topic: index of the next question to ask
-	Updated      time.Time             `json:"updated"`
+	Version     int              `json:"v"`
+	UserID      string           `json:"user"`
+	Name        string           `json:"name,omitempty"`
+	Lessons     map[string]State `json:"lessons,omitempty"`
+	Streak      Streak           `json:"streak"`
+	Zone        string           `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
+	ProfileZone string           `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
+	Remind      string           `json:"remind,omitempty"`     // "HH:MM" local, "" = off
+	// QuizAnswered and QuizRight count first answers only: one per question per day.
+	QuizAnswered int `json:"quiz_answered,omitempty"`
+	QuizRight    int `json:"quiz_right,omitempty"`
+	// Questions is the learner's history with each question they were shown, by question ID.
+	Questions map[string]QuestionRecord `json:"questions,omitempty"`
+	Updated   time.Time                 `json:"updated"`
+
+	// V1Topics is the version 1 progress, per topic; it is read only to migrate it.
+	V1Topics map[string]State `json:"topics,omitempty"`
+	// V1QuizNext is version 1's per-topic question rotation; migration drops it.
+	V1QuizNext map[string]int `json:"quiz_next,omitempty"`
 }
 
-// State of a topic for this learner.
-func (l *Learner) State(slug string) TopicState {
-	if s, ok := l.Topics[slug]; ok {
+// QuestionRecord is what a learner did with one question.
+type QuestionRecord struct {
+	Shown    int  `json:"shown,omitempty"`
+	Right    int  `json:"right,omitempty"`
+	Wrong    int  `json:"wrong,omitempty"`
+	Answered Day  `json:"answered,omitempty"` // the learner's local day of the last answer
+	LastGood bool `json:"last_right,omitempty"`
+}
+
+// State of a lesson for this learner.
+func (l *Learner) State(lessonSlug string) State {
+	if s, ok := l.Lessons[lessonSlug]; ok {
 		return s
 	}
 	return StateTodo
 }
 
-func (l *Learner) setState(slug string, s TopicState) {
-	if l.Topics == nil {
-		l.Topics = map[string]TopicState{}
+func (l *Learner) setState(lessonSlug string, s State) {
+	if l.Lessons == nil {
+		l.Lessons = map[string]State{}
 	}
 	if s == StateTodo {
-		delete(l.Topics, slug)
+		delete(l.Lessons, lessonSlug)
 		return
 	}
-	l.Topics[slug] = s
+	l.Lessons[lessonSlug] = s
 }
 
-// Next is the first topic in roadmap order that is neither done nor skipped: what
-// `/roadmap next` shows. Nil when the whole roadmap is behind the learner.
-func (l *Learner) Next(r *Roadmap) *Topic {
-	for i := range r.Topics {
-		switch l.State(r.Topics[i].Slug) {
-		case StateDone, StateSkipped:
-			continue
+// finished is true for a lesson done or skipped: both move the learner along.
+func finished(s State) bool { return s == StateDone || s == StateSkipped }
+
+// TopicState is derived from the topic's lessons: done when every lesson is done or skipped
+// and at least one is done; skipped when every lesson is skipped; learning when any lesson is
+// started or done; todo otherwise.
+func (l *Learner) TopicState(t *Topic) State {
+	done, skipped, started := 0, 0, 0
+	for i := range t.Lessons {
+		switch l.State(t.Lessons[i].Slug) {
+		case StateDone:
+			done++
+		case StateSkipped:
+			skipped++
+		case StateLearning:
+			started++
 		}
-		return &r.Topics[i]
+	}
+	switch {
+	case skipped == len(t.Lessons):
+		return StateSkipped
+	case done > 0 && done+skipped == len(t.Lessons):
+		return StateDone
+	case done > 0 || started > 0:
+		return StateLearning
+	}
+	return StateTodo
+}
+
+// Counts is how many of the lessons given are done and how many done or skipped.
+func (l *Learner) Counts(lessons []*Lesson) (done, finishedCount int) {
+	for _, x := range lessons {
+		switch l.State(x.Slug) {
+		case StateDone:
+			done++
+			finishedCount++
+		case StateSkipped:
+			finishedCount++
+		}
+	}
+	return done, finishedCount
+}
+
+// Next is the first lesson in roadmap order that is neither done nor skipped: what
+// `/roadmap next` shows. Nil when the whole roadmap is behind the learner.
+func (l *Learner) Next(r *Roadmap) *Lesson {
+	for _, x := range r.lessons {
+		if !finished(l.State(x.Slug)) {
+			return x
+		}
 	}
 	return nil
 }
 
-// Current is the topic a bare `done`, `skip` or `quiz` acts on: the one the learner said they
-// are learning with `/roadmap start`, else Next. Nil when the whole roadmap is behind them.
-func (l *Learner) Current(r *Roadmap) *Topic {
-	for i := range r.Topics {
-		if l.State(r.Topics[i].Slug) == StateLearning {
-			return &r.Topics[i]
+// Current is the lesson a bare `done`, `skip` or `quiz` acts on: the one the learner said
+// they are learning with `/roadmap start`, else Next. Nil when the whole roadmap is behind
+// them.
+func (l *Learner) Current(r *Roadmap) *Lesson {
+	for _, x := range r.lessons {
+		if l.State(x.Slug) == StateLearning {
+			return x
 		}
 	}
 	return l.Next(r)
+}
+
+// StudiedMinutes is the study time of the lessons marked done.
+func (l *Learner) StudiedMinutes(r *Roadmap) int {
+	n := 0
+	for _, x := range r.lessons {
+		if l.State(x.Slug) == StateDone {
+			n += x.Minutes
+		}
+	}
+	return n
+}
+
+// Upgrade turns a record of an earlier schema into the current one, in place, and reports
+// whether it changed anything. A version 1 topic that was done has all its lessons done; one
+// being learned has its first lesson learning; a skipped one has all its lessons skipped.
+// Streaks, quiz scores, reminders and zones are untouched.
+func (r *Roadmap) Upgrade(l *Learner) bool {
+	if l.Version >= SchemaVersion || l.Version == 0 && l.UserID == "" {
+		return false
+	}
+	for slug, s := range l.V1Topics {
+		t, ok := r.Topic(slug)
+		if !ok {
+			continue // a topic no longer in the roadmap has nothing to carry over
+		}
+		switch s {
+		case StateDone, StateSkipped:
+			for i := range t.Lessons {
+				l.setState(t.Lessons[i].Slug, s)
+			}
+		case StateLearning:
+			l.setState(t.Lessons[0].Slug, StateLearning)
+		}
+	}
+	l.V1Topics, l.V1QuizNext = nil, nil
+	l.Version = SchemaVersion
+	return true
+}
+
+// UpgradeSchedule turns a schedule of an earlier schema into the current one, in place, and
+// reports whether it changed anything. A version 1 channel walk counted topics; it goes on
+// at the first lesson of the topic it had reached, with its Day count unchanged.
+func (r *Roadmap) UpgradeSchedule(s *Schedule) bool {
+	if s.Version == 0 || s.Version >= SchemaVersion {
+		return false
+	}
+	if s.Kind == KindNudge {
+		s.Cursor = r.Topics[s.Cursor%len(r.Topics)].Lessons[0].index
+	}
+	s.Version = SchemaVersion
+	return true
 }
 
 // Settings are a community's own choices.

@@ -95,14 +95,14 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 	switch {
 	case saved.Sending != nil:
 		// Today's lesson is on its way out already: the time set here is for the one after it.
-		text += fmt.Sprintf("Day %d · %s is on its way now; next post: ", day, b.lessonTopic(cursor).Title)
+		text += fmt.Sprintf("Day %d · %s is on its way now; next post: ", day, b.postTitle(cursor))
 		day, cursor = day+1, cursor+1
 	case saved.Day > 0:
 		text += "Next post: "
 	default:
 		text += "First post: "
 	}
-	text += fmt.Sprintf("Day %d · %s, %s.", day, b.lessonTopic(cursor).Title, localTime(upcoming, loc))
+	text += fmt.Sprintf("Day %d · %s, %s.", day, b.postTitle(cursor), localTime(upcoming, loc))
 	if adopted {
 		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
 	}
@@ -125,14 +125,14 @@ func (s *Scheduler) nudgeOff(ctx context.Context, key ScheduleKey) (Response, er
 	if err != nil {
 		return Response{}, fmt.Errorf("nudge off: %w", err)
 	}
-	t := s.bot.lessonTopic(saved.Cursor)
+	title := s.bot.postTitle(saved.Cursor)
 	text := fmt.Sprintf("Daily lesson off in this channel. /roadmap nudge set HH:MM turns it back on; it continues with Day %d · %s.",
-		saved.Day+1, t.Title)
+		saved.Day+1, title)
 	if saved.Sending != nil {
 		// A post waiting for its retry is stopped before it is tried again; one being
 		// delivered this very moment still arrives.
 		text = fmt.Sprintf("Daily lesson off in this channel. Day %d · %s was on its way out: it is stopped unless it was being "+
-			"delivered this very moment (/roadmap nudge status tells). /roadmap nudge set HH:MM turns it back on.", saved.Day+1, t.Title)
+			"delivered this very moment (/roadmap nudge status tells). /roadmap nudge set HH:MM turns it back on.", saved.Day+1, title)
 	}
 	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
@@ -152,7 +152,7 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 	if err != nil {
 		loc = time.UTC
 	}
-	t := s.bot.lessonTopic(sch.Cursor)
+	title := s.bot.postTitle(sch.Cursor)
 	last := "not yet"
 	switch posted := sch.Posted; {
 	case posted == 0 && sch.Day > 0:
@@ -169,13 +169,13 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 	switch {
 	case sch.Active() && sch.Sending != nil:
 		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, due %s, not posted yet",
-			sch.Day+1, t.Title, localTime(sch.Sending.Due, loc))})
+			sch.Day+1, title, localTime(sch.Sending.Due, loc))})
 	case sch.Active():
 		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, %s (in %s)",
-			sch.Day+1, t.Title, localTime(sch.Next, loc), formatDuration(max(sch.Next.Sub(now), 0)))})
+			sch.Day+1, title, localTime(sch.Next, loc), formatDuration(max(sch.Next.Sub(now), 0)))})
 	default:
 		fields = append(fields, Field{Name: "Paused", Value: fmt.Sprintf("%s. An admin can resume with /roadmap nudge set HH:MM; it continues with Day %d · %s.",
-			capitalize(sch.Disabled), sch.Day+1, t.Title)})
+			capitalize(sch.Disabled), sch.Day+1, title)})
 	}
 	return Response{Title: "Daily lesson in this channel", Fields: fields, Ephemeral: true}, nil
 }
@@ -204,32 +204,90 @@ func (s *Scheduler) followCommunityZone(ctx context.Context, c Community, loc *t
 	}
 }
 
-// lessonTopic is the topic at a channel's cursor; a roadmap that shrank wraps it around.
-func (b *Bot) lessonTopic(cursor int) *Topic {
-	return &b.roadmap.Topics[cursor%len(b.roadmap.Topics)]
+// postTitle names what a channel's post at cursor is: a lesson while the walk lasts, then a
+// review question.
+func (b *Bot) postTitle(cursor int) string {
+	if cursor < len(b.roadmap.lessons) {
+		return b.roadmap.lessons[cursor].Title
+	}
+	return "a review question"
 }
 
-// dailyLesson is the post for lesson number day at roadmap index cursor. Each lap through
-// the roadmap asks the next quiz question of the topic.
-func (b *Bot) dailyLesson(day, cursor int) Response {
-	t := b.lessonTopic(cursor)
-	lap := max(day-1, 0) / len(b.roadmap.Topics)
-	q := &t.Quiz[lap%len(t.Quiz)]
-	quiz := RenderQuestion(t, q)
+// reviewQuestion is the question for review post number k after the walk: lesson by lesson
+// through the roadmap, a different question of each lesson on every lap, starting with the
+// one after the question its lesson's own day asked.
+func (b *Bot) reviewQuestion(k int) *Question {
+	var asked []*Lesson
+	for _, x := range b.roadmap.lessons {
+		if len(x.Questions) > 0 {
+			asked = append(asked, x)
+		}
+	}
+	x := asked[k%len(asked)]
+	return &x.Questions[(k/len(asked)+1)%len(x.Questions)]
+}
+
+// quizMarkdown is a question shown in order, as part of a longer post.
+func quizMarkdown(q *Question, order int) string {
+	var sb strings.Builder
+	sb.WriteString(strings.TrimSpace(q.Text) + "\n")
+	for i, original := range Permutation(order, len(q.Choices)) {
+		fmt.Fprintf(&sb, "\n%c) %s", 'a'+rune(i), q.Choices[original])
+	}
+	return sb.String()
+}
+
+// streakHint closes every daily post.
+const streakHint = "Answer the quiz (right or wrong), /roadmap checkin, or mark a lesson done: " +
+	"any of them counts as today's study and keeps your streak going. /roadmap streak shows yours."
+
+// dailyPost is the post for day number day at roadmap lesson index cursor: the lesson with
+// its quiz, one lesson a day in roadmap order, so a roadmap of N lessons gives N days before
+// anything repeats. Past the last lesson the channel gets a review question a day instead,
+// drawn from the whole roadmap.
+func (b *Bot) dailyPost(day, cursor int) Response {
+	n := len(b.roadmap.lessons)
+	if cursor >= n {
+		q := b.reviewQuestion(cursor - n)
+		order := b.shuffle(q)
+		quiz := RenderQuestion(q, order)
+		text := "*The whole path is behind this channel: every day brings a review question from it now.*\n\n" + quizMarkdown(q, order)
+		return Response{
+			Title:    fmt.Sprintf("📅 Day %d · Review: %s", day, q.lesson.Title),
+			Text:     text,
+			Markdown: true,
+			Fields:   []Field{{Name: "Keep your streak", Value: streakHint}},
+			Buttons:  quiz.Buttons,
+			Footer:   fmt.Sprintf("Daily review · %s · answer with a button or /roadmap answer %s <letter>", q.lesson.topic.Title, questionToken(q, order)),
+			Tone:     ToneInfo,
+		}
+	}
+	x := b.roadmap.lessons[cursor]
+	text := "*" + x.Heading() + "*\n\n" + b.lessonMarkdown(x)
+	var buttons []Button
+	footer := fmt.Sprintf("Daily lesson %d of %d · %s", cursor+1, n, x.Slug)
+	if len(x.Questions) > 0 {
+		q := &x.Questions[(day/n)%len(x.Questions)]
+		order := b.shuffle(q)
+		quiz := RenderQuestion(q, order)
+		text += "\n\n**Quiz of the day**\n" + quizMarkdown(q, order)
+		buttons = quiz.Buttons
+		footer += " · answer with a button or /roadmap answer " + questionToken(q, order) + " <letter>"
+	} else {
+		buttons = []Button{{Label: "Open project", Command: "lesson " + x.Slug, Style: StylePrimary}}
+	}
 	return Response{
-		Title: fmt.Sprintf("📅 Day %d · %s", day, t.Title),
-		Text:  t.Lesson,
+		Title:    fmt.Sprintf("📅 Day %d · %s", day, x.Title),
+		Text:     text,
+		Markdown: true,
 		Fields: []Field{
-			{Name: "Key points", Value: t.keyPointList()},
-			{Name: "Quiz of the day", Value: quiz.Text},
-			{Name: "Keep your streak", Value: "Answer the quiz (right or wrong), /roadmap checkin, or mark a topic done: " +
-				"any of them counts as today's study and keeps your streak going. /roadmap streak shows yours."},
+			{Name: "Key points", Value: bullets(x.KeyPoints)},
+			{Name: "Keep your streak", Value: streakHint},
 		},
-		Links:   t.links(),
-		Buttons: quiz.Buttons,
-		Footer: fmt.Sprintf("Daily lesson · topic %d of %d · answer with a button or /roadmap answer %s <letter>",
-			cursor%len(b.roadmap.Topics)+1, len(b.roadmap.Topics), q.ID),
-		Tone: ToneInfo,
+		Links:   x.links(),
+		Buttons: buttons,
+		Footer:  footer,
+		Tone:    ToneInfo,
 	}
 }
 

@@ -1,11 +1,16 @@
 package bot
 
 // Response is a platform-neutral answer. Chat adapters render it as a Discord embed with
-// components, Slack Block Kit or console text. Text is plain: no markup, so each platform can
-// escape it for itself.
+// components, Slack Block Kit or console text. Text is plain unless Markdown is set, so each
+// platform can escape it for itself.
 type Response struct {
-	Title     string
-	Text      string
+	Title string
+	Text  string
+	// Markdown says Text is roadmap content in the lesson Markdown subset (paragraphs, "- "
+	// lists, `code`, **bold** and fenced code blocks), which each platform renders in its own
+	// markup and splits between paragraphs, never inside a code block, when it is longer than
+	// one piece of a message. Text from users is never Markdown.
+	Markdown  bool
 	Fields    []Field
 	Links     []Link
 	Buttons   []Button
@@ -29,10 +34,11 @@ type Field struct {
 	Inline bool
 }
 
-// Link is a titled URL.
+// Link is a titled URL, with a note on what to read there.
 type Link struct {
 	Title string
 	URL   string
+	Note  string
 }
 
 // Button runs Command (a `/roadmap` line without the prefix, e.g. "done caching") for

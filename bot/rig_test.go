@@ -68,7 +68,8 @@ func (r *rig) open() {
 	}
 	r.t.Cleanup(func() { store.Close() })
 	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(r.t), Store: store, Clock: r.clock, Logger: log})
+	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(r.t), Store: store, Clock: r.clock, Logger: log,
+		Intn: func(int) int { return 0 }})
 	if err != nil {
 		r.t.Fatal(err)
 	}

@@ -4,129 +4,221 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// A Roadmap is an ordered learning path. Learners move through its topics in order; "next"
-// is always the first topic that is neither done nor skipped.
+// A Roadmap is an ordered learning path: topics, each made of ordered lessons. Learners move
+// through the lessons in order; "next" is always the first lesson neither done nor skipped.
 type Roadmap struct {
 	Name   string
 	Topics []Topic
 
-	bySlug map[string]int
+	lessons   []*Lesson // every lesson in roadmap order
+	bySlug    map[string]int
+	byLesson  map[string]*Lesson
+	questions map[string]*Question
+	minutes   int
 }
 
-// A Topic is one step of the roadmap: a short lesson, the points worth remembering, official
-// documentation to read, and a quiz.
+// A Topic is one step of the roadmap (Caching, Testing…): why it matters, and its lessons.
 type Topic struct {
+	Slug     string
+	Title    string
+	Aliases  []string
+	Overview string
+	Lessons  []Lesson
+
+	index int // position in the roadmap, 0-based
+}
+
+// A Lesson is one idea, studied in one sitting: a body with at least one runnable example,
+// an exercise that says when it is done, key points, official documentation to read and a
+// quiz. A project lesson is a milestone build that reuses earlier lessons; it lists its
+// steps and a checklist and may have no questions.
+type Lesson struct {
 	Slug      string
 	Title     string
-	Aliases   []string
-	Lesson    string
+	Minutes   int
+	Body      string // the lesson Markdown subset: paragraphs, "- " lists, `code`, fenced blocks
+	Exercise  string
 	KeyPoints []string
 	Resources []Resource
-	Quiz      []Question
+	Questions []Question
+	Project   bool
+	DrawsOn   []string
+	Steps     []string
+	Checklist []string
+
+	topic  *Topic
+	index  int // position in the whole roadmap, 0-based
+	number int // position in its topic, 1-based
 }
 
-// A Resource is a link to real, official documentation.
+// A Resource is a link to real, official documentation, with a hint of what to read there.
 type Resource struct {
-	Title string
-	URL   string
+	Title   string
+	URL     string
+	Section string
 }
 
-// A Question is multiple choice with exactly one right answer. Its ID ("caching-2") is how
-// learners answer it: `/roadmap answer caching-2 b`.
+// A Question is multiple choice with exactly one right answer. Its ID ("caching-http-2",
+// the lesson's slug and its number) is how learners answer it.
 type Question struct {
 	ID      string
 	Text    string
 	Choices []string
-	Answer  int // index into Choices
+	Answer  int // index into Choices, in the order written
 	Explain string
+
+	lesson *Lesson
 }
 
-// Content limits keep every topic renderable on every platform (Discord embed fields hold
-// 1024 characters, button labels 80; Slack sections 3000).
+// Content limits keep every lesson renderable on every platform: Discord embeds hold 4096
+// characters and 6000 per message, Slack sections 3000 and 50 blocks a message; bodies
+// longer than one piece are split between paragraphs, so only their total is bounded.
 const (
 	MaxTitleLen    = 60
-	MaxLessonLen   = 1800
+	MaxSlugLen     = 48
+	MaxOverviewLen = 1000
+	MaxBodyLen     = 16000
+	MaxExerciseLen = 2000
 	MaxPointLen    = 200
-	MaxQuestionLen = 300
-	MaxChoiceLen   = 80
-	MaxExplainLen  = 300
+	MaxSectionLen  = 160
+	MaxStepLen     = 400
+	MaxQuestionLen = 1000
+	MaxChoiceLen   = 120
+	MaxExplainLen  = 600
 	MinResources   = 2
 	MinQuestions   = 3
+	MaxQuestions   = 8
 	MaxChoices     = 5
+	MaxMinutes     = 600
 )
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// ValidateTopic reports the first rule the topic breaks; the loader adds file and line.
-func ValidateTopic(t Topic) error {
-	whole := func(field string, format string, args ...any) error {
-		return &FieldError{Topic: -1, Field: field, Item: -1, Err: fmt.Errorf(format, args...)}
-	}
-	item := func(field string, i int, format string, args ...any) error {
-		return &FieldError{Topic: -1, Field: field, Item: i, Err: fmt.Errorf(format, args...)}
-	}
-	switch {
-	case !slugPattern.MatchString(t.Slug):
-		return whole("slug", "slug %q must be lowercase letters, digits and single dashes", t.Slug)
-	case strings.TrimSpace(t.Title) == "":
-		return whole("title", "title is empty")
-	case utf8.RuneCountInString(t.Title) > MaxTitleLen:
-		return whole("title", "title is longer than %d characters", MaxTitleLen)
-	case strings.TrimSpace(t.Lesson) == "":
-		return whole("lesson", "lesson is empty")
-	case utf8.RuneCountInString(t.Lesson) > MaxLessonLen:
-		return whole("lesson", "lesson is longer than %d characters", MaxLessonLen)
-	case len(t.KeyPoints) == 0:
-		return whole("key_points", "no key points")
-	case len(t.Resources) < MinResources:
-		return whole("resources", "%d resources, at least %d needed", len(t.Resources), MinResources)
-	case len(t.Quiz) < MinQuestions:
-		return whole("quiz", "%d quiz questions, at least %d needed", len(t.Quiz), MinQuestions)
-	}
-	for i, a := range t.Aliases {
-		if !slugPattern.MatchString(a) {
-			return item("aliases", i, "alias %d %q must be lowercase letters, digits and single dashes", i+1, a)
-		}
-	}
-	for i, p := range t.KeyPoints {
-		if strings.TrimSpace(p) == "" || utf8.RuneCountInString(p) > MaxPointLen {
-			return item("key_points", i, "key point %d must be 1 to %d characters", i+1, MaxPointLen)
-		}
-	}
-	for i, r := range t.Resources {
-		if strings.TrimSpace(r.Title) == "" {
-			return item("resources", i, "resource %d has no title", i+1)
-		}
-		if !strings.HasPrefix(r.URL, "https://") || strings.ContainsAny(r.URL, " \t\n<>\"") {
-			return &FieldError{Topic: -1, Field: "resources", Item: i, Key: "url",
-				Err: fmt.Errorf("resource %d url %q must be a plain https:// address", i+1, r.URL)}
-		}
-	}
-	for i, q := range t.Quiz {
-		if err := validateQuestion(q); err != nil {
-			return item("quiz", i, "quiz question %d: %w", i+1, err)
-		}
-	}
-	return nil
-}
-
-// FieldError is a topic refused because of one field (and, in a list, one item of it), so
+// FieldError is content refused because of one field (and, in a list, one item of it), so
 // a loader can point at the line it stands on.
 type FieldError struct {
-	Topic int    // 0-based position of the topic in the roadmap; -1 when checked alone
-	Field string // the file format's key: "slug", "resources", "quiz", ...
-	Item  int    // 0-based index in the field's list; -1 for the field as a whole
-	Key   string // the key inside that item at fault ("url"), if one is
-	Err   error
+	Topic  int    // 0-based position of the topic in the roadmap; -1 when checked alone
+	Lesson int    // 0-based position of the lesson in its topic; -1 for the topic itself
+	Field  string // the file format's key: "slug", "resources", "questions", ...
+	Item   int    // 0-based index in the field's list; -1 for the field as a whole
+	Key    string // the key inside that item at fault ("url"), if one is
+	Err    error
 }
 
 func (e *FieldError) Error() string { return e.Err.Error() }
 
 func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field string, item int, key string, format string, args ...any) *FieldError {
+	return &FieldError{Topic: -1, Lesson: -1, Field: field, Item: item, Key: key, Err: fmt.Errorf(format, args...)}
+}
+
+// ValidateTopic reports the first rule the topic's own fields break; its lessons are checked
+// by ValidateLesson.
+func ValidateTopic(t Topic) error {
+	switch {
+	case !slugPattern.MatchString(t.Slug) || len(t.Slug) > MaxSlugLen:
+		return fieldErr("slug", -1, "", "slug %q must be up to %d lowercase letters, digits and single dashes", t.Slug, MaxSlugLen)
+	case strings.TrimSpace(t.Title) == "":
+		return fieldErr("title", -1, "", "title is empty")
+	case utf8.RuneCountInString(t.Title) > MaxTitleLen:
+		return fieldErr("title", -1, "", "title is longer than %d characters", MaxTitleLen)
+	case utf8.RuneCountInString(t.Overview) > MaxOverviewLen:
+		return fieldErr("overview", -1, "", "overview is longer than %d characters", MaxOverviewLen)
+	case len(t.Lessons) == 0:
+		return fieldErr("lessons", -1, "", "no lessons")
+	}
+	for i, a := range t.Aliases {
+		if !slugPattern.MatchString(a) || len(a) > MaxSlugLen {
+			return fieldErr("aliases", i, "", "alias %d %q must be lowercase letters, digits and single dashes", i+1, a)
+		}
+	}
+	return nil
+}
+
+// ValidateLesson reports the first rule the lesson breaks; the loader adds file and line.
+func ValidateLesson(l Lesson) error {
+	text := func(field, s string, limit int) error {
+		if strings.TrimSpace(s) == "" {
+			return fieldErr(field, -1, "", "%s is empty", strings.ReplaceAll(field, "_", " "))
+		}
+		if utf8.RuneCountInString(s) > limit {
+			return fieldErr(field, -1, "", "%s is longer than %d characters", strings.ReplaceAll(field, "_", " "), limit)
+		}
+		return nil
+	}
+	list := func(field string, items []string, limit int) error {
+		for i, s := range items {
+			if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > limit {
+				return fieldErr(field, i, "", "%s item %d must be 1 to %d characters", strings.ReplaceAll(field, "_", " "), i+1, limit)
+			}
+		}
+		return nil
+	}
+	switch {
+	case !slugPattern.MatchString(l.Slug) || len(l.Slug) > MaxSlugLen:
+		return fieldErr("slug", -1, "", "slug %q must be up to %d lowercase letters, digits and single dashes", l.Slug, MaxSlugLen)
+	case l.Minutes < 1 || l.Minutes > MaxMinutes:
+		return fieldErr("minutes", -1, "", "minutes must be 1 to %d, the honest study time including the exercise", MaxMinutes)
+	case !l.Project && len(l.Questions) < MinQuestions:
+		return fieldErr("questions", -1, "", "%d questions, at least %d needed (only a project may have none)", len(l.Questions), MinQuestions)
+	case len(l.Questions) > MaxQuestions:
+		return fieldErr("questions", -1, "", "%d questions, at most %d", len(l.Questions), MaxQuestions)
+	case len(l.KeyPoints) == 0:
+		return fieldErr("key_points", -1, "", "no key points")
+	case len(l.Resources) < MinResources:
+		return fieldErr("resources", -1, "", "%d resources, at least %d needed", len(l.Resources), MinResources)
+	case !l.Project && (len(l.Steps) > 0 || len(l.Checklist) > 0 || len(l.DrawsOn) > 0):
+		return fieldErr("project", -1, "", "steps, checklist and draws_on belong to projects (project: true)")
+	case l.Project && (len(l.Steps) == 0 || len(l.Checklist) == 0):
+		return fieldErr("project", -1, "", "a project lists its steps and a checklist")
+	}
+	if err := text("title", l.Title, MaxTitleLen); err != nil {
+		return err
+	}
+	if err := text("body", l.Body, MaxBodyLen); err != nil {
+		return err
+	}
+	if strings.Count(l.Body, "```")%2 != 0 {
+		return fieldErr("body", -1, "", "body has a fenced code block that is never closed")
+	}
+	if l.Exercise != "" {
+		if err := text("exercise", l.Exercise, MaxExerciseLen); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct {
+		field string
+		items []string
+		limit int
+	}{{"key_points", l.KeyPoints, MaxPointLen}, {"steps", l.Steps, MaxStepLen}, {"checklist", l.Checklist, MaxPointLen}} {
+		if err := list(c.field, c.items, c.limit); err != nil {
+			return err
+		}
+	}
+	for i, r := range l.Resources {
+		if strings.TrimSpace(r.Title) == "" || utf8.RuneCountInString(r.Title) > MaxTitleLen*2 {
+			return fieldErr("resources", i, "title", "resource %d needs a title of 1 to %d characters", i+1, MaxTitleLen*2)
+		}
+		if !strings.HasPrefix(r.URL, "https://") || strings.ContainsAny(r.URL, " \t\n<>\"") || len(r.URL) > 300 {
+			return fieldErr("resources", i, "url", "resource %d url %q must be a plain https:// address", i+1, r.URL)
+		}
+		if utf8.RuneCountInString(r.Section) > MaxSectionLen {
+			return fieldErr("resources", i, "section", "resource %d section hint is longer than %d characters", i+1, MaxSectionLen)
+		}
+	}
+	for i, q := range l.Questions {
+		if err := validateQuestion(q); err != nil {
+			return fieldErr("questions", i, "", "question %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
 
 func validateQuestion(q Question) error {
 	switch {
@@ -144,60 +236,114 @@ func validateQuestion(q Question) error {
 		if strings.TrimSpace(c) == "" || utf8.RuneCountInString(c) > MaxChoiceLen {
 			return fmt.Errorf("choice %c must be 1 to %d characters", 'a'+rune(i), MaxChoiceLen)
 		}
-		if seen[strings.ToLower(c)] {
+		key := strings.ToLower(strings.TrimSpace(c))
+		if seen[key] {
 			return fmt.Errorf("choice %c repeats another choice", 'a'+rune(i))
 		}
-		seen[strings.ToLower(c)] = true
+		seen[key] = true
 	}
 	return nil
 }
 
-// NewRoadmap checks every topic and the roadmap as a whole (at least one topic, unique slugs,
-// titles and aliases) and assigns question IDs.
+// NewRoadmap checks every topic and lesson and the roadmap as a whole (unique slugs, titles
+// and aliases across topics and lessons, projects drawing only on earlier lessons) and
+// assigns question IDs.
 func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 	if len(topics) == 0 {
-		return nil, fmt.Errorf("roadmap has no topics")
+		return nil, errors.New("roadmap has no topics")
 	}
-	r := &Roadmap{Name: name, Topics: topics, bySlug: make(map[string]int, len(topics))}
-	names := map[string]string{}
+	r := &Roadmap{Name: name, Topics: topics, bySlug: make(map[string]int, len(topics)),
+		byLesson: map[string]*Lesson{}, questions: map[string]*Question{}}
+	names := map[string]string{} // normalised name -> who owns it
+	claim := func(owner, n string) error {
+		key := normalize(n)
+		if prev, ok := names[key]; ok && prev != owner {
+			return fmt.Errorf("%q is already used by %s", n, prev)
+		}
+		names[key] = owner
+		return nil
+	}
 	for i := range r.Topics {
 		t := &r.Topics[i]
-		if err := ValidateTopic(*t); err != nil {
-			located := FieldError{Item: -1, Err: err}
+		t.index = i
+		locate := func(err error, lesson int) error {
+			located := FieldError{Lesson: -1, Item: -1, Err: err}
 			var fe *FieldError
 			if errors.As(err, &fe) {
 				located = *fe
 			}
-			located.Topic, located.Err = i, fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, located.Err)
-			return nil, &located
+			located.Topic, located.Lesson = i, lesson
+			if lesson >= 0 {
+				located.Err = fmt.Errorf("topic %q lesson %d (%s): %w", t.Slug, lesson+1, t.Lessons[lesson].Slug, located.Err)
+			} else {
+				located.Err = fmt.Errorf("topic %d (%s): %w", i+1, t.Slug, located.Err)
+			}
+			return &located
+		}
+		if err := ValidateTopic(*t); err != nil {
+			return nil, locate(err, -1)
 		}
 		if _, dup := r.bySlug[t.Slug]; dup {
-			return nil, &FieldError{Topic: i, Field: "slug", Item: -1, Err: fmt.Errorf("topic %d: slug %q is used twice", i+1, t.Slug)}
+			return nil, locate(fieldErr("slug", -1, "", "slug %q is used twice", t.Slug), -1)
 		}
 		r.bySlug[t.Slug] = i
-		type claim struct {
-			field string
-			item  int
-			name  string
+		owner := "topic " + t.Slug
+		if err := claim(owner, t.Slug); err != nil {
+			return nil, locate(fieldErr("slug", -1, "", "%v", err), -1)
 		}
-		claims := []claim{{"slug", -1, t.Slug}, {"title", -1, t.Title}}
+		if err := claim(owner, t.Title); err != nil {
+			return nil, locate(fieldErr("title", -1, "", "%v", err), -1)
+		}
 		for j, a := range t.Aliases {
-			claims = append(claims, claim{"aliases", j, a})
-		}
-		for _, c := range claims {
-			key := normalize(c.name)
-			if prev, ok := names[key]; ok && prev != t.Slug {
-				return nil, &FieldError{Topic: i, Field: c.field, Item: c.item,
-					Err: fmt.Errorf("topic %q: %q is already used by topic %q", t.Slug, c.name, prev)}
+			if err := claim(owner, a); err != nil {
+				return nil, locate(fieldErr("aliases", j, "", "%v", err), -1)
 			}
-			names[key] = t.Slug
 		}
-		for j := range t.Quiz {
-			t.Quiz[j].ID = fmt.Sprintf("%s-%d", t.Slug, j+1)
+		for j := range t.Lessons {
+			l := &t.Lessons[j]
+			l.topic, l.index, l.number = t, len(r.lessons), j+1
+			if err := ValidateLesson(*l); err != nil {
+				return nil, locate(err, j)
+			}
+			if _, dup := r.byLesson[l.Slug]; dup {
+				return nil, locate(fieldErr("slug", -1, "", "lesson slug %q is used twice", l.Slug), j)
+			}
+			owner := "lesson " + l.Slug
+			if l.Slug == t.Slug && len(t.Lessons) == 1 {
+				owner = "topic " + t.Slug // a version 1 topic: its one lesson shares its names
+			}
+			if err := claim(owner, l.Slug); err != nil {
+				return nil, locate(fieldErr("slug", -1, "", "%v", err), j)
+			}
+			if err := claim(owner, l.Title); err != nil {
+				return nil, locate(fieldErr("title", -1, "", "%v", err), j)
+			}
+			for k, d := range l.DrawsOn {
+				if _, ok := r.byLesson[d]; !ok {
+					return nil, locate(fieldErr("draws_on", k, "", "draws_on %q is not an earlier lesson", d), j)
+				}
+			}
+			r.byLesson[l.Slug] = l
+			r.lessons = append(r.lessons, l)
+			r.minutes += l.Minutes
+			for k := range l.Questions {
+				q := &l.Questions[k]
+				q.ID, q.lesson = l.Slug+"-"+strconv.Itoa(k+1), l
+				if _, dup := r.questions[q.ID]; dup {
+					return nil, locate(fieldErr("questions", k, "", "question id %q is used twice", q.ID), j)
+				}
+				r.questions[q.ID] = q
+			}
 		}
 	}
 	return r, nil
 }
+
+// Lessons is every lesson in roadmap order.
+func (r *Roadmap) Lessons() []*Lesson { return r.lessons }
+
+// Minutes is the study time of the whole roadmap.
+func (r *Roadmap) Minutes() int { return r.minutes }
 
 // Topic returns the topic with this exact slug.
 func (r *Roadmap) Topic(slug string) (*Topic, bool) {
@@ -208,73 +354,169 @@ func (r *Roadmap) Topic(slug string) (*Topic, bool) {
 	return &r.Topics[i], true
 }
 
-// Index is the topic's position in the roadmap, 0-based; -1 when unknown.
-func (r *Roadmap) Index(slug string) int {
-	if i, ok := r.bySlug[slug]; ok {
-		return i
-	}
-	return -1
+// Lesson returns the lesson with this exact slug.
+func (r *Roadmap) Lesson(slug string) (*Lesson, bool) {
+	l, ok := r.byLesson[slug]
+	return l, ok
 }
 
-// Question finds a question by its ID ("caching-2").
-func (r *Roadmap) Question(id string) (*Topic, *Question, bool) {
-	cut := strings.LastIndexByte(id, '-')
-	if cut <= 0 {
-		return nil, nil, false
+// Question finds a question by its ID ("caching-http-2").
+func (r *Roadmap) Question(id string) (*Question, bool) {
+	q, ok := r.questions[id]
+	return q, ok
+}
+
+// Index is the topic's position in the roadmap, 0-based.
+func (t *Topic) Index() int { return t.index }
+
+// Minutes is the study time of the topic's lessons.
+func (t *Topic) Minutes() int {
+	n := 0
+	for i := range t.Lessons {
+		n += t.Lessons[i].Minutes
 	}
-	t, ok := r.Topic(id[:cut])
-	if !ok {
-		return nil, nil, false
+	return n
+}
+
+// Topic is the topic the lesson belongs to.
+func (l *Lesson) Topic() *Topic { return l.topic }
+
+// Index is the lesson's position in the whole roadmap, 0-based: the daily post's order.
+func (l *Lesson) Index() int { return l.index }
+
+// Number is the lesson's position in its topic, 1-based ("lesson 3 of 6").
+func (l *Lesson) Number() int { return l.number }
+
+// Lesson is the lesson the question belongs to.
+func (q *Question) Lesson() *Lesson { return q.lesson }
+
+// A Target is what a learner named: a whole topic or one lesson. Exactly one is set.
+type Target struct {
+	Topic  *Topic
+	Lesson *Lesson
+}
+
+// Title is how the target is named in answers.
+func (t Target) Title() string {
+	if t.Lesson != nil {
+		return t.Lesson.Title
 	}
-	for i := range t.Quiz {
-		if t.Quiz[i].ID == id {
-			return t, &t.Quiz[i], true
+	return t.Topic.Title
+}
+
+// Slug is the target's slug, what a command takes.
+func (t Target) Slug() string {
+	if t.Lesson != nil {
+		return t.Lesson.Slug
+	}
+	return t.Topic.Slug
+}
+
+// Lessons are the lessons the target covers.
+func (t Target) Lessons() []*Lesson {
+	if t.Lesson != nil {
+		return []*Lesson{t.Lesson}
+	}
+	out := make([]*Lesson, len(t.Topic.Lessons))
+	for i := range t.Topic.Lessons {
+		out[i] = &t.Topic.Lessons[i]
+	}
+	return out
+}
+
+// entry is one matchable thing: a topic or a lesson and the names it answers to.
+type entry struct {
+	target Target
+	names  []string
+}
+
+func (r *Roadmap) entries(topics, lessons bool) []entry {
+	var out []entry
+	if topics {
+		for i := range r.Topics {
+			t := &r.Topics[i]
+			names := []string{t.Slug, normalize(t.Title)}
+			for _, a := range t.Aliases {
+				names = append(names, normalize(a))
+			}
+			out = append(out, entry{Target{Topic: t}, names})
 		}
 	}
-	return nil, nil, false
+	if lessons {
+		for _, l := range r.lessons {
+			out = append(out, entry{Target{Lesson: l}, []string{l.Slug, normalize(l.Title)}})
+		}
+	}
+	return out
 }
 
-// Match resolves what a learner typed to a topic. It accepts a slug, a title, an alias, a
-// unique prefix of any of those, or a close misspelling of one when a single topic is
-// clearly the closest. When it cannot be sure it returns no topic and the candidates worth
-// suggesting, best first.
-func (r *Roadmap) Match(input string) (*Topic, []*Topic) {
+// A Match is what a learner's words resolved to. When Found is false, Suggestions hold the
+// candidates worth offering, best first. Forgiven is set when a misspelling was accepted.
+type Match struct {
+	Target      Target
+	Found       bool
+	Forgiven    bool
+	Suggestions []Target
+}
+
+// MatchTopic resolves what a learner typed to a topic: its number in the roadmap, a slug,
+// title, alias, a unique prefix of one, or a close misspelling when one topic is clearly the
+// closest.
+func (r *Roadmap) MatchTopic(input string) Match {
+	if n, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && n >= 1 && n <= len(r.Topics) {
+		return Match{Target: Target{Topic: &r.Topics[n-1]}, Found: true}
+	}
+	return match(r.entries(true, false), input)
+}
+
+// MatchLesson resolves what a learner typed to a lesson, as MatchTopic does for topics.
+func (r *Roadmap) MatchLesson(input string) Match {
+	return match(r.entries(false, true), input)
+}
+
+// MatchAny resolves a lesson or a topic. An exact name wins (a topic before a lesson), then
+// a unique prefix, then a close misspelling.
+func (r *Roadmap) MatchAny(input string) Match {
+	if n, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && n >= 1 && n <= len(r.Topics) {
+		return Match{Target: Target{Topic: &r.Topics[n-1]}, Found: true}
+	}
+	return match(r.entries(true, true), input)
+}
+
+func match(entries []entry, input string) Match {
 	key := normalize(input)
 	if key == "" {
-		return nil, nil
+		return Match{}
 	}
-	if i, ok := r.bySlug[key]; ok {
-		return &r.Topics[i], nil
-	}
-	for i := range r.Topics {
-		for _, n := range r.Topics[i].names() {
+	for _, e := range entries {
+		for _, n := range e.names {
 			if n == key {
-				return &r.Topics[i], nil
+				return Match{Target: e.target, Found: true}
 			}
 		}
 	}
-	var prefixed []*Topic
-	for i := range r.Topics {
-		for _, n := range r.Topics[i].names() {
+	var prefixed []Target
+	for _, e := range entries {
+		for _, n := range e.names {
 			if strings.HasPrefix(n, key) {
-				prefixed = append(prefixed, &r.Topics[i])
+				prefixed = append(prefixed, e.target)
 				break
 			}
 		}
 	}
 	if len(prefixed) == 1 {
-		return prefixed[0], nil
+		return Match{Target: prefixed[0], Found: true}
 	}
 	if len(prefixed) > 1 {
-		return nil, prefixed
+		return Match{Suggestions: prefixed}
 	}
 
-	// Misspellings: the whole name within a small edit distance matches when one topic is
-	// strictly closest; a single word of a title that is close only earns a suggestion.
+	// Misspellings: the whole name within a small edit distance matches when one entry is
+	// strictly closest; a single word that is close only earns a suggestion.
 	best, bestDist, tie := -1, 1<<30, false
-	for i := range r.Topics {
+	for i, e := range entries {
 		d := 1 << 30
-		for _, n := range r.Topics[i].names() {
+		for _, n := range e.names {
 			d = min(d, editDistance(key, n))
 		}
 		switch {
@@ -285,15 +527,15 @@ func (r *Roadmap) Match(input string) (*Topic, []*Topic) {
 		}
 	}
 	if best >= 0 && bestDist <= typoBudget(key) && !tie {
-		return &r.Topics[best], nil
+		return Match{Target: entries[best].target, Found: true, Forgiven: true}
 	}
-	var suggestions []*Topic
-	for i := range r.Topics {
-		if r.Topics[i].closeTo(key) {
-			suggestions = append(suggestions, &r.Topics[i])
+	var suggestions []Target
+	for _, e := range entries {
+		if closeTo(e.names, key) {
+			suggestions = append(suggestions, e.target)
 		}
 	}
-	return nil, suggestions
+	return Match{Suggestions: suggestions}
 }
 
 // typoBudget is how many edits still count as the same word: none for very short input,
@@ -309,35 +551,14 @@ func typoBudget(s string) int {
 	}
 }
 
-// answersTo is true when input is one of the topic's names or the start of one, as opposed
-// to a misspelling that Match forgave.
-func (t *Topic) answersTo(input string) bool {
-	key := normalize(input)
-	for _, n := range t.names() {
-		if strings.HasPrefix(n, key) {
-			return true
-		}
-	}
-	return false
-}
-
-func (t *Topic) names() []string {
-	names := make([]string, 0, 2+len(t.Aliases))
-	names = append(names, t.Slug, normalize(t.Title))
-	for _, a := range t.Aliases {
-		names = append(names, normalize(a))
-	}
-	return names
-}
-
-// closeTo is true when any word of the topic's names is within the typo budget of a word
-// of the input.
-func (t *Topic) closeTo(key string) bool {
+// closeTo is true when any word of the names is within the typo budget of a word of the
+// input, or starts with it.
+func closeTo(names []string, key string) bool {
 	for _, word := range strings.Split(key, "-") {
 		if len(word) < 3 {
 			continue
 		}
-		for _, n := range t.names() {
+		for _, n := range names {
 			for _, w := range strings.Split(n, "-") {
 				if editDistance(word, w) <= max(1, typoBudget(word)) || (len(word) >= 4 && strings.HasPrefix(w, word)) {
 					return true
@@ -396,31 +617,30 @@ func editDistance(a, b string) int {
 	return rows[len(a)%3][len(b)]
 }
 
-// Suggest lists up to n topics for a partly typed name, best first: exact and prefix
-// matches of slug, title or alias, then close spellings, then roadmap order. Empty input
-// suggests the first n topics. Autocomplete menus use it.
-func (r *Roadmap) Suggest(input string, n int) []*Topic {
+// Suggest lists up to n targets for a partly typed name, best first: exact and prefix
+// matches, then close spellings, then roadmap order (topics before lessons). Empty input
+// suggests the first n. Autocomplete menus use it; topics and lessons say which to include.
+func (r *Roadmap) Suggest(input string, n int, topics, lessons bool) []Target {
 	key := normalize(input)
 	type scored struct {
-		t     *Topic
+		t     Target
 		score int
 	}
 	var found []scored
-	for i := range r.Topics {
-		t := &r.Topics[i]
+	for _, e := range r.entries(topics, lessons) {
 		best := -1
-		for _, name := range t.names() {
+		for _, name := range e.names {
 			switch {
 			case key == "" || name == key:
 				best = max(best, 3)
 			case strings.HasPrefix(name, key):
 				best = max(best, 2)
-			case strings.Contains(name, key) || t.closeTo(key):
+			case strings.Contains(name, key) || closeTo(e.names, key):
 				best = max(best, 1)
 			}
 		}
 		if best >= 0 {
-			found = append(found, scored{t, best})
+			found = append(found, scored{e.target, best})
 		}
 	}
 	// Stable: equal scores keep roadmap order.
@@ -429,7 +649,7 @@ func (r *Roadmap) Suggest(input string, n int) []*Topic {
 			found[j], found[j-1] = found[j-1], found[j]
 		}
 	}
-	out := make([]*Topic, 0, min(n, len(found)))
+	out := make([]Target, 0, min(n, len(found)))
 	for _, s := range found[:min(n, len(found))] {
 		out = append(out, s.t)
 	}

@@ -6,16 +6,29 @@ import (
 	"testing"
 )
 
-// testTopic builds a valid topic; tests change what they are about.
-func testTopic(slug, title string, aliases ...string) Topic {
-	t := Topic{Slug: slug, Title: title, Aliases: aliases, Lesson: "A lesson about " + title + ".",
+// testLesson builds a valid lesson; tests change what they are about.
+func testLesson(slug, title string) Lesson {
+	l := Lesson{Slug: slug, Title: title, Minutes: 10, Body: "A lesson about " + title + ".\n\n```sh\necho " + slug + "\n```",
+		Exercise:  "Try it. Done when it works.",
 		KeyPoints: []string{"One point."},
-		Resources: []Resource{{"Docs", "https://example.org/" + slug}, {"More docs", "https://example.org/" + slug + "/more"}}}
+		Resources: []Resource{{"Docs", "https://example.org/" + slug, "Read it all"}, {"More docs", "https://example.org/" + slug + "/more", ""}}}
 	for i := range 3 {
-		t.Quiz = append(t.Quiz, Question{Text: fmt.Sprintf("Question %d about %s?", i+1, title),
-			Choices: []string{"Right", "Wrong", "Also wrong"}, Answer: 0, Explain: "Because."})
+		l.Questions = append(l.Questions, Question{Text: fmt.Sprintf("Question %d about %s?", i+1, title),
+			Choices: []string{"Right", "Wrong", "Also wrong", "Not this"}, Answer: 0, Explain: "Because."})
 	}
-	return t
+	return l
+}
+
+// testTopic builds a valid topic of one lesson that shares its slug and title, as a
+// version 1 topic loads; tests change what they are about.
+func testTopic(slug, title string, aliases ...string) Topic {
+	return Topic{Slug: slug, Title: title, Aliases: aliases, Overview: "Why " + title + " matters.",
+		Lessons: []Lesson{testLesson(slug, title)}}
+}
+
+// testTopicOf builds a topic of several lessons.
+func testTopicOf(slug, title string, lessons ...Lesson) Topic {
+	return Topic{Slug: slug, Title: title, Overview: "Why " + title + " matters.", Lessons: lessons}
 }
 
 func testRoadmap(t testing.TB) *Roadmap {
@@ -57,19 +70,19 @@ func TestRoadmapMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, suggestions := r.Match(tt.in)
+			m := r.MatchTopic(tt.in)
 			if tt.want != "" {
-				if got == nil || got.Slug != tt.want {
-					t.Fatalf("Match(%q) = %v, want %s", tt.in, got, tt.want)
+				if !m.Found || m.Target.Topic == nil || m.Target.Topic.Slug != tt.want {
+					t.Fatalf("MatchTopic(%q) = %+v, want %s", tt.in, m, tt.want)
 				}
 				return
 			}
-			if got != nil {
-				t.Fatalf("Match(%q) = %s, want no match", tt.in, got.Slug)
+			if m.Found {
+				t.Fatalf("MatchTopic(%q) = %s, want no match", tt.in, m.Target.Slug())
 			}
 			var slugs []string
-			for _, s := range suggestions {
-				slugs = append(slugs, s.Slug)
+			for _, s := range m.Suggestions {
+				slugs = append(slugs, s.Slug())
 			}
 			if strings.Join(slugs, ",") != strings.Join(tt.suggests, ",") {
 				t.Errorf("Match(%q) suggests %v, want %v", tt.in, slugs, tt.suggests)
@@ -80,13 +93,22 @@ func TestRoadmapMatch(t *testing.T) {
 
 func TestNewRoadmapRefusesBrokenContent(t *testing.T) {
 	noQuiz := testTopic("b", "B")
-	noQuiz.Quiz = noQuiz.Quiz[:2]
+	noQuiz.Lessons[0].Questions = noQuiz.Lessons[0].Questions[:2]
 	badAnswer := testTopic("b", "B")
-	badAnswer.Quiz[1].Answer = 3
+	badAnswer.Lessons[0].Questions[1].Answer = 4
 	httpLink := testTopic("b", "B")
-	httpLink.Resources[0].URL = "http://example.org"
+	httpLink.Lessons[0].Resources[0].URL = "http://example.org"
 	dupChoice := testTopic("b", "B")
-	dupChoice.Quiz[0].Choices = []string{"Same", "same"}
+	dupChoice.Lessons[0].Questions[0].Choices = []string{"Same", "same"}
+	project := testTopic("b", "B")
+	project.Lessons[0].Project, project.Lessons[0].Questions = true, nil
+	drawsOnLater := testTopicOf("c", "C", testLesson("c-one", "C one"), testLesson("c-two", "C two"))
+	drawsOnLater.Lessons[0].Project, drawsOnLater.Lessons[0].Steps, drawsOnLater.Lessons[0].Checklist = true, []string{"Build"}, []string{"Built"}
+	drawsOnLater.Lessons[0].DrawsOn = []string{"c-two"}
+	lessonClash := testTopicOf("d", "D", testLesson("d-one", "Caching"))
+	openFence := testTopic("b", "B")
+	openFence.Lessons[0].Body = "Look:\n```sh\necho hi"
+	noLessons := testTopicOf("e", "E")
 	tests := []struct {
 		name   string
 		topics []Topic
@@ -96,7 +118,12 @@ func TestNewRoadmapRefusesBrokenContent(t *testing.T) {
 		{"duplicate slug", []Topic{testTopic("a", "A"), testTopic("a", "Other")}, "used twice"},
 		{"alias clashes with a title", []Topic{testTopic("a", "A"), testTopic("b", "B", "a")}, "already used"},
 		{"too few questions", []Topic{noQuiz}, "at least 3"},
-		{"answer outside the choices", []Topic{badAnswer}, "quiz question 2"},
+		{"answer outside the choices", []Topic{badAnswer}, "question 2"},
+		{"project without steps", []Topic{project}, "steps and a checklist"},
+		{"project drawing on a later lesson", []Topic{drawsOnLater}, "not an earlier lesson"},
+		{"lesson title clashes with a topic", []Topic{testTopic("caching", "Caching"), lessonClash}, "already used"},
+		{"code block never closed", []Topic{openFence}, "never closed"},
+		{"topic without lessons", []Topic{noLessons}, "no lessons"},
 		{"plain http link", []Topic{httpLink}, "https://"},
 		{"repeated choice", []Topic{dupChoice}, "repeats"},
 		{"bad slug", []Topic{testTopic("Bad Slug", "B")}, "slug"},
@@ -132,12 +159,12 @@ func TestEditDistance(t *testing.T) {
 
 func TestQuestionIDs(t *testing.T) {
 	r := testRoadmap(t)
-	topic, q, ok := r.Question("api-security-2")
-	if !ok || topic.Slug != "api-security" || q.Text != "Question 2 about API security?" {
-		t.Fatalf("Question(api-security-2) = %v %v %v", topic, q, ok)
+	q, ok := r.Question("api-security-2")
+	if !ok || q.Lesson().Topic().Slug != "api-security" || q.Text != "Question 2 about API security?" {
+		t.Fatalf("Question(api-security-2) = %v %v", q, ok)
 	}
 	for _, id := range []string{"api-security-4", "api-security", "nope-1", "-1", ""} {
-		if _, _, ok := r.Question(id); ok {
+		if _, ok := r.Question(id); ok {
 			t.Errorf("Question(%q) found something", id)
 		}
 	}
@@ -145,10 +172,10 @@ func TestQuestionIDs(t *testing.T) {
 
 func TestSuggestRanksPrefixesFirst(t *testing.T) {
 	r := testRoadmap(t)
-	slugs := func(ts []*Topic) string {
+	slugs := func(ts []Target) string {
 		var s []string
 		for _, t := range ts {
-			s = append(s, t.Slug)
+			s = append(s, t.Slug())
 		}
 		return strings.Join(s, ",")
 	}
@@ -165,7 +192,7 @@ func TestSuggestRanksPrefixesFirst(t *testing.T) {
 		{"zzz", 5, ""},
 	}
 	for _, tt := range tests {
-		if got := slugs(r.Suggest(tt.in, tt.n)); got != tt.want {
+		if got := slugs(r.Suggest(tt.in, tt.n, true, false)); got != tt.want {
 			t.Errorf("Suggest(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}

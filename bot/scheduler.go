@@ -362,8 +362,7 @@ func (s *Scheduler) take(key ScheduleKey, sch *Schedule, p *Sending, asOf time.T
 	j := &job{key: key, token: p.Token, due: p.Due, at: asOf, date: p.Date, loc: loc, clock: sch.At, last: sch.Last,
 		claimFailed: p.ClaimFailed}
 	if key.Kind == KindNudge {
-		n := len(s.bot.roadmap.Topics)
-		j.day, j.cursor = sch.Day+1, sch.Cursor%n
+		j.day, j.cursor = sch.Day+1, sch.Cursor
 	}
 	sending := *p
 	sch.Sending = &sending
@@ -580,7 +579,7 @@ func (s *Scheduler) attempt(ctx context.Context, run *platformRun, j *job) (wait
 				return 0, false
 			}
 		} else {
-			msg := s.bot.dailyLesson(j.day, j.cursor)
+			msg := s.bot.dailyPost(j.day, j.cursor)
 			j.msg = &msg
 		}
 	}
@@ -743,7 +742,7 @@ func (s *Scheduler) markPosted(j *job) func(*Schedule) {
 		sch.Last, sch.Posted = max(sch.Last, j.date), max(sch.Posted, j.date)
 		switch {
 		case j.key.Kind == KindNudge && sch.Day < j.day:
-			sch.Day, sch.Cursor = j.day, (j.cursor+1)%len(s.bot.roadmap.Topics)
+			sch.Day, sch.Cursor = j.day, j.cursor+1
 		case j.key.Kind == KindRemind:
 			// The next reminder comes at the learner's local time in the zone this one used.
 			sch.Zone = j.loc.String()

@@ -59,15 +59,16 @@ func TestDailyLessonFollowsTheLocalWallClock(t *testing.T) {
 	}
 }
 
-func TestEachPostIsTheNextLessonWithAQuizAndWrapsAroundTheRoadmap(t *testing.T) {
+func TestEachPostIsTheNextLessonThenAReviewQuestionOnceThePathIsWalked(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T12:00:00Z"))
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-12-02T12:00:00Z"))
 	roadmap := bot.TestRoadmap(t)
 	want := []string{}
-	for i := range 8 {
-		want = append(want, fmt.Sprintf("📅 Day %d · %s", i+1, roadmap.Topics[i%len(roadmap.Topics)].Title))
+	for i, l := range roadmap.Lessons() {
+		want = append(want, fmt.Sprintf("📅 Day %d · %s", i+1, l.Title))
 	}
+	want = append(want, "📅 Day 7 · Review: Internet basics", "📅 Day 8 · Review: Caching")
 	posts := r.poster.to("general")
 	if got := titles(posts); !slices.Equal(got, want) {
 		t.Fatalf("posts:\n%v\nwant:\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -76,10 +77,14 @@ func TestEachPostIsTheNextLessonWithAQuizAndWrapsAroundTheRoadmap(t *testing.T) 
 	if first.Ephemeral {
 		t.Error("the daily lesson must be visible to the channel")
 	}
-	mustContain(t, first, "A lesson about Internet basics.", "Question 1 about Internet basics?", "a) Right",
-		"[a=answer internet-basics-1 a]", "[c=answer internet-basics-1 c]", "Keep your streak", "/roadmap checkin")
-	// The second lap asks the topic's next question.
-	mustContain(t, seventh, "Question 2 about Internet basics?", "[b=answer internet-basics-2 b]")
+	mustContain(t, first, "lesson 1 of 1 · Internet basics", "A lesson about Internet basics.", "**Exercise**",
+		"Question 1 about Internet basics?", "a) Right", "[a=answer internet-basics-1/0 a]", "[c=answer internet-basics-1/0 c]",
+		"Keep your streak", "/roadmap checkin")
+	// After the last lesson the channel reviews: another question of each lesson, no lesson repeated.
+	mustContain(t, seventh, "whole path is behind this channel", "Question 2 about Internet basics?", "[b=answer internet-basics-2/0 b]")
+	if strings.Contains(everything(seventh), "A lesson about") {
+		t.Errorf("a review post repeats the lesson:\n%s", everything(seventh))
+	}
 	// Pressing an answer button works like any command.
 	if resp := r.ok("bo", "general", posts[0].resp.Buttons[0].Command); !strings.Contains(resp.Title, "Right") {
 		t.Errorf("answer button: %q", resp.Title)

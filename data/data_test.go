@@ -4,35 +4,48 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
-// validTopic is one well-formed topic in the file format; tests break one thing at a time.
+// validTopic is one well-formed topic of the version 2 format, as a list item of a single
+// file; tests break one thing at a time.
 const validTopic = `  - slug: caching
     title: Caching
     aliases: [cache]
-    lesson: |
-      Keep answers close to where they are needed.
-    key_points:
-      - Every cache needs an invalidation story.
-    resources:
-      - title: MDN HTTP caching
-        url: https://developer.mozilla.org/en-US/docs/Web/HTTP/Caching
-      - title: RFC 9111
-        url: https://www.rfc-editor.org/rfc/rfc9111
-    quiz:
-      - question: What does a TTL bound?
-        choices: [How long an entry is served, The key size, The port]
-        answer: a
-        explain: After the TTL the entry is stale.
-      - question: Which header tells a browser how long to cache?
-        choices: [Host, Cache-Control, Accept]
-        answer: b
-        explain: Cache-Control carries max-age.
-      - question: What is a cache miss?
-        choices: [A hit, A bug, The value was not in the cache]
-        answer: c
-        explain: A miss falls through to the origin.
+    overview: Why caching matters.
+    lessons:
+      - slug: caching-headers
+        title: Cache headers
+        minutes: 20
+        body: |
+          Keep answers close to where they are needed.
+
+          ` + "```http" + `
+          Cache-Control: max-age=60
+          ` + "```" + `
+        exercise: Send one. Done when you see a 304.
+        key_points:
+          - Every cache needs an invalidation story.
+        resources:
+          - title: MDN HTTP caching
+            url: https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Caching
+            section: Freshness
+          - title: RFC 9111
+            url: https://www.rfc-editor.org/rfc/rfc9111
+        questions:
+          - question: What does a TTL bound?
+            choices: [How long an entry is served, The key size, The port, The scheme]
+            answer: a
+            explain: After the TTL the entry is stale.
+          - question: Which header tells a browser how long to cache?
+            choices: [Host, Cache-Control, Accept, Origin]
+            answer: b
+            explain: Cache-Control carries max-age.
+          - question: What is a cache miss?
+            choices: [A hit, A bug, The value was not in the cache, A timeout]
+            answer: c
+            explain: A miss falls through to the origin.
 `
 
 func TestParseAcceptsAWellFormedRoadmap(t *testing.T) {
@@ -40,16 +53,20 @@ func TestParseAcceptsAWellFormedRoadmap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	topic, q, ok := r.Question("caching-2")
-	if !ok || topic.Title != "Caching" || q.Answer != 1 || q.Choices[1] != "Cache-Control" {
-		t.Fatalf("question caching-2 = %+v %+v", topic, q)
+	q, ok := r.Question("caching-headers-2")
+	if !ok || q.Lesson().Topic().Title != "Caching" || q.Answer != 1 || q.Choices[1] != "Cache-Control" {
+		t.Fatalf("question caching-headers-2 = %+v", q)
 	}
-	if got := topic.Lesson; got != "Keep answers close to where they are needed." {
-		t.Errorf("lesson = %q", got)
+	l := q.Lesson()
+	if !strings.HasPrefix(l.Body, "Keep answers close") || l.Minutes != 20 || l.Resources[0].Section != "Freshness" || r.Topics[0].Overview != "Why caching matters." {
+		t.Errorf("lesson = %+v", l)
 	}
 }
 
 func TestParseRefusesMalformedFilesWithLineAndReason(t *testing.T) {
+	doc := func(topics ...string) string { return "name: T\ntopics:\n" + strings.Join(topics, "") }
+	other := strings.NewReplacer("slug: caching\n", "slug: other\n", "title: Caching\n", "title: Other\n", "[cache]", "[other]",
+		"slug: caching-headers", "slug: other-headers", "title: Cache headers", "title: Other headers").Replace(validTopic)
 	tests := []struct {
 		name string
 		src  string
@@ -58,18 +75,22 @@ func TestParseRefusesMalformedFilesWithLineAndReason(t *testing.T) {
 		{"not yaml", "name: [unclosed\n", "bad.yaml: yaml: line"},
 		{"empty", "", "bad.yaml:1: the file is empty"},
 		{"unknown top-level key", "name: T\ntopic:\n", "bad.yaml:2: unknown key \"topic\""},
-		{"typo in a topic key", "name: T\ntopics:\n" + strings.Replace(validTopic, "key_points:", "keypoints:", 1), "bad.yaml:8: unknown key \"keypoints\" in topic"},
-		{"answer letter outside the choices", "name: T\ntopics:\n" + strings.Replace(validTopic, "answer: c", "answer: d", 1), "bad.yaml:26: topic \"caching\" quiz question 3: answer \"d\""},
-		{"too few resources", "name: T\ntopics:\n" + strings.Replace(validTopic, "      - title: RFC 9111\n        url: https://www.rfc-editor.org/rfc/rfc9111\n", "", 1), "bad.yaml:10: topic 1 \"caching\": 1 resources, at least 2 needed"},
-		{"a resource that is not https", "name: T\ntopics:\n" + strings.Replace(validTopic, "url: https://www.rfc-editor.org", "url: http://www.rfc-editor.org", 1), "bad.yaml:14: topic 1 \"caching\": resource 2 url"},
-		{"a repeated choice", "name: T\ntopics:\n" + strings.Replace(validTopic, "[Host, Cache-Control, Accept]", "[Host, Host, Cache-Control]", 1), "bad.yaml:20: topic 1 \"caching\": quiz question 2: choice b repeats"},
+		{"typo in a lesson key", doc(strings.Replace(validTopic, "key_points:", "keypoints:", 1)), "bad.yaml:18: unknown key \"keypoints\" (allowed: slug, title, minutes"},
+		{"typo in a resource key", doc(strings.Replace(validTopic, "section: Freshness", "sectoin: Freshness", 1)), "bad.yaml:23: unknown key \"sectoin\""},
+		{"answer letter outside the choices", doc(strings.Replace(validTopic, "answer: c", "answer: e", 1)), "bad.yaml:37: lesson \"caching-headers\" question 3: answer \"e\""},
+		{"three choices", doc(strings.Replace(validTopic, ", A timeout]", "]", 1)), "bad.yaml:35: lesson \"caching-headers\" question 3: 3 choices, a question has exactly 4"},
+		{"too few resources", doc(strings.Replace(validTopic, "          - title: RFC 9111\n            url: https://www.rfc-editor.org/rfc/rfc9111\n", "", 1)), "bad.yaml:20: topic \"caching\" lesson 1 (caching-headers): 1 resources, at least 2 needed"},
+		{"a resource that is not https", doc(strings.Replace(validTopic, "url: https://www.rfc-editor.org", "url: http://www.rfc-editor.org", 1)), "bad.yaml:25: topic \"caching\" lesson 1 (caching-headers): resource 2 url"},
+		{"a repeated choice", doc(strings.Replace(validTopic, "[Host, Cache-Control, Accept, Origin]", "[Host, Host, Cache-Control, Accept]", 1)), "bad.yaml:31: topic \"caching\" lesson 1 (caching-headers): question 2: choice b repeats"},
+		{"a lesson without questions", doc(strings.Replace(validTopic, "        questions:\n", "        questionz:\n", 1)), "unknown key \"questionz\""},
 		{"no topics", "name: T\ntopics: []\n", "bad.yaml:1: no topics"},
 		{"no name", "topics:\n" + validTopic, "the roadmap has no name"},
-		{"topics not a list", "name: T\ntopics: caching\n", "bad.yaml:2: topics must be a list"},
-		{"duplicate slug", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "title: Caching", "title: Other", 1), "[cache]", "[other]", 1), "bad.yaml:28: topic 2: slug \"caching\" is used twice"},
-		{"title used by another topic", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "slug: caching", "slug: other", 1), "[cache]", "[other]", 1), "bad.yaml:29: topic \"other\": \"Caching\" is already used by topic \"caching\""},
-		{"alias used by another topic", "name: T\ntopics:\n" + validTopic + strings.Replace(strings.Replace(validTopic, "slug: caching", "slug: other", 1), "title: Caching", "title: Other", 1), "bad.yaml:30: topic \"other\": \"cache\" is already used by topic \"caching\""},
-		{"wrong type", "name: T\ntopics:\n" + strings.Replace(validTopic, "aliases: [cache]", "aliases: {a: b}", 1), "bad.yaml: yaml: unmarshal errors:\n  line 5"},
+		{"duplicate topic slug", doc(validTopic, strings.Replace(other, "slug: other\n", "slug: caching\n", 1)), "topic 2 (caching): slug \"caching\" is used twice"},
+		{"duplicate lesson slug", doc(validTopic, strings.Replace(other, "slug: other-headers", "slug: caching-headers", 1)), "lesson slug \"caching-headers\" is used twice"},
+		{"lesson title used elsewhere", doc(validTopic, strings.Replace(other, "title: Other headers", "title: Caching", 1)), "\"Caching\" is already used by topic caching"},
+		{"alias used by another topic", doc(validTopic, strings.Replace(other, "[other]", "[cache]", 1)), "\"cache\" is already used by topic caching"},
+		{"wrong type", doc(strings.Replace(validTopic, "aliases: [cache]", "aliases: {a: b}", 1)), "line 5"},
+		{"version 1 keys beside lessons", doc(strings.Replace(validTopic, "    overview:", "    lesson: old\n    overview:", 1)), "mixes version 1 keys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,47 +102,62 @@ func TestParseRefusesMalformedFilesWithLineAndReason(t *testing.T) {
 	}
 }
 
-func TestLoadNamesTheFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "custom.yaml")
-	if err := os.WriteFile(path, []byte("name: Custom\ntopics:\n"+validTopic), 0o600); err != nil {
+func TestAVersion1FileStillLoadsWithOneLessonPerTopic(t *testing.T) {
+	r, err := Load(filepath.Join("testdata", "v1-roadmap.yaml"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Load(path)
-	if err != nil || r.Name != "Custom" || len(r.Topics) != 1 {
-		t.Fatalf("Load = %v, %v", r, err)
+	if len(r.Topics) != 17 || len(r.Lessons()) != 17 {
+		t.Fatalf("%d topics, %d lessons; want 17 of each", len(r.Topics), len(r.Lessons()))
+	}
+	l, ok := r.Lesson("caching")
+	if !ok || l.Topic().Slug != "caching" || !strings.HasPrefix(l.Body, "Caching means") || len(l.Questions) < 3 {
+		t.Fatalf("lesson caching = %+v", l)
+	}
+	if _, ok := r.Question("caching-2"); !ok {
+		t.Error("version 1 question IDs changed")
+	}
+}
+
+func TestLoadReadsADirectoryOrOneFileAndNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	topic := strings.ReplaceAll(strings.TrimPrefix(validTopic, "  - "), "\n    ", "\n")
+	must(t, os.WriteFile(filepath.Join(dir, HeaderFile), []byte("name: Custom\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(dir, "01-caching.yaml"), []byte(topic), 0o600))
+	r, err := Load(dir)
+	if err != nil || r.Name != "Custom" || len(r.Topics) != 1 || len(r.Lessons()) != 1 {
+		t.Fatalf("Load(dir) = %v, %v", r, err)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "02-broken.yaml"), []byte("slug: x\nnope: 1\n"), 0o600))
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "02-broken.yaml:2: unknown key \"nope\"") {
+		t.Errorf("a broken file in a directory: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "custom.yaml")
+	must(t, os.WriteFile(file, []byte("name: Custom\ntopics:\n"+validTopic), 0o600))
+	if r, err := Load(file); err != nil || r.Name != "Custom" {
+		t.Fatalf("Load(file) = %v, %v", r, err)
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file error = %v", err)
 	}
 }
 
-func TestEmbeddedRoadmapFollowsTheLearningPath(t *testing.T) {
-	r, err := Default()
+func TestLoadRefusesWhatIsNotARegularFileOfAFewMegabytes(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo.yaml")
+	must(t, syscall.Mkfifo(fifo, 0o600))
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	must(t, os.WriteFile(big, []byte("name: Big\n# "+strings.Repeat("x", MaxSize)+"\n"), 0o600))
+	for path, want := range map[string]string{fifo: "not a regular file", "/dev/zero": "not a regular file", big: "more than the"} {
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(%s) = %v, want %q", path, err, want)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
-	}
-	want := []string{"internet-basics", "programming-languages", "git", "relational-databases", "apis", "caching",
-		"api-security", "testing", "software-design", "message-brokers", "containers", "nginx", "graphql",
-		"mongodb", "firebase", "redis", "infrastructure"}
-	if len(r.Topics) != len(want) {
-		t.Fatalf("%d topics, want %d", len(r.Topics), len(want))
-	}
-	for i, slug := range want {
-		topic := r.Topics[i]
-		if topic.Slug != slug {
-			t.Errorf("topic %d is %s, want %s", i+1, topic.Slug, slug)
-		}
-		if len(topic.Resources) < 2 || len(topic.Quiz) < 3 || len(topic.KeyPoints) < 3 {
-			t.Errorf("%s: %d resources, %d questions, %d key points", slug, len(topic.Resources), len(topic.Quiz), len(topic.KeyPoints))
-		}
-		if paragraphs := strings.Count(topic.Lesson, "\n\n") + 1; paragraphs < 2 {
-			t.Errorf("%s: lesson has %d paragraph(s), want a few", slug, paragraphs)
-		}
-		for _, res := range topic.Resources {
-			if strings.Contains(res.URL, "example.") {
-				t.Errorf("%s: placeholder URL %s", slug, res.URL)
-			}
-		}
 	}
 }
 
@@ -129,6 +165,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("name: Test\ntopics:\n" + validTopic))
 	f.Add([]byte("name: T\ntopics: []\n"))
 	f.Add([]byte("topics:\n  - slug: a\n    quiz:\n      - answer: z\n"))
+	f.Add([]byte("name: T\ntopics:\n  - slug: a\n    lessons:\n      - questions:\n          - answer: z\n"))
 	f.Add([]byte("name: &a [*a]\n"))
 	f.Add([]byte("- - - -\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
@@ -139,11 +176,11 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if len(r.Topics) == 0 {
-			t.Fatal("accepted a roadmap with no topics")
+		if len(r.Topics) == 0 || len(r.Lessons()) == 0 {
+			t.Fatal("accepted a roadmap with no lessons")
 		}
-		for _, topic := range r.Topics {
-			for _, q := range topic.Quiz {
+		for _, l := range r.Lessons() {
+			for _, q := range l.Questions {
 				if q.Answer < 0 || q.Answer >= len(q.Choices) {
 					t.Fatalf("accepted answer %d of %d choices", q.Answer, len(q.Choices))
 				}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,7 +47,50 @@ func request(user, text string) bot.Request {
 
 // BenchmarkNext is `/roadmap next` through the core: a read transaction and rendering.
 func BenchmarkNext(b *testing.B) {
-	benchCommand(b, "/roadmap next", "done internet-basics")
+	benchCommand(b, "/roadmap next", "done internet-basics", "done programming-languages")
+}
+
+// BenchmarkNextSynthetic100Lessons is `/roadmap next` for a learner halfway through a
+// roadmap of 10 topics × 10 lessons, each of lesson length (a body of about 600 words and a
+// code block, four questions): the record holds 50 lesson states and the core walks them.
+func BenchmarkNextSynthetic100Lessons(b *testing.B) {
+	body := strings.Repeat("A sentence of a lesson body that explains one idea. ", 60) +
+		"\n\n```sh\n" + strings.Repeat("curl -i http://localhost:8000/books\n", 10) + "```"
+	var topics []bot.Topic
+	for i := range 10 {
+		t := bot.Topic{Slug: fmt.Sprintf("topic-%d", i), Title: fmt.Sprintf("Topic %d", i), Overview: "Why it matters."}
+		for j := range 10 {
+			l := bot.Lesson{Slug: fmt.Sprintf("lesson-%d-%d", i, j), Title: fmt.Sprintf("Lesson %d.%d", i, j), Minutes: 25,
+				Body: body, Exercise: "Do it. Done when it works.", KeyPoints: []string{"One.", "Two.", "Three."},
+				Resources: []bot.Resource{{Title: "Docs", URL: "https://example.org/a", Section: "All"}, {Title: "More", URL: "https://example.org/b"}}}
+			for k := range 4 {
+				l.Questions = append(l.Questions, bot.Question{Text: fmt.Sprintf("Question %d?", k), Choices: []string{"A", "B", "C", "D"}, Explain: "Because."})
+			}
+			t.Lessons = append(t.Lessons, l)
+		}
+		topics = append(topics, t)
+	}
+	roadmap, err := bot.NewRoadmap("Synthetic", topics)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := open(b, filepath.Join(b.TempDir(), "bench.db"))
+	b.Cleanup(func() { db.Close() })
+	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: db, Cooldowns: unlimited{},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 5 {
+		core.Handle(ctx, request("ana", fmt.Sprintf("done topic-%d", i)))
+	}
+	req := request("ana", "/roadmap next")
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := core.Handle(ctx, req); r.Outcome != bot.OutcomeOK || !strings.Contains(r.Title, "Lesson 5.0") {
+			b.Fatal(r.Title, r.Text)
+		}
+	}
 }
 
 // BenchmarkCheckin is `/roadmap checkin` through the core: one durable write transaction

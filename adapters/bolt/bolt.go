@@ -7,6 +7,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,6 +89,94 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	db.MaxBatchDelay = opts.BatchDelay
 	return &DB{db: db, path: path}, nil
+}
+
+// Upgrade migrates every learner and schedule stored under an earlier schema to the current
+// one, in place, once: each community in a write transaction of its own, then the file's
+// schema version, so a crash part-way leaves records that the next start migrates (a record
+// already current is left alone). It reports how many records it changed.
+func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules int, err error) {
+	var current bool
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		current = string(tx.Bucket(bucketMeta).Get(keySchema)) == strconv.Itoa(bot.SchemaVersion)
+		return nil
+	}); err != nil || current {
+		return 0, 0, err
+	}
+	var communities [][]byte
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketCommunities).ForEachBucket(func(k []byte) error {
+			communities = append(communities, bytes.Clone(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("upgrade %s: %w", s.path, err)
+	}
+	for _, name := range communities {
+		if err := ctx.Err(); err != nil {
+			return learners, schedules, err
+		}
+		err := s.db.Update(func(tx *bbolt.Tx) error {
+			cb := tx.Bucket(bucketCommunities).Bucket(name)
+			if b := cb.Bucket(bucketLearners); b != nil {
+				n, err := upgradeEach(b, func(l *bot.Learner) bool { return r.Upgrade(l) })
+				learners += n
+				if err != nil {
+					return err
+				}
+			}
+			for _, kind := range [][]byte{bucketNudges, bucketReminders} {
+				if b := cb.Bucket(kind); b != nil {
+					n, err := upgradeEach(b, func(sch *bot.Schedule) bool { return r.UpgradeSchedule(sch) })
+					schedules += n
+					if err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return learners, schedules, fmt.Errorf("upgrade %s community %s: %w", s.path, name, err)
+		}
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
+	})
+	if err != nil {
+		return learners, schedules, fmt.Errorf("upgrade %s: %w", s.path, err)
+	}
+	return learners, schedules, nil
+}
+
+// upgradeEach decodes every record of b, lets upgrade change it and writes back the changed
+// ones. Records are collected first: bbolt forbids writes while iterating.
+func upgradeEach[T any](b *bbolt.Bucket, upgrade func(*T) bool) (int, error) {
+	type change struct {
+		key []byte
+		rec T
+	}
+	var changes []change
+	err := b.ForEach(func(k, v []byte) error {
+		var rec T
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("decode %s: %w", k, err)
+		}
+		if upgrade(&rec) {
+			changes = append(changes, change{bytes.Clone(k), rec})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range changes {
+		if err := putJSON(b, c.key, c.rec); err != nil {
+			return 0, err
+		}
+	}
+	return len(changes), nil
 }
 
 // Close releases the file.

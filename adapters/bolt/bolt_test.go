@@ -85,7 +85,7 @@ func TestUnknownLearnerReadsAsZeroRecord(t *testing.T) {
 	db := open(t, filepath.Join(t.TempDir(), "s.db"))
 	defer db.Close()
 	l, err := db.Learner(ctx, study, "nobody")
-	if err != nil || l.Streak.Current != 0 || len(l.Topics) != 0 {
+	if err != nil || l.Streak.Current != 0 || len(l.Lessons) != 0 {
 		t.Errorf("new learner = %+v, %v", l, err)
 	}
 	s, err := db.Settings(ctx, study)

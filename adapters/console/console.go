@@ -302,6 +302,26 @@ func (c *Console) printf(format string, args ...any) {
 	fmt.Fprintf(c.out, format, args...)
 }
 
+// emphasis is **bold** or *italic* in lesson Markdown.
+var emphasis = regexp.MustCompile(`\*\*([^*\n]+)\*\*|\*([^*\n]+)\*`)
+
+// plainMarkdown shows lesson Markdown in a terminal: code blocks and `code` as written, the
+// emphasis markers outside code dropped.
+func plainMarkdown(md string) string {
+	lines := strings.Split(md, "\n")
+	inFence := false
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inFence = !inFence
+			continue
+		}
+		if !inFence && !strings.Contains(line, "`") {
+			lines[i] = emphasis.ReplaceAllString(line, "$1$2")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Render turns a response into terminal text; buttons show the command they run.
 func Render(r bot.Response) string {
 	var b strings.Builder
@@ -309,7 +329,11 @@ func Render(r bot.Response) string {
 		fmt.Fprintf(&b, "── %s ──\n", r.Title)
 	}
 	if r.Text != "" {
-		b.WriteString(r.Text)
+		text := r.Text
+		if r.Markdown {
+			text = plainMarkdown(text)
+		}
+		b.WriteString(text)
 		b.WriteString("\n")
 	}
 	for _, f := range r.Fields {
@@ -323,6 +347,9 @@ func Render(r bot.Response) string {
 		b.WriteString("\nResources:\n")
 		for _, l := range r.Links {
 			fmt.Fprintf(&b, "  • %s — %s\n", l.Title, l.URL)
+			if l.Note != "" {
+				fmt.Fprintf(&b, "    %s\n", l.Note)
+			}
 		}
 	}
 	if len(r.Buttons) > 0 {

@@ -64,10 +64,10 @@ func clip(s string) string {
 
 func TestANewLearnersFirstSession(t *testing.T) {
 	s := newSession(t)
-	s.expect("/roadmap next", "── 1/17 · Internet basics ──", "Key points:", "Resources:", "https://",
+	s.expect("/roadmap next", "── Internet basics ──", "lesson 1 of 1 · Internet basics · ~10 min", "Key points:", "Resources:", "https://",
 		"[Mark done: /roadmap done internet-basics]", "[Quiz me: /roadmap quiz internet-basics]", "only you can see this")
 	s.expect("/roadmap done", "Internet basics is done", "Up next: Programming languages (programming-languages)")
-	s.expect("/roadmap next", "── 2/17 · Programming languages ──")
+	s.expect("/roadmap next", "lesson 1 of 1 · Programming languages")
 
 	// Marking a topic done was today's study already.
 	s.expect("/roadmap checkin", "Today is already counted: your streak is 1 day")
@@ -79,19 +79,20 @@ func TestANewLearnersFirstSession(t *testing.T) {
 	// next study day starts a new one, keeping the old length as previous.
 	s.expect(":advance 72h")
 	s.expect("/roadmap streak", "Current: 0 days (your 2-day streak lapsed", "Previous: 2 days")
-	s.expect("/roadmap quiz", "Quiz · Programming languages", "[a: /roadmap answer programming-languages-1 a]")
-	out := s.expect("/roadmap answer programming-languages-1 a", "Streak: 1 day.", "2-day streak had lapsed")
+	// A bare quiz asks about what was studied: the lesson done, not the next one.
+	s.expect("/roadmap quiz", "Quiz · Internet basics", "[a: /roadmap answer internet-basics-1/0 a]")
+	out := s.expect("/roadmap answer internet-basics-1/0 a", "Streak: 1 day.", "2-day streak had lapsed")
 	if !strings.Contains(out, "✅ Right") && !strings.Contains(out, "❌ Not quite") {
 		t.Errorf("answer does not say right or wrong:\n%s", out)
 	}
 	s.expect("/roadmap streak", "Current: 1 day (today counted ✅)", "Previous: 2 days", "Longest: 2 days")
 
 	s.expect(":user ben", "You are now ben")
-	s.expect("/roadmap next", "1/17 · Internet basics") // ben has his own progress
+	s.expect("/roadmap next", "lesson 1 of 1 · Internet basics") // ben has his own progress
 	s.expect("/roadmap checkin", "ben checked in: 1 day streak")
 	s.expect("/roadmap leaderboard", "ana — 1 day", "ben — 1 day", "2 learners with a streak going")
 	s.expect(":user ana")
-	s.expect("/roadmap next", "2/17 · Programming languages")
+	s.expect("/roadmap next", "lesson 1 of 1 · Programming languages")
 }
 
 func TestAFreezeKeepsTheStreakOverAMissedDay(t *testing.T) {
@@ -136,7 +137,7 @@ func TestBadInputGetsAShortSpecificAnswer(t *testing.T) {
 			}
 		})
 	}
-	s.expect("/roadmap progress", "Learning: 1", "Done: 0") // nothing changed
+	s.expect("/roadmap progress", "0/17 lessons", "Quiz: no answers yet") // nothing changed
 }
 
 func TestRunEndsOnEOFAndOnQuit(t *testing.T) {
@@ -152,7 +153,7 @@ func TestRunEndsOnEOFAndOnQuit(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("Run did not end")
 		}
-		if strings.Contains(s.out.String(), "1/17") {
+		if strings.Contains(s.out.String(), "lesson 1 of 1") {
 			t.Error("a line after :quit was handled")
 		}
 		if !strings.Contains(s.out.String(), "studybot commands") {

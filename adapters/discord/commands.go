@@ -25,22 +25,25 @@ type optionSpec struct {
 }
 
 var (
-	topicRequired = optionSpec{name: "topic", description: "Topic: slug, title or a close spelling", required: true, autocomplete: true}
-	topicOptional = optionSpec{name: "topic", description: "Topic (default: your current one)", autocomplete: true}
+	topicRequired  = optionSpec{name: "topic", description: "Topic: number, slug, title or a close spelling", required: true, autocomplete: true}
+	lessonRequired = optionSpec{name: "lesson", description: "Lesson: slug, title or a close spelling", required: true, autocomplete: true}
+	nameRequired   = optionSpec{name: "name", description: "A lesson, or a topic for all its lessons", required: true, autocomplete: true}
+	nameOptional   = optionSpec{name: "name", description: "A lesson, or a topic for all its lessons (default: your current lesson)", autocomplete: true}
 )
 
 // verbOptions gives each command word its typed options. A verb missing here (added to
 // bot.Verbs later) still gets a subcommand, with one free-text option.
 var verbOptions = map[string][]optionSpec{
 	"next": nil, "topics": nil, "progress": nil, "checkin": nil, "streak": nil, "leaderboard": nil, "help": nil,
-	"topic": {topicRequired},
-	"start": {topicRequired},
-	"reset": {topicRequired},
-	"done":  {topicOptional},
-	"skip":  {topicOptional},
-	"quiz":  {topicOptional},
+	"topic":  {topicRequired},
+	"lesson": {lessonRequired},
+	"start":  {nameRequired},
+	"reset":  {nameRequired},
+	"done":   {nameOptional},
+	"skip":   {nameOptional},
+	"quiz":   {{name: "name", description: "A lesson or a topic (default: lessons you have studied)", autocomplete: true}},
 	"answer": {
-		{name: "question", description: "Question ID from the quiz, e.g. caching-2", required: true, autocomplete: true},
+		{name: "question", description: "Question ID the quiz shows, e.g. caching-2/7", required: true, autocomplete: true},
 		{name: "choice", description: "Your answer", required: true, choices: choiceLetters()},
 	},
 	"timezone": {{name: "zone", description: "IANA time zone, e.g. Europe/Berlin (empty: show yours)"}},
@@ -220,8 +223,8 @@ type autocompleteChoice struct {
 	Value string `json:"value"`
 }
 
-// suggestions answers autocomplete: topics (title shown, slug sent) for a topic option,
-// question IDs for the answer's question option.
+// suggestions answers autocomplete: topics for a topic option, lessons for a lesson option,
+// both for a name option (title shown, slug sent), question IDs for the answer's question.
 func suggestions(r *bot.Roadmap, focused *discordgo.ApplicationCommandInteractionDataOption) []autocompleteChoice {
 	out := []autocompleteChoice{}
 	if focused == nil {
@@ -229,35 +232,45 @@ func suggestions(r *bot.Roadmap, focused *discordgo.ApplicationCommandInteractio
 	}
 	input := strings.TrimSpace(optionString(focused))
 	switch focused.Name {
-	case "topic":
-		for _, t := range r.Suggest(input, maxChoices) {
-			out = append(out, autocompleteChoice{Name: clip(t.Title, 100), Value: t.Slug})
+	case "topic", "lesson", "name":
+		topics, lessons := focused.Name != "lesson", focused.Name != "topic"
+		for _, t := range r.Suggest(input, maxChoices, topics, lessons) {
+			label := t.Title()
+			if t.Topic != nil && lessons {
+				label = fmt.Sprintf("%s (topic, %d lessons)", label, len(t.Topic.Lessons))
+				if len(t.Topic.Lessons) == 1 {
+					label = label[:len(label)-2] + ")"
+				}
+			}
+			out = append(out, autocompleteChoice{Name: clip(label, 100), Value: t.Slug()})
 		}
 	case "question":
-		// A question ID is "<slug>-<n>": suggest the questions of the topics the typed
-		// text points at, exact ID prefixes first.
-		key := strings.ToLower(input)
+		// A question ID is "<lesson slug>-<n>", maybe with "/<order>": suggest the questions
+		// of the lessons the typed text points at, exact ID prefixes first.
+		key, _, _ := strings.Cut(strings.ToLower(input), "/")
 		slugPart := key
 		if cut := strings.LastIndexByte(key, '-'); cut > 0 && strings.Trim(key[cut+1:], "0123456789") == "" {
 			slugPart = key[:cut]
 		}
 		seen := map[string]bool{}
-		add := func(t *bot.Topic, q bot.Question) {
+		add := func(q *bot.Question) {
 			if len(out) < maxChoices && !seen[q.ID] {
 				seen[q.ID] = true
 				out = append(out, autocompleteChoice{Name: clip(q.ID+" · "+q.Text, 100), Value: q.ID})
 			}
 		}
-		for i := range r.Topics {
-			for _, q := range r.Topics[i].Quiz {
-				if key != "" && strings.HasPrefix(q.ID, key) {
-					add(&r.Topics[i], q)
+		for _, l := range r.Lessons() {
+			for i := range l.Questions {
+				if key != "" && strings.HasPrefix(l.Questions[i].ID, key) {
+					add(&l.Questions[i])
 				}
 			}
 		}
-		for _, t := range r.Suggest(slugPart, maxChoices) {
-			for _, q := range t.Quiz {
-				add(t, q)
+		for _, t := range r.Suggest(slugPart, maxChoices, true, true) {
+			for _, l := range t.Lessons() {
+				for i := range l.Questions {
+					add(&l.Questions[i])
+				}
 			}
 		}
 	}

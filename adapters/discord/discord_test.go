@@ -21,7 +21,6 @@ import (
 	"github.com/studybot/studybot/adapters/discord"
 	"github.com/studybot/studybot/adapters/discord/discordtest"
 	"github.com/studybot/studybot/bot"
-	"github.com/studybot/studybot/data"
 )
 
 // The tests drive the real discordgo client against an in-process fake Discord (REST and
@@ -91,11 +90,7 @@ type setup struct {
 
 func defaultRoadmap(t testing.TB) *bot.Roadmap {
 	t.Helper()
-	r, err := data.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return bolttest.ShortRoadmap(t)
 }
 
 // start runs a fake Discord and the adapter against it, and waits until /roadmap is
@@ -444,15 +439,16 @@ func TestRegistersOneRoadmapCommandGloballyOnStart(t *testing.T) {
 		t.Errorf("subcommand %s has no option %s", sub, name)
 		return map[string]any{}
 	}
-	for _, sub := range []string{"topic", "start", "done", "skip", "reset", "quiz"} {
-		if o := option(sub, "topic"); o["type"] != 3.0 || o["autocomplete"] != true {
-			t.Errorf("%s topic option = %v, want an autocompleted string", sub, o)
+	for sub, name := range map[string]string{"topic": "topic", "lesson": "lesson", "start": "name", "done": "name", "skip": "name",
+		"reset": "name", "quiz": "name"} {
+		if o := option(sub, name); o["type"] != 3.0 || o["autocomplete"] != true {
+			t.Errorf("%s %s option = %v, want an autocompleted string", sub, name, o)
 		}
 	}
 	if o := option("topic", "topic"); o["required"] != true {
 		t.Error("topic's topic option should be required")
 	}
-	if o := option("done", "topic"); o["required"] == true {
+	if o := option("done", "name"); o["required"] == true {
 		t.Error("done's topic option should be optional (default: the current topic)")
 	}
 	var letters []string
@@ -520,7 +516,7 @@ func TestNextAnswersWithTheFirstTopicPrivately(t *testing.T) {
 	if id, ok := a.button("Mark done"); !ok || id != "roadmap:done "+first.Slug {
 		t.Errorf("Mark done button custom_id %q, want roadmap:done %s", id, first.Slug)
 	}
-	if !strings.Contains(a.text(), first.Resources[0].URL) {
+	if !strings.Contains(a.text(), first.Lessons[0].Resources[0].URL) {
 		t.Errorf("the topic's resources are not linked: %s", a.text())
 	}
 }
@@ -549,7 +545,7 @@ func TestButtonPressRunsItsCommandForThePresser(t *testing.T) {
 
 func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 	h := start(t, setup{})
-	got := h.command(learner, discordtest.Sub("done", discordtest.Str("topic", "caching")))
+	got := h.command(learner, discordtest.Sub("done", discordtest.Str("name", "caching")))
 	if !strings.Contains(got.text(), "Caching is done") {
 		t.Errorf("done caching answered %q", got.text())
 	}
@@ -557,7 +553,7 @@ func TestTypedOptionsBecomeTheCommandLine(t *testing.T) {
 	if !strings.Contains(got.Data.Embeds[0].Title, "Caching") {
 		t.Errorf("topic cachng (misspelt) answered %q", got.text())
 	}
-	q := h.roadmap.Topics[0].Quiz[0]
+	q := h.roadmap.Topics[0].Lessons[0].Questions[0]
 	right := string(rune('a' + q.Answer))
 	// Options arrive in the order the learner filled them in; the command line follows the
 	// grammar's order.
@@ -687,8 +683,9 @@ func TestAutocompleteSuggestsMatchingTopics(t *testing.T) {
 		want choice
 		max  int
 	}{
-		{"prefix", discordtest.Sub("done", discordtest.Focus("topic", "cach")), choice{"Caching", "caching"}, 25},
-		{"empty input lists topics", discordtest.Sub("start", discordtest.Focus("topic", "")), choice{"Internet basics", h.roadmap.Topics[0].Slug}, 25},
+		{"prefix", discordtest.Sub("topic", discordtest.Focus("topic", "cach")), choice{"Caching", "caching"}, 25},
+		{"empty input lists topics", discordtest.Sub("start", discordtest.Focus("name", "")), choice{"Internet basics (topic, 1 lesson)", h.roadmap.Topics[0].Slug}, 25},
+		{"lessons", discordtest.Sub("lesson", discordtest.Focus("lesson", "cach")), choice{"Caching", "caching"}, 25},
 		{"question ids", discordtest.Sub("answer", discordtest.Focus("question", "caching-"), discordtest.Str("choice", "a")), choice{Value: "caching-2"}, 25},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -949,7 +946,9 @@ func TestUserTextNeverPings(t *testing.T) {
 	r := defaultRoadmap(t)
 	topics := slices.Clone(r.Topics)
 	topics[0].Title = "@everyone study hour"
-	topics[0].Lesson = "Hello @here and <@&123456789012345678>, meet <@400000000000000002>."
+	topics[0].Lessons = slices.Clone(topics[0].Lessons)
+	topics[0].Lessons[0].Title = topics[0].Title
+	topics[0].Lessons[0].Body = "Hello @here and <@&123456789012345678>, meet <@400000000000000002>."
 	custom, err := bot.NewRoadmap("pings", topics)
 	if err != nil {
 		t.Fatal(err)

@@ -190,12 +190,7 @@ func (a *Adapter) answerPublicly(ctx context.Context, i *discordgo.Interaction, 
 	if err := a.editOriginal(ctx, i, answerShared, dmGuild); err != nil {
 		a.logFailure(i, "edit", resp, err)
 	}
-	embeds, components := render(resp, dmGuild)
-	postCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
-	err := a.interactionRequest(postCtx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), &discordgo.WebhookParams{
-		Embeds: embeds, Components: components, AllowedMentions: noMentions(),
-	})
-	cancel()
+	err := a.followUp(ctx, i, render(resp, dmGuild), false)
 	if err == nil {
 		return
 	}
@@ -205,22 +200,49 @@ func (a *Adapter) answerPublicly(ctx context.Context, i *discordgo.Interaction, 
 	}
 }
 
-// editOriginal replaces an interaction's original response (its deferral) with resp.
+// editOriginal replaces an interaction's original response (its deferral) with resp; the
+// rest of an answer too long for one message follows it.
 func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) error {
-	embeds, components := render(resp, dmGuild)
-	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
-	defer cancel()
-	return a.interactionRequest(ctx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
-		Embeds: &embeds, Components: &components, AllowedMentions: noMentions(),
+	msgs := render(resp, dmGuild)
+	editCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
+	err := a.interactionRequest(editCtx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
+		Embeds: &msgs[0].embeds, Components: &msgs[0].components, AllowedMentions: noMentions(),
 	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	return a.followUp(ctx, i, msgs[1:], resp.Ephemeral)
 }
 
-// respond answers an interaction at once with a message (callback type 4); dmGuild is the
-// guild its buttons name ("" in a server).
+// followUp sends messages as follow-ups of an interaction, in order.
+func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs []message, ephemeral bool) error {
+	for _, m := range msgs {
+		params := &discordgo.WebhookParams{Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions()}
+		if ephemeral {
+			params.Flags = discordgo.MessageFlagsEphemeral
+		}
+		postCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
+		err := a.interactionRequest(postCtx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), params)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// respond answers an interaction at once with a message (callback type 4), and the rest of
+// an answer too long for one message as follow-ups; dmGuild is the guild its buttons name
+// ("" in a server).
 func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
+	msgs := render(resp, dmGuild)
 	err := a.callback(ctx, i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(resp, dmGuild),
+		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(msgs[0], resp.Ephemeral),
 	})
+	if err == nil {
+		err = a.followUp(ctx, i, msgs[1:], resp.Ephemeral)
+	}
 	if err != nil {
 		a.logFailure(i, "respond", resp, err)
 	}

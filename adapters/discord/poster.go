@@ -34,14 +34,15 @@ func (a *Adapter) DirectMessage(ctx context.Context, c bot.Community, userID str
 }
 
 func (a *Adapter) send(ctx context.Context, channelID string, r bot.Response, dmGuild string) error {
-	embeds, components := render(r, dmGuild)
-	_, err := a.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
-		Embeds:          embeds,
-		Components:      components,
-		AllowedMentions: noMentions(),
-	}, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
-	if err != nil {
-		return postError("post to channel "+channelID, err)
+	for _, m := range render(r, dmGuild) {
+		_, err := a.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
+			Embeds:          m.embeds,
+			Components:      m.components,
+			AllowedMentions: noMentions(),
+		}, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		if err != nil {
+			return postError("post to channel "+channelID, err)
+		}
 	}
 	return nil
 }

@@ -81,37 +81,100 @@ func isSnowflake(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
 }
 
-// render turns a response into one embed and rows of buttons. dmGuild is the guild a
+// message is one Discord message: its embeds and rows of buttons.
+type message struct {
+	embeds     []*discordgo.MessageEmbed
+	components []discordgo.MessageComponent
+}
+
+// maxEmbedsPerMessage is how many embeds one message may carry.
+const maxEmbedsPerMessage = 10
+
+// render turns a response into messages, most often one: an embed with the title and text,
+// the fields, resources and footer, and rows of buttons. Lesson Markdown longer than one
+// embed is split between paragraphs over several embeds, and those over several messages
+// when one message cannot hold them; the buttons go with the last. dmGuild is the guild a
 // direct message's buttons act in ("" for channel messages and interaction answers).
-func render(r bot.Response, dmGuild string) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	e := &discordgo.MessageEmbed{
-		Type:        discordgo.EmbedTypeRich,
-		Title:       clip(escape(r.Title), maxEmbedTitle),
-		Description: clip(escape(r.Text), maxEmbedDescription),
-		Color:       toneColours[r.Tone],
+func render(r bot.Response, dmGuild string) []message {
+	colour := toneColours[r.Tone]
+	var embeds []*discordgo.MessageEmbed
+	if r.Markdown {
+		for _, piece := range bot.SplitMarkdown(r.Text, maxEmbedDescription) {
+			embeds = append(embeds, &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Description: piece, Color: colour})
+		}
 	}
+	if len(embeds) == 0 {
+		text := ""
+		if !r.Markdown {
+			text = clip(escape(r.Text), maxEmbedDescription)
+		}
+		embeds = []*discordgo.MessageEmbed{{Type: discordgo.EmbedTypeRich, Description: text, Color: colour}}
+	}
+	embeds[0].Title = clip(escape(r.Title), maxEmbedTitle)
+
+	// Fields, resources and the footer close the last embed, or one of their own when the
+	// last one has no room left for them.
+	tail := &discordgo.MessageEmbed{Type: discordgo.EmbedTypeRich, Color: colour}
 	for _, f := range r.Fields {
-		if len(e.Fields) == maxEmbedFields {
+		if len(tail.Fields) == maxEmbedFields {
 			break
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+		tail.Fields = append(tail.Fields, &discordgo.MessageEmbedField{
 			Name:   orDash(clip(escape(f.Name), maxFieldName)),
 			Value:  orDash(clip(escape(f.Value), maxFieldValue)),
 			Inline: f.Inline,
 		})
 	}
-	if links := renderLinks(r.Links); links != "" && len(e.Fields) < maxEmbedFields {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Resources", Value: links})
+	if links := renderLinks(r.Links); links != "" && len(tail.Fields) < maxEmbedFields {
+		tail.Fields = append(tail.Fields, &discordgo.MessageEmbedField{Name: "Resources", Value: links})
 	}
 	if r.Footer != "" {
 		// Footers show text as is: no markdown, so no escaping.
-		e.Footer = &discordgo.MessageEmbedFooter{Text: clip(r.Footer, maxFooter)}
+		tail.Footer = &discordgo.MessageEmbedFooter{Text: clip(r.Footer, maxFooter)}
 	}
-	fitTotal(e)
-	if e.Title == "" && e.Description == "" && len(e.Fields) == 0 {
+	last := embeds[len(embeds)-1]
+	if len(tail.Fields) > 0 || tail.Footer != nil {
+		if len(embeds) == 1 || embedSize(last)+embedSize(tail) <= maxEmbedTotal {
+			last.Fields, last.Footer = tail.Fields, tail.Footer
+		} else {
+			embeds = append(embeds, tail)
+		}
+	}
+	for _, e := range embeds {
+		fitTotal(e)
+	}
+	if e := embeds[0]; len(embeds) == 1 && e.Title == "" && e.Description == "" && len(e.Fields) == 0 {
 		e.Description = "…"
 	}
-	return []*discordgo.MessageEmbed{e}, renderButtons(r.Buttons, dmGuild)
+
+	// Pack the embeds into as few messages as Discord's per-message limits allow.
+	var msgs []message
+	size := 0
+	for _, e := range embeds {
+		n := len(msgs)
+		if n == 0 || len(msgs[n-1].embeds) == maxEmbedsPerMessage || size+embedSize(e) > maxEmbedTotal {
+			msgs = append(msgs, message{})
+			n++
+			size = 0
+		}
+		msgs[n-1].embeds = append(msgs[n-1].embeds, e)
+		size += embedSize(e)
+	}
+	msgs[len(msgs)-1].components = renderButtons(r.Buttons, dmGuild)
+	return msgs
+}
+
+// embedSize counts the characters Discord counts toward its 6000 per message.
+func embedSize(e *discordgo.MessageEmbed) int {
+	n := utf8.RuneCountInString
+	total := n(e.Title) + n(e.Description)
+	for _, f := range e.Fields {
+		total += n(f.Name) + n(f.Value)
+	}
+	if e.Footer != nil {
+		total += n(e.Footer.Text)
+	}
+	return total
 }
 
 // renderLinks lists links as masked links, one a line, as many as fit in a field.
@@ -119,6 +182,9 @@ func renderLinks(links []bot.Link) string {
 	var b strings.Builder
 	for _, l := range links {
 		line := "• [" + escape(strings.NewReplacer("[", "", "]", "").Replace(l.Title)) + "](" + linkURL(l.URL) + ")"
+		if l.Note != "" {
+			line += " — " + escape(l.Note)
+		}
 		if b.Len() > 0 {
 			line = "\n" + line
 		}
@@ -135,24 +201,14 @@ func linkURL(u string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(u)
 }
 
-// fitTotal keeps the embed within Discord's 6000-character total: the description is cut
+// fitTotal keeps one embed within Discord's 6000-character total: the description is cut
 // first, and trailing fields go only when cutting it cannot make room.
 func fitTotal(e *discordgo.MessageEmbed) {
 	n := utf8.RuneCountInString
-	size := func() int {
-		total := n(e.Title) + n(e.Description)
-		for _, f := range e.Fields {
-			total += n(f.Name) + n(f.Value)
-		}
-		if e.Footer != nil {
-			total += n(e.Footer.Text)
-		}
-		return total
-	}
-	for len(e.Fields) > 0 && size()-maxEmbedTotal >= n(e.Description) {
+	for len(e.Fields) > 0 && embedSize(e)-maxEmbedTotal >= n(e.Description) {
 		e.Fields = e.Fields[:len(e.Fields)-1]
 	}
-	if over := size() - maxEmbedTotal; over > 0 {
+	if over := embedSize(e) - maxEmbedTotal; over > 0 {
 		e.Description = clip(e.Description, n(e.Description)-over)
 	}
 }
@@ -220,11 +276,10 @@ func escape(s string) string {
 	return b.String()
 }
 
-// messageData is an interaction answer (callback type 4); dmGuild as for render.
-func messageData(r bot.Response, dmGuild string) *discordgo.InteractionResponseData {
-	embeds, components := render(r, dmGuild)
-	d := &discordgo.InteractionResponseData{Embeds: embeds, Components: components, AllowedMentions: noMentions()}
-	if r.Ephemeral {
+// messageData is one message as an interaction answer (callback type 4 or a follow-up).
+func messageData(m message, ephemeral bool) *discordgo.InteractionResponseData {
+	d := &discordgo.InteractionResponseData{Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions()}
+	if ephemeral {
 		d.Flags = discordgo.MessageFlagsEphemeral
 	}
 	return d

@@ -47,7 +47,7 @@ func TestButtonsCarryTheirCommands(t *testing.T) {
 		{Label: "d", Command: "answer caching-1 d"},
 		{Label: "", Command: "next"},
 	}
-	_, rows := render(bot.Response{Text: "x", Buttons: buttons}, "")
+	rows := render(bot.Response{Text: "x", Buttons: buttons}, "")[0].components
 	var got []discordgo.Button
 	for _, r := range rows {
 		row := r.(discordgo.ActionsRow)
@@ -73,7 +73,7 @@ func TestButtonsCarryTheirCommands(t *testing.T) {
 			t.Errorf("button %d custom_id %q parses to %q, want %q", i, b.CustomID, cmd, want[i])
 		}
 	}
-	_, dmRows := render(bot.Response{Text: "x", Buttons: buttons[:1]}, "600000000000000001")
+	dmRows := render(bot.Response{Text: "x", Buttons: buttons[:1]}, "600000000000000001")[0].components
 	id := dmRows[0].(discordgo.ActionsRow).Components[0].(discordgo.Button).CustomID
 	if cmd, guild, ok := parseButtonID(id); !ok || cmd != "done caching" || guild != "600000000000000001" {
 		t.Errorf("DM button %q parses to %q %q %v", id, cmd, guild, ok)
@@ -95,8 +95,11 @@ func TestEmbedStaysWithinDiscordLimits(t *testing.T) {
 		r.Fields = append(r.Fields, bot.Field{Name: "n", Value: huge})
 	}
 	r.Links = []bot.Link{{Title: "Docs [v2]", URL: "https://example.com/a_(b)"}}
-	embeds, _ := render(r, "")
-	e := embeds[0]
+	msgs := render(r, "")
+	if len(msgs) != 1 {
+		t.Fatalf("plain text made %d messages", len(msgs))
+	}
+	e := msgs[0].embeds[0]
 	n := utf8.RuneCountInString
 	total := n(e.Title) + n(e.Description) + n(e.Footer.Text)
 	for _, f := range e.Fields {
@@ -111,7 +114,7 @@ func TestEmbedStaysWithinDiscordLimits(t *testing.T) {
 			n(e.Title), n(e.Description), len(e.Fields), n(e.Footer.Text), total)
 	}
 
-	embeds, _ = render(bot.Response{Text: "x", Links: r.Links}, "")
+	embeds := render(bot.Response{Text: "x", Links: r.Links}, "")[0].embeds
 	if links := embeds[0].Fields[0].Value; links != "• [Docs v2](https://example.com/a_%28b%29)" {
 		t.Errorf("links field %q", links)
 	}
@@ -134,7 +137,7 @@ func TestCommandTextFollowsTheGrammarOrder(t *testing.T) {
 	}{
 		{sub("next"), "next"},
 		{sub("done"), "done"},
-		{sub("done", opt("topic", "  Git and GitHub ")), "done Git and GitHub"},
+		{sub("done", opt("name", "  Git and GitHub ")), "done Git and GitHub"},
 		{sub("answer", opt("choice", "b"), opt("question", "apis-2")), "answer apis-2 b"},
 		{sub("remind", opt("time", "off")), "remind off"},
 		{group("nudge", sub("set", opt("zone", "Europe/Berlin"), opt("time", "09:00"))), "nudge set 09:00 Europe/Berlin"},
@@ -224,5 +227,52 @@ func TestRebaseMovesDiscordEndpointsOntoTheAPIURL(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("requests arrived as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestALongLessonIsSplitOverEmbedsAndMessagesWithinDiscordLimits(t *testing.T) {
+	code := "```sql\n" + strings.Repeat("SELECT title FROM books WHERE id = 1;\n", 25) + "```"
+	para := strings.Repeat("A sentence of the lesson that a learner reads. ", 40)
+	text := strings.Join([]string{para, code, para, para, code, para, para}, "\n\n")
+	r := bot.Response{Title: "Joins", Text: text, Markdown: true, Fields: []bot.Field{{Name: "Key points", Value: "• one"}},
+		Links:   []bot.Link{{Title: "Docs", URL: "https://www.postgresql.org/docs/current/tutorial-join.html", Note: "Read the whole page"}},
+		Buttons: []bot.Button{{Label: "Mark done", Command: "done sql-joins"}}, Footer: "sql-joins"}
+	msgs := render(r, "")
+	if len(msgs) < 2 {
+		t.Fatalf("%d characters of lesson fit one message", len(text))
+	}
+	var all strings.Builder
+	for i, m := range msgs {
+		total := 0
+		for _, e := range m.embeds {
+			total += embedSize(e)
+			if n := utf8.RuneCountInString(e.Description); n > maxEmbedDescription {
+				t.Errorf("message %d: a description of %d characters", i, n)
+			}
+			if strings.Count(e.Description, "```")%2 != 0 {
+				t.Errorf("message %d: an embed leaves a code block open", i)
+			}
+			all.WriteString(e.Description + "\n")
+		}
+		if total > maxEmbedTotal || len(m.embeds) > maxEmbedsPerMessage {
+			t.Errorf("message %d: %d embeds, %d characters", i, len(m.embeds), total)
+		}
+		if (len(m.components) > 0) != (i == len(msgs)-1) {
+			t.Errorf("message %d has %d button rows; the buttons belong to the last message only", i, len(m.components))
+		}
+	}
+	if got := strings.Count(all.String(), "SELECT title"); got != 50 {
+		t.Errorf("%d lines of code arrived, want 50", got)
+	}
+	if strings.Contains(all.String(), "\\`") {
+		t.Error("lesson Markdown was escaped")
+	}
+	last := msgs[len(msgs)-1].embeds
+	e := last[len(last)-1]
+	if e.Footer == nil || e.Footer.Text != "sql-joins" || !strings.Contains(e.Fields[len(e.Fields)-1].Value, "— Read the whole page") {
+		t.Errorf("the last embed lacks the footer or the resources with their section: %+v", e)
+	}
+	if msgs[0].embeds[0].Title != "Joins" {
+		t.Errorf("first embed title %q", msgs[0].embeds[0].Title)
 	}
 }

@@ -107,7 +107,7 @@ func TestHTTPCommandWithAGoodSignatureIsAnswered(t *testing.T) {
 	if err != nil {
 		t.Fatalf("answer is not JSON: %v: %s", err, out)
 	}
-	if m.ResponseType != "ephemeral" || !strings.Contains(allText(t, m.Raw), "1/17 · Internet basics") {
+	if m.ResponseType != "ephemeral" || !strings.Contains(allText(t, m.Raw), "lesson 1 of 1 · Internet basics") {
 		t.Errorf("answer: %s", out)
 	}
 	assertNoMentions(t, m.Raw)

@@ -3,6 +3,7 @@ package slack
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -65,15 +66,27 @@ func Render(r bot.Response) Message {
 	if title := clipBytes(Escape(oneLine(r.Title)), maxHeaderText); title != "" {
 		content = append(content, slack.NewHeaderBlock(plain(title)))
 	}
-	for _, chunk := range splitEscaped(r.Text, maxSectionText) {
-		content = append(content, section(chunk))
+	if r.Markdown {
+		// Escaping can grow a piece up to five times (& becomes &amp;), so pieces are cut
+		// well under the section limit and clipped in the rare case one still is not.
+		for _, piece := range bot.SplitMarkdown(r.Text, maxSectionText/2) {
+			content = append(content, section(clipBytes(markdownToMrkdwn(piece), maxSectionText)))
+		}
+	} else {
+		for _, chunk := range splitEscaped(r.Text, maxSectionText) {
+			content = append(content, section(chunk))
+		}
 	}
 	content = append(content, renderFields(r.Fields)...)
 	if len(r.Links) > 0 {
 		lines := make([]string, 0, len(r.Links)+1)
 		lines = append(lines, "*Resources*")
 		for _, l := range r.Links {
-			lines = append(lines, "• "+linkMrkdwn(l))
+			line := "• " + linkMrkdwn(l)
+			if l.Note != "" {
+				line += " — " + Escape(oneLine(l.Note))
+			}
+			lines = append(lines, line)
 		}
 		for _, chunk := range packLines(lines, maxSectionText) {
 			content = append(content, section(chunk))
@@ -205,6 +218,37 @@ func fallback(r bot.Response) string {
 		text = "studybot"
 	}
 	return text
+}
+
+// boldMarkdown is **bold** in lesson Markdown; Slack's mrkdwn writes it *bold*.
+var boldMarkdown = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
+
+// markdownToMrkdwn turns roadmap content in the lesson Markdown subset into Slack mrkdwn:
+// code fences lose their language (Slack shows it as code otherwise), **bold** becomes
+// *bold*, "- " list items become bullets, and &, < and > are escaped everywhere, so no
+// content can form a mention or a link.
+func markdownToMrkdwn(md string) string {
+	lines := strings.Split(md, "\n")
+	inFence := false
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "```") {
+			if !inFence {
+				lines[i] = "```"
+			}
+			inFence = !inFence
+			continue
+		}
+		line = Escape(line)
+		if !inFence {
+			line = boldMarkdown.ReplaceAllString(line, "*$1*")
+			if rest, ok := strings.CutPrefix(line, "- "); ok {
+				line = "• " + rest
+			}
+		}
+		lines[i] = line
+	}
+	return strings.Join(lines, "\n")
 }
 
 func plain(text string) *slack.TextBlockObject {

@@ -41,7 +41,7 @@ func TestConsoleAdvancePrintsOneDailyLessonADay(t *testing.T) {
 		con.Line(ctx, line)
 		return out.String()[before:]
 	}
-	topics := c.bot.Roadmap().Topics
+	lessons := c.bot.Roadmap().Lessons()
 
 	set := say("/roadmap nudge set 09:00 Europe/Berlin")
 	if !strings.Contains(set, "every day at 09:00 (Europe/Berlin)") || strings.Contains(set, "📣") {
@@ -51,17 +51,20 @@ func TestConsoleAdvancePrintsOneDailyLessonADay(t *testing.T) {
 	if n := strings.Count(day1, "📣 post in #general"); n != 1 {
 		t.Fatalf("first :advance 24h printed %d posts, want 1:\n%s", n, day1)
 	}
-	for _, want := range []string{"Day 1 · " + topics[0].Title, topics[0].Quiz[0].Text, "[a: /roadmap answer " + topics[0].Slug + "-1 a]", "Keep your streak"} {
+	first := lessons[0]
+	for _, want := range []string{"Day 1 · " + first.Title, first.Heading(), strings.SplitN(first.Questions[0].Text, "\n", 2)[0],
+		"[a: /roadmap answer " + first.Slug + "-1/", "Keep your streak"} {
 		if !strings.Contains(day1, want) {
 			t.Errorf("Day 1 post lacks %q:\n%s", want, day1)
 		}
 	}
 	day2 := say(":advance 24h")
-	if n := strings.Count(day2, "📣 post in #general"); n != 1 || !strings.Contains(day2, "Day 2 · "+topics[1].Title) {
-		t.Fatalf("second :advance 24h printed %d posts, want Day 2 · %s:\n%s", n, topics[1].Title, day2)
+	if n := strings.Count(day2, "📣 post in #general"); n != 1 || !strings.Contains(day2, "Day 2 · "+lessons[1].Title) {
+		t.Fatalf("second :advance 24h printed %d posts, want Day 2 · %s:\n%s", n, lessons[1].Title, day2)
 	}
 	// The post's buttons are commands the console runs.
-	if answer := say("/roadmap answer " + topics[1].Slug + "-1 a"); !strings.Contains(answer, topics[1].Quiz[0].Explain) {
+	explain := strings.SplitN(lessons[1].Questions[0].Explain, "\n", 2)[0]
+	if answer := say("/roadmap answer " + lessons[1].Slug + "-1 a"); !strings.Contains(answer, explain) {
 		t.Errorf("answering the lesson's quiz:\n%s", answer)
 	}
 }

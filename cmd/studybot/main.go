@@ -154,6 +154,15 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
+	learners, schedules, err := store.Upgrade(context.Background(), roadmap)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if learners+schedules > 0 {
+		log.Info("migrated the database to the lesson format", "db", cfg.DB, "learners", learners, "schedules", schedules,
+			"schema", bot.SchemaVersion)
+	}
 	metrics := prometheus.New()
 	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Cooldowns: cooldowns, Clock: clock,
 		DefaultZone: cfg.Zone, Logger: log, Observe: metrics.Observe})

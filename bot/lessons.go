@@ -1,0 +1,533 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+func (b *Bot) help() Response {
+	var lines []string
+	for _, v := range Verbs {
+		lines = append(lines, fmt.Sprintf("/roadmap %s — %s", v.Usage, v.Help))
+	}
+	return Response{
+		Title: "studybot commands",
+		Text:  strings.Join(lines, "\n"),
+		Fields: []Field{{Name: "How the streak counts", Value: "A day is your local calendar day (set it with /roadmap timezone). " +
+			"A check-in, a quiz answer or a lesson marked done counts as study; several in a day count once. " +
+			"Study the day after your last study day and the streak grows by one; today stays pending until midnight, never broken. " +
+			"Every 7th day in a row earns a freeze (hold up to 2); each missed day spends one automatically. " +
+			"Miss more days than you hold freezes and the streak restarts at 1, the old one kept as your previous streak."}},
+		Buttons:   []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}},
+		Ephemeral: true,
+	}
+}
+
+// learner reads a learner's record in the current schema.
+func (b *Bot) learner(ctx context.Context, c Community, userID string) (Learner, error) {
+	l, err := b.store.Learner(ctx, c, userID)
+	if err != nil {
+		return Learner{}, err
+	}
+	b.roadmap.Upgrade(&l)
+	return l, nil
+}
+
+func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, error) {
+	l, err := b.learner(ctx, c, req.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("next: %w", err)
+	}
+	x := l.Next(b.roadmap)
+	if x == nil {
+		return Response{
+			Title: "You finished the roadmap!",
+			Text: fmt.Sprintf("Every lesson of %s is done or skipped. Keep what you learned fresh with quizzes, or /roadmap reset a lesson or topic to study it again.",
+				b.roadmap.Name),
+			Buttons: []Button{
+				{Label: "Quiz me", Command: "quiz", Style: StylePrimary},
+				{Label: "All topics", Command: "topics"},
+			},
+			Ephemeral: true,
+			Tone:      ToneCelebrate,
+		}, nil
+	}
+	return b.renderLesson(&l, x), nil
+}
+
+// forgiven prefixes a response with a note when a misspelling was accepted, so a learner who
+// meant something else notices.
+func forgiven(r Response, cmd Command, what, title string) Response {
+	if cmd.target != nil && cmd.forgiven {
+		note := fmt.Sprintf("No %s is called %q; showing the closest, %s.", what, clip(cmd.Target, 40), title)
+		if r.Markdown {
+			note = "*" + note + "*"
+		}
+		r.Text = note + "\n\n" + r.Text
+	}
+	return r
+}
+
+func (b *Bot) lesson(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
+	l, err := b.learner(ctx, c, req.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("lesson: %w", err)
+	}
+	x := cmd.target.Lesson
+	return forgiven(b.renderLesson(&l, x), cmd, "lesson", x.Title), nil
+}
+
+// bullets is a list as "• " lines.
+func bullets(items []string) string {
+	out := make([]string, len(items))
+	for i, p := range items {
+		out[i] = "• " + p
+	}
+	return strings.Join(out, "\n")
+}
+
+// links are a lesson's resources as response links.
+func (x *Lesson) links() []Link {
+	links := make([]Link, len(x.Resources))
+	for i, r := range x.Resources {
+		links[i] = Link{Title: r.Title, URL: r.URL, Note: r.Section}
+	}
+	return links
+}
+
+// Heading is the line that places a lesson: "lesson 3 of 6 · Caching · ~25 min".
+func (x *Lesson) Heading() string {
+	kind := "lesson"
+	if x.Project {
+		kind = "project"
+	}
+	return fmt.Sprintf("%s %d of %d · %s · ~%d min", kind, x.number, len(x.topic.Lessons), x.topic.Title, x.Minutes)
+}
+
+// Markdown is the lesson's whole text in the lesson Markdown subset: body, and for a project
+// its steps, what it draws on and its checklist, then the exercise.
+func (b *Bot) lessonMarkdown(x *Lesson) string {
+	var sb strings.Builder
+	sb.WriteString(strings.TrimSpace(x.Body))
+	if x.Project {
+		sb.WriteString("\n\n**Steps**")
+		for i, s := range x.Steps {
+			fmt.Fprintf(&sb, "\n%d. %s", i+1, s)
+		}
+		if len(x.DrawsOn) > 0 {
+			sb.WriteString("\n\n**Draws on**")
+			for _, slug := range x.DrawsOn {
+				if d, ok := b.roadmap.Lesson(slug); ok {
+					fmt.Fprintf(&sb, "\n- %s (`%s`)", d.Title, d.Slug)
+				}
+			}
+		}
+		sb.WriteString("\n\n**Checklist**")
+		for _, s := range x.Checklist {
+			sb.WriteString("\n- ☐ " + s)
+		}
+	}
+	if x.Exercise != "" {
+		sb.WriteString("\n\n**Exercise**\n" + strings.TrimSpace(x.Exercise))
+	}
+	return sb.String()
+}
+
+// renderLesson shows one lesson in full with the buttons that act on it.
+func (b *Bot) renderLesson(l *Learner, x *Lesson) Response {
+	state := l.State(x.Slug)
+	var buttons []Button
+	if finished(state) {
+		buttons = []Button{
+			{Label: "Next lesson", Command: "next", Style: StyleSuccess},
+			{Label: "Reset", Command: "reset " + x.Slug},
+		}
+	} else {
+		buttons = []Button{
+			{Label: "Mark done", Command: "done " + x.Slug, Style: StyleSuccess},
+			{Label: "Skip", Command: "skip " + x.Slug},
+		}
+	}
+	if len(x.Questions) > 0 {
+		buttons = append(buttons, Button{Label: "Quiz me", Command: "quiz " + x.Slug, Style: StylePrimary})
+	}
+	return Response{
+		Title:     x.Title,
+		Text:      "*" + x.Heading() + "*\n\n" + b.lessonMarkdown(x),
+		Markdown:  true,
+		Fields:    []Field{{Name: "Key points", Value: bullets(x.KeyPoints)}},
+		Links:     x.links(),
+		Buttons:   buttons,
+		Footer:    fmt.Sprintf("%s · state: %s", x.Slug, state),
+		Ephemeral: true,
+	}
+}
+
+var stateIcons = map[State]string{StateDone: "✅", StateLearning: "📖", StateSkipped: "⏭️", StateTodo: "▫️"}
+
+func (b *Bot) topic(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
+	t := cmd.target.Topic
+	l, err := b.learner(ctx, c, req.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("topic: %w", err)
+	}
+	lessons := Target{Topic: t}.Lessons()
+	done, _ := l.Counts(lessons)
+	lines := make([]string, len(lessons))
+	var next *Lesson
+	for i, x := range lessons {
+		s := l.State(x.Slug)
+		kind := ""
+		if x.Project {
+			kind = " · project"
+		}
+		lines[i] = fmt.Sprintf("%s %d. %s (%s) · ~%d min%s", stateIcons[s], i+1, x.Title, x.Slug, x.Minutes, kind)
+		if next == nil && !finished(s) {
+			next = x
+		}
+	}
+	state := l.TopicState(t)
+	text := strings.TrimSpace(t.Overview)
+	if text != "" {
+		text += "\n\n"
+	}
+	r := Response{
+		Title:     fmt.Sprintf("%d/%d · %s", t.index+1, len(b.roadmap.Topics), t.Title),
+		Text:      text + strings.Join(lines, "\n"),
+		Fields:    []Field{{Name: "Progress", Value: fmt.Sprintf("%d/%d lessons done · ~%d min in all", done, len(lessons), t.Minutes())}},
+		Footer:    fmt.Sprintf("%s · state: %s", t.Slug, state),
+		Ephemeral: true,
+	}
+	if next != nil {
+		r.Buttons = append(r.Buttons, Button{Label: "Open " + clip(next.Title, 60), Command: "lesson " + next.Slug, Style: StylePrimary})
+	}
+	r.Buttons = append(r.Buttons, Button{Label: "Quiz me", Command: "quiz " + t.Slug})
+	if state != StateSkipped && state != StateDone {
+		r.Buttons = append(r.Buttons, Button{Label: "Skip topic", Command: "skip " + t.Slug})
+	}
+	return forgiven(r, cmd, "topic", t.Title), nil
+}
+
+func (b *Bot) topics(ctx context.Context, c Community, req Request) (Response, error) {
+	l, err := b.learner(ctx, c, req.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("topics: %w", err)
+	}
+	lines := make([]string, len(b.roadmap.Topics))
+	for i := range b.roadmap.Topics {
+		t := &b.roadmap.Topics[i]
+		done, _ := l.Counts(Target{Topic: t}.Lessons())
+		lines[i] = fmt.Sprintf("%s %2d. %s (%s) — %d/%d", stateIcons[l.TopicState(t)], i+1, t.Title, t.Slug, done, len(t.Lessons))
+	}
+	r := Response{
+		Title:     b.roadmap.Name + " roadmap",
+		Text:      strings.Join(lines, "\n"),
+		Fields:    []Field{{Name: "Progress", Value: b.overall(&l)}},
+		Buttons:   []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}},
+		Ephemeral: true,
+	}
+	r.Fields = append(r.Fields, Field{Name: "Next", Value: b.nextLine(&l)})
+	return r, nil
+}
+
+// overall is the learner's progress over the whole roadmap: a bar and lessons done or
+// skipped out of all of them.
+func (b *Bot) overall(l *Learner) string {
+	_, moved := l.Counts(b.roadmap.lessons)
+	return progressBar(moved, len(b.roadmap.lessons), "lessons")
+}
+
+// nextLine names the learner's next lesson.
+func (b *Bot) nextLine(l *Learner) string {
+	x := l.Next(b.roadmap)
+	if x == nil {
+		return "nothing: the roadmap is complete"
+	}
+	return fmt.Sprintf("%s (%s) · %s", x.Title, x.Slug, x.Heading())
+}
+
+func progressBar(n, total int, unit string) string {
+	const width = 20
+	filled := n * width / max(total, 1)
+	return fmt.Sprintf("%s%s %d/%d %s · %d %%", strings.Repeat("█", filled), strings.Repeat("░", width-filled),
+		n, total, unit, n*100/max(total, 1))
+}
+
+func (b *Bot) progress(ctx context.Context, c Community, req Request) (Response, error) {
+	l, err := b.learner(ctx, c, req.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("progress: %w", err)
+	}
+	var perTopic []string
+	for i := range b.roadmap.Topics {
+		t := &b.roadmap.Topics[i]
+		done, moved := l.Counts(Target{Topic: t}.Lessons())
+		line := fmt.Sprintf("%s %s %d/%d", stateIcons[l.TopicState(t)], t.Title, done, len(t.Lessons))
+		if skipped := moved - done; skipped > 0 {
+			line += fmt.Sprintf(" (+%d skipped)", skipped)
+		}
+		perTopic = append(perTopic, line)
+	}
+	quiz := "no answers yet"
+	if l.QuizAnswered > 0 {
+		quiz = fmt.Sprintf("%d right of %d answered (%d %%)", l.QuizRight, l.QuizAnswered, l.QuizRight*100/l.QuizAnswered)
+	}
+	return Response{
+		Title: "Your progress",
+		Text:  b.overall(&l) + "\n\n" + strings.Join(perTopic, "\n"),
+		Fields: []Field{
+			{Name: "Minutes studied", Value: fmt.Sprintf("%d of %d", l.StudiedMinutes(b.roadmap), b.roadmap.minutes), Inline: true},
+			{Name: "Quiz", Value: quiz, Inline: true},
+			{Name: "Next", Value: b.nextLine(&l)},
+		},
+		Buttons:   []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}},
+		Footer:    "Quiz scores count the first answer to each question per day.",
+		Ephemeral: true,
+	}, nil
+}
+
+// stateAfter is the state each state-changing command puts a lesson in.
+var stateAfter = map[string]State{"start": StateLearning, "done": StateDone, "skip": StateSkipped, "reset": StateTodo}
+
+func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
+	after := stateAfter[cmd.Name]
+	community := b.communityZone(ctx, c)
+	var (
+		target  Target
+		changed []*Lesson
+		kept    int // lessons of a topic left alone: done ones stay done when a topic is skipped
+		studied StudyResult
+		next    *Lesson
+		wasLast bool
+	)
+	err := b.update(ctx, c, req, func(l *Learner) error {
+		changed, kept, studied = nil, 0, StudyResult{}
+		wasLast = l.Next(b.roadmap) == nil
+		switch {
+		case cmd.target != nil:
+			target = *cmd.target
+		default:
+			x := l.Current(b.roadmap)
+			if x == nil {
+				return Errorf(EINVALID, "You have no current lesson: the whole roadmap is done or skipped. Name one, e.g. /roadmap %s %s.",
+					cmd.Name, b.roadmap.lessons[0].Slug)
+			}
+			target = Target{Lesson: x}
+		}
+		lessons := target.Lessons()
+		if cmd.Name == "start" {
+			x := lessons[0]
+			if target.Lesson == nil {
+				x = nil
+				for _, y := range lessons {
+					if !finished(l.State(y.Slug)) {
+						x = y
+						break
+					}
+				}
+				if x == nil {
+					return Errorf(EINVALID, "Every lesson of %s is done or skipped. /roadmap reset %s puts them back to todo.", target.Topic.Title, target.Topic.Slug)
+				}
+			}
+			if l.State(x.Slug) == StateLearning {
+				target, lessons = Target{Lesson: x}, nil
+			} else {
+				// One lesson is in progress at a time; starting another puts the old one back.
+				for slug, s := range l.Lessons {
+					if s == StateLearning {
+						l.setState(slug, StateTodo)
+					}
+				}
+				target, lessons = Target{Lesson: x}, []*Lesson{x}
+			}
+		}
+		for _, x := range lessons {
+			s := l.State(x.Slug)
+			if s == after || (cmd.Name == "skip" && target.Topic != nil && s == StateDone) {
+				if s != after {
+					kept++
+				}
+				continue
+			}
+			l.setState(x.Slug, after)
+			changed = append(changed, x)
+		}
+		if after == StateDone && len(changed) > 0 {
+			studied = b.studyToday(l, req.ProfileZone, community)
+		}
+		next = l.Next(b.roadmap)
+		return nil
+	})
+	if err != nil {
+		return Response{}, err
+	}
+	r := Response{Ephemeral: true, Tone: ToneSuccess}
+	title := target.Title()
+	switch {
+	case len(changed) == 0 && target.Topic != nil:
+		r.Text = fmt.Sprintf("Every lesson of %s was already %s; nothing changed.", title, after)
+		r.Tone = ToneInfo
+	case len(changed) == 0:
+		r.Text = fmt.Sprintf("%s was already %s; nothing changed.", title, after)
+		r.Tone = ToneInfo
+	case target.Topic != nil:
+		verbs := map[string]string{"done": "Marked %s of %s done.", "skip": "Skipped %s of %s.", "reset": "Put %s of %s back to todo."}
+		r.Text = fmt.Sprintf(verbs[cmd.Name], plural(len(changed), "lesson"), title)
+		if kept > 0 {
+			r.Text += fmt.Sprintf(" %s already done %s done.", plural(kept, "lesson"), map[bool]string{true: "stays", false: "stay"}[kept == 1])
+		}
+		if cmd.Name != "reset" {
+			r.Text += fmt.Sprintf(" /roadmap reset %s undoes it.", target.Topic.Slug)
+		}
+	default:
+		switch cmd.Name {
+		case "start":
+			r.Text = fmt.Sprintf("📖 You are now learning %s.", title)
+		case "done":
+			r.Text = fmt.Sprintf("✅ %s is done.", title)
+		case "skip":
+			r.Text = fmt.Sprintf("⏭️ Skipped %s. /roadmap reset %s undoes it.", title, target.Lesson.Slug)
+		case "reset":
+			r.Text = fmt.Sprintf("↩️ %s is back to todo.", title)
+		}
+	}
+	if line := studyLine(studied); line != "" {
+		r.Text += "\n" + line
+	}
+	if studied.Milestone > 0 {
+		r.Tone = ToneCelebrate
+	}
+	switch {
+	case cmd.Name == "start" && target.Lesson != nil:
+		r.Buttons = []Button{{Label: "Open lesson", Command: "lesson " + target.Lesson.Slug, Style: StylePrimary},
+			{Label: "Mark done", Command: "done " + target.Lesson.Slug, Style: StyleSuccess}}
+		if len(target.Lesson.Questions) > 0 {
+			r.Buttons = append(r.Buttons, Button{Label: "Quiz me", Command: "quiz " + target.Lesson.Slug})
+		}
+	case next != nil:
+		r.Fields = []Field{{Name: "Up next", Value: fmt.Sprintf("%s (%s) · %s", next.Title, next.Slug, next.Heading())}}
+		r.Buttons = []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}}
+		if cmd.Name == "done" && len(changed) > 0 && target.Lesson != nil && len(target.Lesson.Questions) > 0 {
+			r.Buttons = append(r.Buttons, Button{Label: "Quiz me", Command: "quiz " + target.Lesson.Slug})
+		}
+	case len(changed) > 0 && !wasLast:
+		r.Text += "\n🎓 That was the last one: the roadmap is complete!"
+		r.Tone = ToneCelebrate
+	}
+	return r, nil
+}
+
+func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
+	var q *Question
+	order := 0
+	err := b.update(ctx, c, req, func(l *Learner) error {
+		var pool []*Lesson
+		switch {
+		case cmd.target != nil:
+			pool = cmd.target.Lessons()
+		default:
+			for _, x := range b.roadmap.lessons {
+				if s := l.State(x.Slug); s == StateDone || s == StateLearning {
+					pool = append(pool, x)
+				}
+			}
+			if len(pool) == 0 {
+				if x := l.Current(b.roadmap); x != nil {
+					pool = []*Lesson{x}
+				} else {
+					pool = b.roadmap.lessons
+				}
+			}
+		}
+		if q = b.pickQuestion(l, pool); q == nil {
+			return Errorf(EINVALID, "%s has no quiz questions: it is a project. Try /roadmap quiz %s.", cmd.target.Title(), pool[0].topic.Slug)
+		}
+		order = b.shuffle(q)
+		if l.Questions == nil {
+			l.Questions = map[string]QuestionRecord{}
+		}
+		rec := l.Questions[q.ID]
+		rec.Shown++
+		l.Questions[q.ID] = rec
+		return nil
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("quiz: %w", err)
+	}
+	return RenderQuestion(q, order), nil
+}
+
+func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command) (Response, error) {
+	q, err := b.question(cmd.Question) // admit has checked the question, order and choice
+	if err != nil {
+		return Response{}, err
+	}
+	shown := Permutation(cmd.Order, len(q.Choices))
+	right := shown[cmd.Choice] == q.Answer
+	community := b.communityZone(ctx, c)
+	var (
+		res    StudyResult
+		streak Streak
+		first  bool
+	)
+	err = b.update(ctx, c, req, func(l *Learner) error {
+		today := DayOf(b.clock.Now(), learnerZone(l, req.ProfileZone, community))
+		if l.Questions == nil {
+			l.Questions = map[string]QuestionRecord{}
+		}
+		rec := l.Questions[q.ID]
+		first = rec.Right+rec.Wrong == 0 || rec.Answered != today
+		if first {
+			l.QuizAnswered++
+			if right {
+				l.QuizRight++
+			}
+		}
+		if right {
+			rec.Right++
+		} else {
+			rec.Wrong++
+		}
+		rec.Answered, rec.LastGood = today, right
+		l.Questions[q.ID] = rec
+		res = b.studyToday(l, req.ProfileZone, community)
+		streak = l.Streak
+		return nil
+	})
+	if err != nil {
+		return Response{}, fmt.Errorf("answer: %w", err)
+	}
+	shownAt := 0
+	for i, original := range shown {
+		if original == q.Answer {
+			shownAt = i
+		}
+	}
+	r := Response{Ephemeral: true, Tone: ToneSuccess, Markdown: true}
+	correct := fmt.Sprintf("%c) %s", 'a'+rune(shownAt), q.Choices[q.Answer])
+	if right {
+		r.Title = "✅ Right: " + correct
+	} else {
+		r.Title = fmt.Sprintf("❌ Not quite: you chose %c, the answer is %s", 'a'+rune(cmd.Choice), correct)
+		r.Tone = ToneInfo
+	}
+	r.Text = q.Explain
+	line := studyLine(res)
+	if line == "" {
+		line = "Today's study was already counted."
+	}
+	if !first {
+		line += " You answered this question earlier today, so your quiz score keeps that first answer."
+	}
+	r.Fields = []Field{{Name: "Streak", Value: fmt.Sprintf("%s. %s", plural(streak.Current, "day"), line)}}
+	if res.Milestone > 0 {
+		r.Tone = ToneCelebrate
+	}
+	r.Buttons = []Button{
+		{Label: "Another question", Command: "quiz " + q.lesson.Slug, Style: StylePrimary},
+		{Label: "Next lesson", Command: "next"},
+	}
+	r.Footer = fmt.Sprintf("%s · %s", q.ID, q.lesson.Title)
+	return r, nil
+}
