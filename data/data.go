@@ -14,9 +14,11 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/studybot/studybot/bot"
 	yaml "go.yaml.in/yaml/v3"
@@ -52,6 +54,10 @@ func Default() (*bot.Roadmap, error) {
 func Load(p string) (*bot.Roadmap, error) {
 	info, err := os.Stat(p)
 	if err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err // the path is in the message already
+		}
 		return nil, fmt.Errorf("load roadmap %s: %w", p, err)
 	}
 	if info.IsDir() {
@@ -146,30 +152,44 @@ type (
 // lessons were a few hundred words.
 const v1Minutes = 10
 
-// source is one file of a roadmap and its parsed node tree, for locating errors.
+// source is where one topic stands: its file and the path from the file's root to its
+// mapping. The node tree is parsed only when an error has to be located, so a roadmap that
+// loads cleanly is parsed once.
 type source struct {
 	name string
-	root *yaml.Node
+	src  []byte
+	at   func(root *yaml.Node) *yaml.Node
 }
+
+// node is the topic's mapping in its file (an empty node on line 1 if it cannot be found).
+func (s source) node() *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(s.src, &doc); err == nil && len(doc.Content) > 0 {
+		if n := s.at(doc.Content[0]); n != nil {
+			return n
+		}
+	}
+	return &yaml.Node{Line: 1}
+}
+
+func fileRoot(root *yaml.Node) *yaml.Node { return root }
 
 // Parse reads a roadmap from one file holding every topic; name is used in errors.
 func Parse(name string, src []byte) (*bot.Roadmap, error) {
 	var f singleFile
-	root, err := decode(name, src, &f)
-	if err != nil {
+	if err := decode(name, src, &f); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(f.Name) == "" {
-		return nil, located(name, root.Line, "the roadmap has no name")
+		return nil, located(name, 1, "the roadmap has no name")
 	}
-	topicsNode := valueOf(root, "topics")
-	if topicsNode == nil || len(f.Topics) == 0 {
-		return nil, located(name, root.Line, "no topics")
+	if len(f.Topics) == 0 {
+		return nil, located(name, 1, "no topics")
 	}
 	topics := make([]bot.Topic, len(f.Topics))
 	sources := make([]source, len(f.Topics))
 	for i, ft := range f.Topics {
-		sources[i] = source{name, topicsNode.Content[i]}
+		sources[i] = source{name, src, func(root *yaml.Node) *yaml.Node { return item(valueOf(root, "topics"), i) }}
 		t, err := convertTopic(ft, sources[i])
 		if err != nil {
 			return nil, err
@@ -179,17 +199,31 @@ func Parse(name string, src []byte) (*bot.Roadmap, error) {
 	return build(f.Name, topics, sources)
 }
 
+// item is the i-th entry of a sequence node, or nil.
+func item(seq *yaml.Node, i int) *yaml.Node {
+	if seq == nil || seq.Kind != yaml.SequenceNode || i >= len(seq.Content) {
+		return nil
+	}
+	return seq.Content[i]
+}
+
 // parseDir reads a roadmap directory: HeaderFile names it, every other .yaml file is a topic.
+// Files are decoded in parallel; errors are reported for the first failing file in name order.
 func parseDir(fsys fs.FS, dir string) (*bot.Roadmap, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("load roadmap %s: %w", dir, err)
 	}
 	name := path.Base(filepath.ToSlash(dir))
+	type file struct {
+		shown string
+		src   []byte
+		topic fileTopic
+		err   error
+	}
 	var (
-		topics  []bot.Topic
-		sources []source
-		budget  int64 = MaxSize
+		files  []*file
+		budget int64 = MaxSize
 	)
 	for _, e := range entries { // ReadDir sorts by file name
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".yaml") && !strings.HasSuffix(e.Name(), ".yml") {
@@ -203,29 +237,46 @@ func parseDir(fsys fs.FS, dir string) (*bot.Roadmap, error) {
 		budget -= int64(len(src))
 		if e.Name() == HeaderFile {
 			var h header
-			root, err := decode(shown, src, &h)
-			if err != nil {
+			if err := decode(shown, src, &h); err != nil {
 				return nil, err
 			}
 			if name = strings.TrimSpace(h.Name); name == "" {
-				return nil, located(shown, root.Line, "the roadmap has no name")
+				return nil, located(shown, 1, "the roadmap has no name")
 			}
 			continue
 		}
-		var ft fileTopic
-		root, err := decode(shown, src, &ft)
-		if err != nil {
-			return nil, err
+		files = append(files, &file{shown: shown, src: src})
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("load roadmap %s: no topic files (*.yaml besides %s)", dir, HeaderFile)
+	}
+	var wg sync.WaitGroup
+	work := make(chan *file)
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for f := range work {
+				f.err = decode(f.shown, f.src, &f.topic)
+			}
+		})
+	}
+	for _, f := range files {
+		work <- f
+	}
+	close(work)
+	wg.Wait()
+	topics := make([]bot.Topic, 0, len(files))
+	sources := make([]source, 0, len(files))
+	for _, f := range files {
+		if f.err != nil {
+			return nil, f.err
 		}
-		t, err := convertTopic(ft, source{shown, root})
+		src := source{f.shown, f.src, fileRoot}
+		t, err := convertTopic(f.topic, src)
 		if err != nil {
 			return nil, err
 		}
 		topics = append(topics, t)
-		sources = append(sources, source{shown, root})
-	}
-	if len(topics) == 0 {
-		return nil, fmt.Errorf("load roadmap %s: no topic files (*.yaml besides %s)", dir, HeaderFile)
+		sources = append(sources, src)
 	}
 	return build(name, topics, sources)
 }
@@ -242,30 +293,23 @@ var allowedKeys = map[string]string{
 	"fileResource": "title, url, section",
 }
 
-// decode parses src strictly into v and returns its node tree for locating later errors.
-func decode(name string, src []byte, v any) (*yaml.Node, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		// yaml errors already say "yaml: line N: reason".
-		return nil, fmt.Errorf("load roadmap %s: %w", name, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, located(name, 1, "the file is empty")
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, located(name, root.Line, "expected a mapping of keys at the top of the file")
-	}
+// decode parses src strictly into v: a key the format does not know is refused.
+func decode(name string, src []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, located(name, line, "unknown key %q (allowed: %s)", m[2], allowedKeys[m[3]])
-		}
-		return nil, fmt.Errorf("load roadmap %s: %w", name, err)
+	err := dec.Decode(v)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, io.EOF):
+		return located(name, 1, "the file is empty")
 	}
-	return root, nil
+	if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return located(name, line, "unknown key %q (allowed: %s)", m[2], allowedKeys[m[3]])
+	}
+	// yaml errors already say "yaml: line N: reason".
+	return fmt.Errorf("load roadmap %s: %w", name, err)
 }
 
 func located(name string, line int, format string, args ...any) error {
@@ -278,12 +322,12 @@ func convertTopic(ft fileTopic, src source) (bot.Topic, error) {
 	t := bot.Topic{Slug: ft.Slug, Title: ft.Title, Aliases: ft.Aliases, Overview: strings.TrimSpace(ft.Overview)}
 	v1 := ft.Lesson != "" || len(ft.Quiz) > 0
 	if v1 && len(ft.Lessons) > 0 {
-		return t, located(src.name, src.root.Line, "topic %q mixes version 1 keys (lesson, quiz) with lessons", ft.Slug)
+		return t, located(src.name, src.node().Line, "topic %q mixes version 1 keys (lesson, quiz) with lessons", ft.Slug)
 	}
 	if v1 {
 		fl := fileLesson{Slug: ft.Slug, Title: ft.Title, Minutes: v1Minutes, Body: ft.Lesson,
 			KeyPoints: ft.KeyPoints, Resources: ft.Resources, Questions: ft.Quiz}
-		l, err := convertLesson(fl, src.root, "quiz", src.name, false)
+		l, err := convertLesson(fl, src.node, "quiz", src.name, false)
 		if err != nil {
 			return t, err
 		}
@@ -291,11 +335,16 @@ func convertTopic(ft fileTopic, src source) (bot.Topic, error) {
 		return t, nil
 	}
 	if len(ft.KeyPoints) > 0 || len(ft.Resources) > 0 {
-		return t, located(src.name, src.root.Line, "topic %q: key_points and resources belong to its lessons", ft.Slug)
+		return t, located(src.name, src.node().Line, "topic %q: key_points and resources belong to its lessons", ft.Slug)
 	}
-	lessonsNode := valueOf(src.root, "lessons")
 	for j, fl := range ft.Lessons {
-		l, err := convertLesson(fl, lessonsNode.Content[j], "questions", src.name, true)
+		lesson := func() *yaml.Node {
+			if n := item(valueOf(src.node(), "lessons"), j); n != nil {
+				return n
+			}
+			return &yaml.Node{Line: 1}
+		}
+		l, err := convertLesson(fl, lesson, "questions", src.name, true)
 		if err != nil {
 			return t, err
 		}
@@ -306,7 +355,7 @@ func convertTopic(ft fileTopic, src source) (bot.Topic, error) {
 
 // convertLesson checks the answer letters, which only the file format has, and, for version
 // 2, that every question has exactly four distinct choices.
-func convertLesson(fl fileLesson, node *yaml.Node, questionsKey, name string, v2 bool) (bot.Lesson, error) {
+func convertLesson(fl fileLesson, node func() *yaml.Node, questionsKey, name string, v2 bool) (bot.Lesson, error) {
 	l := bot.Lesson{Slug: fl.Slug, Title: fl.Title, Minutes: fl.Minutes, Body: strings.TrimSpace(fl.Body),
 		Exercise: strings.TrimSpace(fl.Exercise), KeyPoints: fl.KeyPoints,
 		Project: fl.Project, DrawsOn: fl.DrawsOn, Steps: fl.Steps, Checklist: fl.Checklist}
@@ -314,17 +363,23 @@ func convertLesson(fl fileLesson, node *yaml.Node, questionsKey, name string, v2
 		l.Resources = append(l.Resources, bot.Resource{Title: r.Title, URL: r.URL, Section: strings.TrimSpace(r.Section)})
 	}
 	for j, q := range fl.Questions {
-		qNode := valueOf(node, questionsKey).Content[j]
-		at := qNode.Line
-		if n := valueOf(qNode, "answer"); n != nil {
-			at = n.Line
+		// Where the question stands, found only when it is refused.
+		line := func(key string) int {
+			qNode := item(valueOf(node(), questionsKey), j)
+			if qNode == nil {
+				return node().Line
+			}
+			if n := valueOf(qNode, key); key != "" && n != nil {
+				return n.Line
+			}
+			return qNode.Line
 		}
 		answer := strings.ToLower(strings.TrimSpace(q.Answer))
 		if len(answer) != 1 || answer[0] < 'a' || int(answer[0]-'a') >= len(q.Choices) {
-			return l, located(name, at, "lesson %q question %d: answer %q must be the letter of one of its %d choices", fl.Slug, j+1, q.Answer, len(q.Choices))
+			return l, located(name, line("answer"), "lesson %q question %d: answer %q must be the letter of one of its %d choices", fl.Slug, j+1, q.Answer, len(q.Choices))
 		}
 		if v2 && len(q.Choices) != 4 {
-			return l, located(name, qNode.Line, "lesson %q question %d: %d choices, a question has exactly 4", fl.Slug, j+1, len(q.Choices))
+			return l, located(name, line(""), "lesson %q question %d: %d choices, a question has exactly 4", fl.Slug, j+1, len(q.Choices))
 		}
 		l.Questions = append(l.Questions, bot.Question{Text: strings.TrimSpace(q.Question), Choices: q.Choices,
 			Answer: int(answer[0] - 'a'), Explain: strings.TrimSpace(q.Explain)})
@@ -343,7 +398,7 @@ func build(name string, topics []bot.Topic, sources []source) (*bot.Roadmap, err
 		return nil, fmt.Errorf("load roadmap %s: %w", name, err)
 	}
 	src := sources[fe.Topic]
-	node := src.root
+	node := src.node()
 	if fe.Lesson >= 0 {
 		if lessons := valueOf(node, "lessons"); lessons != nil && fe.Lesson < len(lessons.Content) {
 			node = lessons.Content[fe.Lesson]
