@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -17,14 +18,18 @@ import (
 
 // Request is one command from a chat user, already turned platform-neutral by an adapter.
 type Request struct {
-	Platform    string // PlatformDiscord, PlatformSlack, PlatformConsole
-	Community   string // guild ID, team ID, console community name
-	Channel     string
-	UserID      string
-	UserName    string // shown on the leaderboard
-	Admin       bool   // the platform says this user may manage the community's channels
-	ProfileZone string // the platform profile's time zone, used when the learner set none
-	Text        string // the command line, with or without the leading "/roadmap"
+	Platform  string // PlatformDiscord, PlatformSlack, PlatformConsole
+	Community string // guild ID, team ID, console community name
+	Channel   string
+	UserID    string
+	UserName  string // shown on the leaderboard
+	Admin     bool   // the platform says this user may manage the community's channels
+	// CommunityAdmin: the platform says this user administers the whole community: Discord
+	// Manage Server or Administrator; Slack workspace admin/owner of this workspace or org.
+	// Only such a user may change what holds for the whole community (its time zone).
+	CommunityAdmin bool
+	ProfileZone    string // the platform profile's time zone, used when the learner set none
+	Text           string // the command line, with or without the leading "/roadmap"
 }
 
 // Config wires the core to its ports.
@@ -118,8 +123,25 @@ func (b *Bot) OnProfileZoneMove(fn func(ctx context.Context, c Community, userID
 // Handle answers one request. It always returns something to show: bad input and refusals
 // become a short private answer, and an internal failure is logged and answered with an
 // apology that reveals nothing.
-func (b *Bot) Handle(ctx context.Context, req Request) Response {
+//
+// A panic while answering (a bug, or a store that broke mid-command) is recovered here, so
+// every platform gets the same: it is logged with its stack, observed with the outcome
+// OutcomePanic, answered with an apology, and other commands carry on.
+func (b *Bot) Handle(ctx context.Context, req Request) (resp Response) {
 	began := time.Now() // latency is real time, whatever clock the rules run on
+	var cmd Command
+	defer func() {
+		if r := recover(); r != nil {
+			b.log.Error("command panicked", "platform", req.Platform, "community", req.Community,
+				"command", cmd.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			resp = Response{Text: "Something went wrong on our side. Please try again in a moment.",
+				Ephemeral: true, Tone: ToneError, Outcome: OutcomePanic}
+		}
+		resp.Command = cmd.Name
+		if b.observe != nil {
+			b.observe(req, resp, time.Since(began))
+		}
+	}()
 	cmd, err := ParseCommand(req.Text)
 	if err == nil {
 		cmd, err = b.admit(ctx, req, cmd)
@@ -127,7 +149,6 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 	if err == nil {
 		err = b.spend(ctx, req, cmd)
 	}
-	var resp Response
 	if err == nil {
 		resp, err = b.dispatch(ctx, req, cmd)
 	}
@@ -135,10 +156,6 @@ func (b *Bot) Handle(ctx context.Context, req Request) Response {
 		resp = b.failure(req, cmd, err)
 	} else {
 		resp.Outcome = OutcomeOK
-	}
-	resp.Command = cmd.Name
-	if b.observe != nil {
-		b.observe(req, resp, time.Since(began))
 	}
 	return resp
 }
@@ -154,7 +171,7 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, err
 		return cmd, errors.New("request from adapter: no user id")
 	}
 	v, _ := lookupVerb(cmd.Name)
-	if v.Admin && !req.Admin {
+	if v.Admin && !req.Admin && !req.CommunityAdmin {
 		return cmd, Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
 	}
 	if cmd.Target != "" {
@@ -181,18 +198,22 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, err
 	return cmd, nil
 }
 
-// spend takes one use of the learner's cooldown for the command, or says how long to wait.
+// spend takes one use of the learner's budget for the command's class (shared by every
+// command of the class), or says how long to wait.
 func (b *Bot) spend(ctx context.Context, req Request, cmd Command) error {
-	v, _ := lookupVerb(cmd.Name)
-	key := strings.Join([]string{req.Platform, req.Community, req.UserID, cmd.Name}, "/")
-	wait, err := b.cooldowns.Allow(ctx, key, CooldownLimits[v.Class])
+	class := cooldownClass(cmd)
+	wait, err := b.cooldowns.Allow(ctx, cooldownKey(req.Platform, req.Community, req.UserID, class), CooldownLimits[class])
 	if err != nil {
 		// A broken cooldown backend must not lock every learner out.
 		b.log.Warn("cooldown check failed; letting the command through", "err", err)
 		return nil
 	}
 	if wait > 0 {
-		return Errorf(ECOOLDOWN, "Easy there! Try /roadmap %s again in %s.", cmd.Name, humanWait(wait))
+		what := cmd.Name
+		if cmd.Name == "nudge" {
+			what += " " + cmd.Sub // nudge status and nudge set spend different budgets
+		}
+		return Errorf(ECOOLDOWN, "Easy there! Try /roadmap %s again in %s.", what, humanWait(wait))
 	}
 	return nil
 }
@@ -414,10 +435,11 @@ func (b *Bot) question(id string) (*Question, error) {
 	return q, nil
 }
 
-// studyToday records study for the learner's local today; profileZone and community are
-// what the request and the community say when the learner set no zone of their own.
+// studyToday records study for the learner's local today (see Streak.Today: a day counts
+// only once the day last counted has ended where it was counted); profileZone and community
+// are what the request and the community say when the learner set no zone of their own.
 func (b *Bot) studyToday(l *Learner, profileZone string, community *time.Location) StudyResult {
 	var res StudyResult
-	l.Streak, res = l.Streak.Record(DayOf(b.clock.Now(), learnerZone(l, profileZone, community)))
+	l.Streak, res = l.Streak.Study(b.clock.Now(), learnerZone(l, profileZone, community))
 	return res
 }

@@ -52,7 +52,7 @@ func newHarnessWith(t *testing.T, roadmap *bot.Roadmap, intn func(int) int) *har
 
 func (h *harness) request(user, text string) bot.Request {
 	return bot.Request{Platform: bot.PlatformConsole, Community: "study", Channel: "general",
-		UserID: user, UserName: user, Admin: true, Text: text}
+		UserID: user, UserName: user, Admin: true, CommunityAdmin: true, Text: text} // as the console: admin of it all
 }
 
 func (h *harness) say(user, text string) bot.Response {
@@ -178,7 +178,7 @@ func TestFinishingTheRoadmap(t *testing.T) {
 func TestCheckinCountsOncePerDayAndGrowsDaily(t *testing.T) {
 	h := newHarness(t)
 	r := h.sayOK("ana", "checkin")
-	mustContain(t, r, "ana checked in: 1 day streak")
+	mustContain(t, r, "ana checked in: a 1-day streak")
 	if r.Ephemeral {
 		t.Error("a counted check-in is shared with the channel")
 	}
@@ -189,13 +189,13 @@ func TestCheckinCountsOncePerDayAndGrowsDaily(t *testing.T) {
 		t.Error("'already counted' is private")
 	}
 	h.clock.Advance(24 * time.Hour)
-	mustContain(t, h.sayOK("ana", "checkin"), "2 days streak")
+	mustContain(t, h.sayOK("ana", "checkin"), "a 2-day streak")
 	mustContain(t, h.sayOK("ana", "streak"), "Current: 2 days (today counted ✅)", "Longest: 2 days")
 	h.clock.Advance(24 * time.Hour)
 	mustContain(t, h.sayOK("ana", "streak"), "Current: 2 days (today pending", "in 11h 59m (midnight UTC)")
 	h.clock.Advance(24 * time.Hour)
 	mustContain(t, h.sayOK("ana", "streak"), "Current: 0 days (your 2-day streak lapsed", "Previous: 2 days")
-	mustContain(t, h.sayOK("ana", "checkin"), "2-day streak had lapsed", "1 day streak")
+	mustContain(t, h.sayOK("ana", "checkin"), "2-day streak had lapsed", "a 1-day streak")
 }
 
 func TestSevenDaysCelebrateAndAFreezeCoversAGap(t *testing.T) {
@@ -210,8 +210,8 @@ func TestSevenDaysCelebrateAndAFreezeCoversAGap(t *testing.T) {
 		t.Errorf("milestone tone = %v", r.Tone)
 	}
 	h.clock.Advance(24 * time.Hour) // day 8 missed
-	mustContain(t, h.sayOK("ana", "streak"), "Freezes held: 0 of 2 (1 more will cover the missed days", "today pending")
-	mustContain(t, h.sayOK("ana", "checkin"), "1 freeze covered the missed 1 day", "8 days streak")
+	mustContain(t, h.sayOK("ana", "streak"), "Freezes held: 1 of 2: studying today spends it on the missed day", "today pending")
+	mustContain(t, h.sayOK("ana", "checkin"), "1 freeze covered the missed 1 day", "an 8-day streak")
 	mustContain(t, h.sayOK("ana", "streak"), "▫️▫️▫️▫️▫️🟩🟩\n🟩🟩🟩🟩🟩🧊🟩")
 }
 
@@ -289,12 +289,12 @@ func TestLeaderboardRanksCurrentStreaks(t *testing.T) {
 	h.sayOK("ana", "checkin")
 	h.sayOK("cy", "checkin")
 	r := h.sayOK("dee", "leaderboard")
-	mustContain(t, r, "🥇 ana — 2 days", "🥈 ben — 1 day", "🥉 cy — 1 day (longest 1)", "3 learners with a streak going")
+	mustContain(t, r, "🥇 ana — 2 days", "🥈 ben — 1 day", "🥈 cy — 1 day (longest 1)", "3 learners with a streak going")
 	if r.Ephemeral {
 		t.Error("the leaderboard is shared with the channel")
 	}
 	h.clock.Advance(48 * time.Hour) // everyone lapses
-	mustContain(t, h.sayOK("dee", "leaderboard"), "Nobody has a streak going yet")
+	mustContain(t, h.sayOK("dee", "leaderboard"), "Every streak here has lapsed")
 }
 
 func TestTimeZoneDecidesTheDayAndNeverRewritesThePast(t *testing.T) {
@@ -303,7 +303,10 @@ func TestTimeZoneDecidesTheDayAndNeverRewritesThePast(t *testing.T) {
 	h.sayOK("ana", "checkin") // Tuesday in UTC
 	mustContain(t, h.sayOK("ana", "timezone asia/tokyo"), "Asia/Tokyo", "Days already counted stay as they were")
 	h.wait()
-	mustContain(t, h.sayOK("ana", "checkin"), "2 days streak") // already Wednesday in Tokyo
+	// Already Wednesday in Tokyo, but Tuesday, counted in UTC, has not ended there yet.
+	mustContain(t, h.sayOK("ana", "checkin"), "already counted")
+	h.clock.Advance(time.Hour)
+	mustContain(t, h.sayOK("ana", "checkin"), "a 2-day streak")
 
 	h.sayOK("ben", "checkin") // Tuesday 23:01 UTC
 	h.clock.Advance(2 * time.Hour)
@@ -335,7 +338,7 @@ func TestTheLastProfileZoneKeepsTheDayWhenNoProfileIsAtHand(t *testing.T) {
 	// even where no profile comes with the request (the leaderboard) or the lookup failed.
 	h.clock.Set(time.Date(2026, 11, 24, 20, 0, 0, 0, la))
 	mustContain(t, h.sayOK("ben", "leaderboard"), "ana — 1 day")
-	mustContain(t, h.sayOK("ana", "checkin"), "ana checked in: 2 days streak")
+	mustContain(t, h.sayOK("ana", "checkin"), "ana checked in: a 2-day streak")
 }
 
 func TestMistypedArgumentsDoNotSpendTheCooldown(t *testing.T) {
@@ -349,9 +352,10 @@ func TestMistypedArgumentsDoNotSpendTheCooldown(t *testing.T) {
 			}
 		}
 	}
-	// Every command's whole burst is still there.
+	// Every command's whole burst is still there (each class's budget: waiting between them).
 	for text, burst := range map[string]int{"topic caching": 5, "done caching": 10, "answer caching-1 a": 10,
-		"timezone UTC": 10, "quiz caching": 3} {
+		"timezone UTC": 10, "quiz caching": 6} {
+		h.wait()
 		for i := range burst {
 			if r := h.say("ana", text); r.Outcome != bot.OutcomeOK {
 				t.Errorf("%q %d of %d after the typos: (%s) %s", text, i+1, burst, r.Outcome, r.Text)
@@ -371,8 +375,11 @@ func TestCooldownRefusesABurstAndSaysHowLongToWait(t *testing.T) {
 	if r.Outcome != bot.ECOOLDOWN || r.Text != "Easy there! Try /roadmap next again in 2 seconds." || !r.Ephemeral {
 		t.Errorf("6th next: (%s) %q", r.Outcome, r.Text)
 	}
-	if r := h.say("ana", "topics"); r.Outcome != bot.OutcomeOK {
-		t.Errorf("another command shares the cooldown: %s", r.Text)
+	if r := h.say("ana", "topics"); r.Outcome != bot.ECOOLDOWN {
+		t.Errorf("another read command has a budget of its own: %s", r.Text)
+	}
+	if r := h.say("ana", "checkin"); r.Outcome != bot.OutcomeOK {
+		t.Errorf("a change shares the reads' cooldown: %s", r.Text)
 	}
 	if r := h.say("ben", "next"); r.Outcome != bot.OutcomeOK {
 		t.Errorf("another learner shares the cooldown: %s", r.Text)
@@ -386,7 +393,7 @@ func TestCooldownRefusesABurstAndSaysHowLongToWait(t *testing.T) {
 func TestNonAdminsCannotChangeTheNudge(t *testing.T) {
 	h := newHarness(t)
 	req := h.request("ana", "nudge set 09:00")
-	req.Admin = false
+	req.Admin, req.CommunityAdmin = false, false
 	req.Platform = bot.PlatformDiscord
 	r := h.bot.Handle(context.Background(), req)
 	if r.Outcome != bot.EFORBIDDEN || !strings.Contains(r.Text, "Manage Server") || !r.Ephemeral {
@@ -400,7 +407,9 @@ func TestHelpListsEveryCommandAndTheStreakRule(t *testing.T) {
 	for _, v := range bot.Verbs {
 		mustContain(t, r, "/roadmap "+v.Usage)
 	}
-	mustContain(t, r, "Every 7th day in a row earns a freeze")
+	mustContain(t, r, "Every 7th day in a row earns a freeze",
+		"A new day counts only once the day you last counted has ended in the zone you counted it in",
+		"a community admin (Discord: Manage Server; Slack: workspace admin) sets it by naming the zone")
 }
 
 func TestUserNameCannotFakeAnotherCommunity(t *testing.T) {

@@ -104,7 +104,7 @@ func ParseCommand(text string) (Command, error) {
 			return Command{}, Errorf(EINVALID, "I could not read that: it contains control characters.")
 		}
 	}
-	words := strings.Fields(text)
+	words := strings.Fields(stripFormat(text))
 	if len(words) > 0 && strings.EqualFold(words[0], "/roadmap") {
 		words = words[1:]
 	} else if len(words) > 0 && strings.HasPrefix(words[0], "/") {
@@ -232,6 +232,24 @@ func parseChoice(s string) (int, error) {
 	}
 	return 0, Errorf(EINVALID, "%q is not a choice. Answer with a letter, like a or c.", clip(s, 10))
 }
+
+// stripFormat drops Unicode format characters (category Cf: zero-width spaces and joiners,
+// bidi overrides, soft hyphens, byte order marks). They are invisible, so "cach\u200bing"
+// looks like caching to the learner who pasted it; and echoed back, a bidi override would
+// reorder the answer. No command word, name, time or zone needs one.
+func stripFormat(s string) string {
+	if !strings.ContainsFunc(s, isFormat) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isFormat(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isFormat(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 func unknownVerb(name string) error {
 	best, bestDist := "", 3

@@ -33,6 +33,18 @@ func studyLine(res StudyResult) string {
 	return strings.Join(parts, " ")
 }
 
+// streakOf is "a 2-day streak", "an 8-day streak": the article follows how the number is
+// read aloud (eight, eleven, eighteen, eighty… take "an").
+func streakOf(n int) string {
+	digits := fmt.Sprint(n)
+	article := "a"
+	if strings.HasPrefix(digits, "8") ||
+		(len(digits)%3 == 2 && (strings.HasPrefix(digits, "11") || strings.HasPrefix(digits, "18"))) {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %d-day streak", article, n)
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
@@ -45,8 +57,11 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 	var (
 		res    StudyResult
 		streak Streak
+		loc    *time.Location
 	)
+	now := b.clock.Now()
 	err := b.update(ctx, c, req, func(l *Learner) error {
+		loc = learnerZone(l, req.ProfileZone, community)
 		res = b.studyToday(l, req.ProfileZone, community)
 		streak = l.Streak
 		return nil
@@ -59,13 +74,17 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 		name = "You"
 	}
 	if !res.Counted {
-		return Response{
-			Text:      fmt.Sprintf("Today is already counted: your streak is %s. Come back tomorrow!", plural(streak.Current, "day")),
-			Ephemeral: true,
-		}, nil
+		text := fmt.Sprintf("Today is already counted: your streak is %s. Come back tomorrow!", plural(streak.Current, "day"))
+		if DayOf(now, loc) > streak.Last {
+			// The learner's zone moved east past the end of the day they counted.
+			text = fmt.Sprintf("Today is already counted: your streak is %s. Your zone shows a new date already, but a new day "+
+				"counts only once the day you last counted has ended where you counted it: check in again from %s.",
+				plural(streak.Current, "day"), localTime(streak.Ends, loc))
+		}
+		return Response{Text: text, Ephemeral: true}, nil
 	}
 	r := Response{
-		Title:   fmt.Sprintf("🔥 %s checked in: %s streak", clip(name, 40), plural(streak.Current, "day")),
+		Title:   fmt.Sprintf("🔥 %s checked in: %s", clip(name, 40), streakOf(streak.Current)),
 		Text:    studyLine(res),
 		Buttons: []Button{{Label: "My streak", Command: "streak"}, {Label: "Quiz me", Command: "quiz", Style: StylePrimary}},
 		Tone:    ToneSuccess,
@@ -85,7 +104,7 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 	}
 	loc := b.Zone(ctx, c, &l, req.ProfileZone)
 	now := b.clock.Now()
-	today := DayOf(now, loc)
+	today := l.Streak.Today(now, loc)
 	v := l.Streak.View(today)
 	current := plural(v.Current, "day")
 	switch {
@@ -96,8 +115,13 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 	case v.StudiedToday:
 		current += " (today counted ✅)"
 	}
-	closes := (today + 1).Time(loc)
+	closes := l.Streak.TodayEnds(now, loc)
 	left := closes.Sub(now).Truncate(time.Minute)
+	window := fmt.Sprintf("in %s (midnight %s)", formatDuration(left), loc)
+	if !closes.Equal((today + 1).Time(loc)) {
+		window = fmt.Sprintf("in %s (%s %s, when the day you last counted ends in the zone you counted it in)",
+			formatDuration(left), closes.In(loc).Format("15:04"), loc)
+	}
 	marks := l.Streak.Calendar(today, 28)
 	var cal strings.Builder
 	for i, m := range marks {
@@ -110,17 +134,13 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 	if v.Broken {
 		previous = l.Streak.Current
 	}
-	held := v.FreezesHeld
 	fields := []Field{
 		{Name: "Current", Value: current},
 		{Name: "Longest", Value: plural(l.Streak.Longest, "day"), Inline: true},
 		{Name: "Previous", Value: plural(previous, "day"), Inline: true},
-		{Name: "Freezes held", Value: fmt.Sprintf("%d of %d", held, MaxFreezes), Inline: true},
-		{Name: "Today's window closes", Value: fmt.Sprintf("in %s (midnight %s)", formatDuration(left), loc)},
+		{Name: "Freezes held", Value: freezesHeld(v), Inline: true},
+		{Name: "Today's window closes", Value: window},
 		{Name: "Last 4 weeks", Value: cal.String() + "\n🟩 studied  🧊 freeze  ⬛ missed  ⬜ today  ▫️ before you began"},
-	}
-	if v.FreezesDue > 0 {
-		fields[3].Value += fmt.Sprintf(" (%s will cover the missed days when you study today)", plural(v.FreezesDue, "more"))
 	}
 	return Response{
 		Title:     "Your study streak",
@@ -128,6 +148,39 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 		Buttons:   []Button{{Label: "Check in", Command: "checkin", Style: StyleSuccess}},
 		Ephemeral: true,
 	}, nil
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// freezesHeld says how many freezes the learner holds and what studying today spends of
+// them: "2 of 2: studying today spends 1 on the missed day and keeps 1".
+func freezesHeld(v StreakView) string {
+	held, due := v.FreezesHeld, v.FreezesDue
+	s := fmt.Sprintf("%d of %d", held, MaxFreezes)
+	missed := "the missed day"
+	if due > 1 {
+		missed = fmt.Sprintf("the %d missed days", due)
+	}
+	switch {
+	case due == 0:
+		return s
+	case due == held && due == 1:
+		return s + ": studying today spends it on " + missed
+	case due == held && due == 2:
+		return s + ": studying today spends both on " + missed
+	case due == held:
+		return s + fmt.Sprintf(": studying today spends all %d on %s", due, missed)
+	}
+	return s + fmt.Sprintf(": studying today spends %d on %s and keeps %d", due, missed, held-due)
 }
 
 func formatDuration(d time.Duration) string {
@@ -139,22 +192,26 @@ func formatDuration(d time.Duration) string {
 	return fmt.Sprintf("%dh %02dm", h, m)
 }
 
+// The leaderboard ranks the streaks going today, longest current streak first. Equal
+// streaks share a rank (1, 1, 3: the medals too); within a rank, the longer best streak comes
+// first, then the name in alphabetical order (learners without one last), then the user ID
+// shorter first, so numeric IDs (Discord's) compare as numbers, never as text.
 func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 	type entry struct {
-		name             string
+		name, user       string
 		current, longest int
 	}
 	community := b.communityZone(ctx, c)
 	now := b.clock.Now()
 	var entries []entry
+	lapsed := 0
 	err := b.store.Learners(ctx, c, func(l Learner) error {
-		v := l.Streak.View(DayOf(now, learnerZone(&l, "", community)))
-		if v.Current > 0 {
-			name := l.Name
-			if name == "" {
-				name = "learner " + clip(l.UserID, 12)
-			}
-			entries = append(entries, entry{name, v.Current, l.Streak.Longest})
+		v := l.Streak.View(l.Streak.Today(now, learnerZone(&l, "", community)))
+		switch {
+		case v.Current > 0:
+			entries = append(entries, entry{l.Name, l.UserID, v.Current, l.Streak.Longest})
+		case l.Streak.Last != 0:
+			lapsed++
 		}
 		return nil
 	})
@@ -162,23 +219,38 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 		return Response{}, fmt.Errorf("leaderboard: %w", err)
 	}
 	slices.SortFunc(entries, func(a, b entry) int {
-		return cmp.Or(cmp.Compare(b.current, a.current), cmp.Compare(b.longest, a.longest), strings.Compare(a.name, b.name))
+		return cmp.Or(cmp.Compare(b.current, a.current), cmp.Compare(b.longest, a.longest),
+			compareBool(a.name == "", b.name == ""), // the nameless after the named
+			strings.Compare(strings.ToLower(a.name), strings.ToLower(b.name)), strings.Compare(a.name, b.name),
+			cmp.Compare(len(a.user), len(b.user)), strings.Compare(a.user, b.user))
 	})
 	if len(entries) == 0 {
+		text := "Nobody has a streak going yet. Be the first: /roadmap checkin"
+		if lapsed > 0 {
+			text = fmt.Sprintf("Every streak here has lapsed (%s had one). Check in to start a new one: /roadmap checkin", plural(lapsed, "learner"))
+		}
 		return Response{
 			Title:   "Leaderboard",
-			Text:    "Nobody has a streak going yet. Be the first: /roadmap checkin",
+			Text:    text,
 			Buttons: []Button{{Label: "Check in", Command: "checkin", Style: StyleSuccess}},
 		}, nil
 	}
 	medals := []string{"🥇", "🥈", "🥉"}
 	var lines []string
+	rank := 0
 	for i, e := range entries[:min(10, len(entries))] {
-		rank := fmt.Sprintf("%d.", i+1)
-		if i < len(medals) {
-			rank = medals[i]
+		if i == 0 || e.current != entries[i-1].current {
+			rank = i + 1
 		}
-		lines = append(lines, fmt.Sprintf("%s %s — %s (longest %d)", rank, e.name, plural(e.current, "day"), e.longest))
+		place := fmt.Sprintf("%d.", rank)
+		if rank <= len(medals) {
+			place = medals[rank-1]
+		}
+		name := e.name
+		if name == "" {
+			name = "learner " + clip(e.user, 12)
+		}
+		lines = append(lines, fmt.Sprintf("%s %s — %s (longest %d)", place, name, plural(e.current, "day"), e.longest))
 	}
 	return Response{
 		Title:   "Leaderboard: current streaks",

@@ -2,18 +2,21 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
 
-// CooldownClass groups commands that share a cooldown limit.
+// CooldownClass groups commands that share one cooldown budget: a learner's read commands
+// all spend from one read budget, so hopping between next, topics and lesson is limited as
+// one stream of reads, not five.
 type CooldownClass string
 
 const (
-	ClassRead  CooldownClass = "read"
-	ClassWrite CooldownClass = "write"
-	ClassQuiz  CooldownClass = "quiz"
-	ClassNudge CooldownClass = "nudge"
+	ClassRead  CooldownClass = "read"  // next, topics, topic, lesson, progress, streak, leaderboard, help, nudge status
+	ClassWrite CooldownClass = "write" // start, done, skip, reset, checkin, answer, timezone, remind
+	ClassQuiz  CooldownClass = "quiz"  // quiz (and review): "Another question" presses in normal study
+	ClassNudge CooldownClass = "nudge" // nudge set and off (and export, forget): rare, admin-sized changes
 )
 
 // Limit allows Rate uses per Per, all of them at once if need be (a burst of Rate), then one
@@ -26,13 +29,29 @@ type Limit struct {
 // Interval is the steady-state spacing between uses.
 func (l Limit) Interval() time.Duration { return l.Per / time.Duration(l.Rate) }
 
-// CooldownLimits is the per-command table of DESIGN.md: each learner gets this budget for
-// each command.
+// CooldownLimits is the table of DESIGN.md: each learner gets this budget for each class,
+// shared by every command of the class, in each community.
 var CooldownLimits = map[CooldownClass]Limit{
 	ClassRead:  {Rate: 5, Per: 10 * time.Second},
 	ClassWrite: {Rate: 10, Per: 10 * time.Second},
-	ClassQuiz:  {Rate: 3, Per: 30 * time.Second},
+	ClassQuiz:  {Rate: 6, Per: 30 * time.Second},
 	ClassNudge: {Rate: 3, Per: 60 * time.Second},
+}
+
+// cooldownClass is the budget a command spends from: its verb's class, except that
+// `nudge status` only reads.
+func cooldownClass(cmd Command) CooldownClass {
+	if cmd.Name == "nudge" && cmd.Sub == "status" {
+		return ClassRead
+	}
+	v, _ := lookupVerb(cmd.Name)
+	return v.Class
+}
+
+// cooldownKey is the key of a learner's budget for class in a community: the same on every
+// backend and every replica, so a budget is one budget wherever the command lands.
+func cooldownKey(platform, community, userID string, class CooldownClass) string {
+	return strings.Join([]string{platform, community, userID, string(class)}, "/")
 }
 
 // GCRA is the generic cell rate algorithm: given the key's theoretical arrival time tat (zero

@@ -50,7 +50,7 @@ func TestLocalCooldownsForgetIdleKeys(t *testing.T) {
 
 func TestGCRATable(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	quiz := CooldownLimits[ClassQuiz] // 3 per 30s: one every 10s
+	quiz := Limit{Rate: 3, Per: 30 * time.Second} // one every 10s
 	tests := []struct {
 		name     string
 		tat      time.Time

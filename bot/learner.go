@@ -20,20 +20,20 @@ const (
 
 // Learner is one person's record in one community.
 type Learner struct {
-	Version     int              `json:"v"`
-	UserID      string           `json:"user"`
-	Name        string           `json:"name,omitempty"`
-	Lessons     map[string]State `json:"lessons,omitempty"`
-	Streak      Streak           `json:"streak"`
-	Zone        string           `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
-	ProfileZone string           `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
-	Remind      string           `json:"remind,omitempty"`     // "HH:MM" local, "" = off
+	Version     int      `json:"v"`
+	UserID      string   `json:"user"`
+	Name        string   `json:"name,omitempty"`
+	Lessons     Progress `json:"lessons,omitempty"`
+	Streak      Streak   `json:"streak"`
+	Zone        string   `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
+	ProfileZone string   `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
+	Remind      string   `json:"remind,omitempty"`     // "HH:MM" local, "" = off
 	// QuizAnswered and QuizRight count first answers only: one per question per day.
 	QuizAnswered int `json:"quiz_answered,omitempty"`
 	QuizRight    int `json:"quiz_right,omitempty"`
-	// Questions is the learner's history with each question they were shown, by question ID.
-	Questions map[string]QuestionRecord `json:"questions,omitempty"`
-	Updated   time.Time                 `json:"updated"`
+	// Questions is the learner's history with each question they were shown.
+	Questions History   `json:"questions,omitzero"`
+	Updated   time.Time `json:"updated"`
 
 	// V1Topics is the version 1 progress, per topic; it is read only to migrate it.
 	V1Topics map[string]State `json:"topics,omitempty"`
@@ -60,7 +60,7 @@ func (l *Learner) State(lessonSlug string) State {
 
 func (l *Learner) setState(lessonSlug string, s State) {
 	if l.Lessons == nil {
-		l.Lessons = map[string]State{}
+		l.Lessons = Progress{}
 	}
 	if s == StateTodo {
 		delete(l.Lessons, lessonSlug)

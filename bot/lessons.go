@@ -17,8 +17,13 @@ func (b *Bot) help() Response {
 		Fields: []Field{{Name: "How the streak counts", Value: "A day is your local calendar day (set it with /roadmap timezone). " +
 			"A check-in, a quiz answer or a lesson marked done counts as study; several in a day count once. " +
 			"Study the day after your last study day and the streak grows by one; today stays pending until midnight, never broken. " +
+			"A new day counts only once the day you last counted has ended in the zone you counted it in, so changing zone never earns a day " +
+			"(and never rewrites the days already counted). " +
 			"Every 7th day in a row earns a freeze (hold up to 2); each missed day spends one automatically. " +
-			"Miss more days than you hold freezes and the streak restarts at 1, the old one kept as your previous streak."}},
+			"Miss more days than you hold freezes and the streak restarts at 1, the old one kept as your previous streak."}, {
+			Name: "Time zones", Value: "Your day follows /roadmap timezone, else your Slack profile's zone, else the community's: " +
+				"a community admin (Discord: Manage Server; Slack: workspace admin) sets it by naming the zone in " +
+				"/roadmap nudge set HH:MM <zone> while the community has none. A channel admin's nudge sets only that channel's daily post."}},
 		Buttons:   []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}},
 		Ephemeral: true,
 	}
@@ -60,7 +65,14 @@ func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, err
 // meant something else notices.
 func forgiven(r Response, cmd Command, what, title string) Response {
 	if cmd.target != nil && cmd.forgiven {
-		note := fmt.Sprintf("No %s is called %q; showing the closest, %s.", what, clip(cmd.Target, 40), title)
+		// What the learner typed is echoed inside lesson Markdown: markup characters go.
+		typed := strings.Map(func(r rune) rune {
+			if strings.ContainsRune("*_`~|<>[]\\#", r) {
+				return -1
+			}
+			return r
+		}, clip(cmd.Target, 40))
+		note := fmt.Sprintf("No %s is called %q; showing the closest, %s.", what, typed, title)
 		if r.Markdown {
 			note = "*" + note + "*"
 		}
@@ -88,7 +100,7 @@ func bullets(items []string) string {
 }
 
 // links are a lesson's resources as response links.
-func (x *Lesson) links() []Link {
+func links(x *Lesson) []Link {
 	links := make([]Link, len(x.Resources))
 	for i, r := range x.Resources {
 		links[i] = Link{Title: r.Title, URL: r.URL, Note: r.Section}
@@ -105,11 +117,13 @@ func (x *Lesson) Heading() string {
 	return fmt.Sprintf("%s %d of %d · %s · ~%d min", kind, x.number, len(x.topic.Lessons), x.topic.Title, x.Minutes)
 }
 
-// Markdown is the lesson's whole text in the lesson Markdown subset: body, and for a project
-// its steps, what it draws on and its checklist, then the exercise.
-func (b *Bot) lessonMarkdown(x *Lesson) string {
+// lessonMarkdown is the lesson's whole text in the lesson Markdown subset: its heading, the
+// body, for a project its steps, what it draws on and its checklist, then the exercise. The
+// roadmap renders it once when it is loaded; every showing of the lesson reuses it.
+func lessonMarkdown(r *Roadmap, x *Lesson) string {
 	var sb strings.Builder
-	sb.WriteString(strings.TrimSpace(x.Body))
+	sb.WriteString("*" + x.Heading() + "*\n\n")
+	sb.WriteString(JoinSoftBreaks(strings.TrimSpace(x.Body)))
 	if x.Project {
 		sb.WriteString("\n\n**Steps**")
 		for i, s := range x.Steps {
@@ -118,7 +132,7 @@ func (b *Bot) lessonMarkdown(x *Lesson) string {
 		if len(x.DrawsOn) > 0 {
 			sb.WriteString("\n\n**Draws on**")
 			for _, slug := range x.DrawsOn {
-				if d, ok := b.roadmap.Lesson(slug); ok {
+				if d, ok := r.Lesson(slug); ok {
 					fmt.Fprintf(&sb, "\n- %s (`%s`)", d.Title, d.Slug)
 				}
 			}
@@ -129,7 +143,7 @@ func (b *Bot) lessonMarkdown(x *Lesson) string {
 		}
 	}
 	if x.Exercise != "" {
-		sb.WriteString("\n\n**Exercise**\n" + strings.TrimSpace(x.Exercise))
+		sb.WriteString("\n\n**Exercise**\n" + JoinSoftBreaks(strings.TrimSpace(x.Exercise)))
 	}
 	return sb.String()
 }
@@ -154,10 +168,10 @@ func (b *Bot) renderLesson(l *Learner, x *Lesson) Response {
 	}
 	return Response{
 		Title:     x.Title,
-		Text:      "*" + x.Heading() + "*\n\n" + b.lessonMarkdown(x),
+		Text:      x.text,
 		Markdown:  true,
-		Fields:    []Field{{Name: "Key points", Value: bullets(x.KeyPoints)}},
-		Links:     x.links(),
+		Fields:    []Field{{Name: "Key points", Value: x.keyPoints}},
+		Links:     x.linkList,
 		Buttons:   buttons,
 		Footer:    fmt.Sprintf("%s · state: %s", x.Slug, state),
 		Ephemeral: true,
@@ -444,12 +458,9 @@ func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (
 			return Errorf(EINVALID, "%s has no quiz questions: it is a project. Try /roadmap quiz %s.", cmd.target.Title(), pool[0].topic.Slug)
 		}
 		order = b.shuffle(q)
-		if l.Questions == nil {
-			l.Questions = map[string]QuestionRecord{}
-		}
-		rec := l.Questions[q.ID]
+		rec := l.Questions.Get(q.ID)
 		rec.Shown++
-		l.Questions[q.ID] = rec
+		l.Questions.Set(q.ID, rec)
 		return nil
 	})
 	if err != nil {
@@ -472,11 +483,9 @@ func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command)
 		first  bool
 	)
 	err = b.update(ctx, c, req, func(l *Learner) error {
-		today := DayOf(b.clock.Now(), learnerZone(l, req.ProfileZone, community))
-		if l.Questions == nil {
-			l.Questions = map[string]QuestionRecord{}
-		}
-		rec := l.Questions[q.ID]
+		// The day the streak would count, so a zone hop does not make a second first answer.
+		today := l.Streak.Today(b.clock.Now(), learnerZone(l, req.ProfileZone, community))
+		rec := l.Questions.Get(q.ID)
 		first = rec.Right+rec.Wrong == 0 || rec.Answered != today
 		if first {
 			l.QuizAnswered++
@@ -490,7 +499,7 @@ func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command)
 			rec.Wrong++
 		}
 		rec.Answered, rec.LastGood = today, right
-		l.Questions[q.ID] = rec
+		l.Questions.Set(q.ID, rec)
 		res = b.studyToday(l, req.ProfileZone, community)
 		streak = l.Streak
 		return nil

@@ -160,3 +160,40 @@ func cutLine(line string, limit int) []string {
 	}
 	return out
 }
+
+// JoinSoftBreaks joins the lines of each paragraph into one line, as Markdown reads a single
+// line break: chat platforms show every line break, so text wrapped at 80 columns in a file
+// would arrive ragged. Code blocks, list items and blank lines stay as written; a list item's
+// indented continuation lines join the item.
+func JoinSoftBreaks(md string) string {
+	lines := strings.Split(md, "\n")
+	out := make([]string, 0, len(lines))
+	inFence, joinable := false, false
+	for _, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(trimmed, "```"):
+			inFence = !inFence
+			joinable = false
+		case inFence:
+		case trimmed == "":
+			joinable = false
+		case joinable && !startsListItem(trimmed):
+			out[len(out)-1] += " " + trimmed
+			continue
+		default:
+			joinable = true
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// startsListItem is true for "- item", "* item" and "1. item".
+func startsListItem(line string) bool {
+	if strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") {
+		return true
+	}
+	digits := len(line) - len(strings.TrimLeft(line, "0123456789"))
+	return digits > 0 && strings.HasPrefix(line[digits:], ". ")
+}

@@ -75,3 +75,11 @@ func TestUpgradeCarriesTopicProgressToItsLessons(t *testing.T) {
 		t.Errorf("upgraded schedule = %+v, want cursor 4 (first lesson of topic 3), day 5", sch)
 	}
 }
+
+func TestSoftLineBreaksJoinButCodeAndListsStay(t *testing.T) {
+	in := "A paragraph wrapped\nat eighty columns\nin the file.\n\n- one item\n  that goes on\n- two\n1. first\n2. second\n\n```sh\necho a\necho b\n```\nAfter the code\nit goes on."
+	want := "A paragraph wrapped at eighty columns in the file.\n\n- one item that goes on\n- two\n1. first\n2. second\n\n```sh\necho a\necho b\n```\nAfter the code it goes on."
+	if got := JoinSoftBreaks(in); got != want {
+		t.Errorf("JoinSoftBreaks =\n%s\nwant\n%s", got, want)
+	}
+}

@@ -12,10 +12,24 @@ import (
 //   - An admin runs `/roadmap nudge set HH:MM [zone]` in a channel; from the next HH:MM on,
 //     the channel gets one post a day: "Day N", the next topic of the channel's own walk
 //     through the roadmap (wrapping at the end), a quiz question with answer buttons, and how
-//     to keep a streak. The zone defaults to the community's, else the bot's; a community
-//     without a zone adopts this one.
+//     to keep a streak. The zone defaults to the community's, else the bot's.
+//   - The community's zone (the day of learners who set none) is whole-community business:
+//     only a community admin (Discord Manage Server or Administrator, Slack workspace admin)
+//     sets it, by naming the zone in `nudge set HH:MM <zone>` while the community has none.
+//     A channel admin's nudge sets that channel's post and nothing else.
 //   - `nudge off` stops it and `nudge set` resumes it where it left off (Day N+1).
 //   - `nudge status` says when the last lesson went out, and when the next comes and which.
+
+// communityAdminHint says, in parentheses, who administers a whole community on platform.
+func communityAdminHint(platform string) string {
+	switch platform {
+	case PlatformDiscord:
+		return " (Manage Server)"
+	case PlatformSlack:
+		return " (a workspace admin or owner)"
+	}
+	return ""
+}
 
 // nudgeOff is the Disabled reason of a nudge turned off by an admin.
 const nudgeOff = "turned off with /roadmap nudge off"
@@ -74,7 +88,7 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 		return Response{}, fmt.Errorf("nudge set: %w", err)
 	}
 	adopted := false
-	if settings.Zone == "" {
+	if settings.Zone == "" && cmd.Zone != "" && req.CommunityAdmin {
 		err = b.store.UpdateSettings(ctx, key.Community, func(st *Settings) error {
 			adopted = false
 			if st.Zone != "" {
@@ -103,8 +117,12 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 		text += "First post: "
 	}
 	text += fmt.Sprintf("Day %d · %s, %s.", day, b.postTitle(cursor), localTime(upcoming, loc))
-	if adopted {
+	switch community := b.communityZone(ctx, key.Community); {
+	case adopted:
 		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
+	case settings.Zone == "" && cmd.Zone != "" && !req.CommunityAdmin && community.String() != loc.String():
+		text += fmt.Sprintf("\nThe community's time zone stays %s: only a community admin%s sets it, with /roadmap nudge set HH:MM <zone>.",
+			community, communityAdminHint(req.Platform))
 	}
 	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
@@ -263,7 +281,7 @@ func (b *Bot) dailyPost(day, cursor int) Response {
 		}
 	}
 	x := b.roadmap.lessons[cursor]
-	text := "*" + x.Heading() + "*\n\n" + b.lessonMarkdown(x)
+	text := x.text
 	var buttons []Button
 	footer := fmt.Sprintf("Daily lesson %d of %d · %s", cursor+1, n, x.Slug)
 	if len(x.Questions) > 0 {
@@ -281,10 +299,10 @@ func (b *Bot) dailyPost(day, cursor int) Response {
 		Text:     text,
 		Markdown: true,
 		Fields: []Field{
-			{Name: "Key points", Value: bullets(x.KeyPoints)},
+			{Name: "Key points", Value: x.keyPoints},
 			{Name: "Keep your streak", Value: streakHint},
 		},
-		Links:   x.links(),
+		Links:   x.linkList,
 		Buttons: buttons,
 		Footer:  footer,
 		Tone:    ToneInfo,

@@ -83,9 +83,9 @@ func (b *Bot) pickQuestion(l *Learner, lessons []*Lesson) *Question {
 		return nil
 	}
 	rank := func(q *Question) (int, int, Day) {
-		rec, seen := l.Questions[q.ID]
+		rec := l.Questions.Get(q.ID)
 		switch {
-		case !seen || rec.Shown == 0:
+		case rec.Shown == 0:
 			return 0, 0, 0
 		case rec.Right+rec.Wrong > 0 && !rec.LastGood:
 			return 1, rec.Shown, rec.Answered

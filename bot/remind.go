@@ -236,7 +236,7 @@ func (s *Scheduler) planReminder(ctx context.Context, run *platformRun, j *job) 
 		s.log.Debug("reminder moved to the learner's zone", j.attrs("zone", loc.String(), "next", occ.UTC())...)
 		s.settle(ctx, run, j, "move a reminder to the learner's zone", func(sch *Schedule) { sch.Zone = loc.String() })
 		return false, nil
-	case date <= j.last || l.Streak.View(date).StudiedToday || j.at.Sub(occ) > s.catchUp:
+	case date <= j.last || l.Streak.View(l.Streak.Today(j.at, loc)).StudiedToday || j.at.Sub(occ) > s.catchUp:
 		j.date = date
 		s.settle(ctx, run, j, "record a reminder not needed", func(sch *Schedule) {
 			sch.Zone, sch.Last = loc.String(), max(sch.Last, date)
@@ -259,6 +259,8 @@ func reminderMessage(l *Learner, date Day, at time.Time, loc *time.Location) Res
 			{Label: "Check in", Command: "checkin", Style: StyleSuccess},
 			{Label: "Quiz me", Command: "quiz", Style: StylePrimary},
 			{Label: "Next topic", Command: "next"},
+			// Works from the reminder itself, even for a learner who has left the community.
+			{Label: "Stop reminders", Command: "remind off"},
 		},
 		Footer: fmt.Sprintf("your %s reminder · /roadmap remind off stops it", l.Remind),
 		Tone:   ToneInfo,

@@ -27,6 +27,9 @@ type Response struct {
 // OutcomeOK is the Outcome of a command that did what was asked.
 const OutcomeOK = "ok"
 
+// OutcomePanic is the Outcome of a command whose handling panicked (see Bot.Handle).
+const OutcomePanic = "panic"
+
 // Field is a labelled block of text.
 type Field struct {
 	Name   string

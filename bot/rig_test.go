@@ -100,7 +100,7 @@ func (r *rig) restart() {
 func (r *rig) as(user, channel, text string) bot.Response {
 	r.t.Helper()
 	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
-		Channel: channel, UserID: user, UserName: user, Admin: true, Text: text})
+		Channel: channel, UserID: user, UserName: user, Admin: true, CommunityAdmin: true, Text: text}) // as the console
 	return resp
 }
 

@@ -54,6 +54,11 @@ type Lesson struct {
 	topic  *Topic
 	index  int // position in the whole roadmap, 0-based
 	number int // position in its topic, 1-based
+
+	// Rendered once when the roadmap is built: every showing of a lesson reuses them.
+	text      string // heading, body, project lists and exercise, as lesson Markdown
+	keyPoints string // the key points as a bulleted list
+	linkList  []Link
 }
 
 // A Resource is a link to real, official documentation, with a hint of what to read there.
@@ -325,10 +330,12 @@ func NewRoadmap(name string, topics []Topic) (*Roadmap, error) {
 			}
 			r.byLesson[l.Slug] = l
 			r.lessons = append(r.lessons, l)
+			l.text, l.keyPoints, l.linkList = lessonMarkdown(r, l), bullets(l.KeyPoints), links(l)
 			r.minutes += l.Minutes
 			for k := range l.Questions {
 				q := &l.Questions[k]
 				q.ID, q.lesson = l.Slug+"-"+strconv.Itoa(k+1), l
+				q.Text = JoinSoftBreaks(q.Text) // as it is shown
 				if _, dup := r.questions[q.ID]; dup {
 					return nil, locate(fieldErr("questions", k, "", "question id %q is used twice", q.ID), j)
 				}
@@ -463,7 +470,7 @@ type Match struct {
 // title, alias, a unique prefix of one, or a close misspelling when one topic is clearly the
 // closest.
 func (r *Roadmap) MatchTopic(input string) Match {
-	if n, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && n >= 1 && n <= len(r.Topics) {
+	if n, err := strconv.Atoi(strings.TrimSpace(stripFormat(input))); err == nil && n >= 1 && n <= len(r.Topics) {
 		return Match{Target: Target{Topic: &r.Topics[n-1]}, Found: true}
 	}
 	return match(r.entries(true, false), input)
@@ -477,7 +484,7 @@ func (r *Roadmap) MatchLesson(input string) Match {
 // MatchAny resolves a lesson or a topic. An exact name wins (a topic before a lesson), then
 // a unique prefix, then a close misspelling.
 func (r *Roadmap) MatchAny(input string) Match {
-	if n, err := strconv.Atoi(strings.TrimSpace(input)); err == nil && n >= 1 && n <= len(r.Topics) {
+	if n, err := strconv.Atoi(strings.TrimSpace(stripFormat(input))); err == nil && n >= 1 && n <= len(r.Topics) {
 		return Match{Target: Target{Topic: &r.Topics[n-1]}, Found: true}
 	}
 	return match(r.entries(true, true), input)
@@ -570,11 +577,15 @@ func closeTo(names []string, key string) bool {
 }
 
 // normalize folds case and turns every run of other characters into one dash, so
-// "API Security", "api_security" and "api-security" are one key.
+// "API Security", "api_security" and "api-security" are one key. Invisible format
+// characters (see stripFormat) are dropped, not turned into a dash.
 func normalize(s string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(s) {
+		if isFormat(r) {
+			continue
+		}
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')

@@ -38,6 +38,9 @@ func (d Day) String() string { return time.Unix(int64(d)*86400, 0).UTC().Format(
 
 // Streak rules, as users see them:
 //   - Studying on a day counts once, however many check-ins, quiz answers or topics done.
+//   - A new day counts only once the day last counted has ended in the zone it was counted
+//     in: hopping zones (east across the date line, say) never earns a day, and the days
+//     already counted are never rewritten.
 //   - Studying the day after the last study day adds one.
 //   - A day not yet studied is pending; the streak is never shown broken before the day ends.
 //   - Every 7th consecutive day earns a freeze, at most MaxFreezes held. Each missed day spends
@@ -61,6 +64,10 @@ type Streak struct {
 	Freezes  int `json:"freezes,omitempty"`
 	Last     Day `json:"last,omitempty"`  // last day studied; 0 = never
 	First    Day `json:"first,omitempty"` // first day ever studied, so the calendar shows no misses before it
+	// Ends is when Last ended, or ends, in the zone it was counted in: until then study
+	// counts for Last, whatever date the learner's zone now shows. Zero on records written
+	// before the rule, which then count by date alone until their next day.
+	Ends time.Time `json:"ends,omitzero"`
 	// Recent history as bit masks counted back from Last: bit i stands for day Last-i. A mask
 	// keeps a record small (the whole record is rewritten on every study), and 64 days cover
 	// the 4-week calendar with room to spare.
@@ -125,14 +132,47 @@ func (s Streak) Record(day Day) (Streak, StudyResult) {
 	return s, res
 }
 
+// Today is the day study at now counts for when the learner's day follows loc: the date in
+// loc, except that while the day last counted has not ended in the zone it was counted in, it
+// is still that day. So a learner who checks in, moves their zone east across the date line
+// and checks in again in the same minute has studied one day, not two.
+func (s Streak) Today(now time.Time, loc *time.Location) Day {
+	if s.Last != 0 && now.Before(s.Ends) {
+		return s.Last
+	}
+	return DayOf(now, loc)
+}
+
+// TodayEnds is when the day Today names stops taking study: midnight after it in loc, or,
+// when that comes first, the end of the day last counted where it was counted (the next day
+// cannot count before then).
+func (s Streak) TodayEnds(now time.Time, loc *time.Location) time.Time {
+	end := (s.Today(now, loc) + 1).Time(loc)
+	if s.Ends.After(end) {
+		return s.Ends
+	}
+	return end
+}
+
+// Study counts study at now for a learner whose day follows loc: Record on Today, keeping
+// when the day counted ends in loc.
+func (s Streak) Study(now time.Time, loc *time.Location) (Streak, StudyResult) {
+	day := s.Today(now, loc)
+	s, res := s.Record(day)
+	if res.Counted {
+		s.Ends = (day + 1).Time(loc).UTC()
+	}
+	return s, res
+}
+
 // StreakView is the streak as it stands on a given day, without changing anything.
 type StreakView struct {
 	Current      int  // length that counts today (0 when broken or never started)
 	Pending      bool // alive, but today not studied yet
 	StudiedToday bool
 	Broken       bool // the gap is already larger than the freezes held
-	FreezesHeld  int  // freezes left after covering the days missed so far
-	FreezesDue   int  // freezes that studying today would spend
+	FreezesHeld  int  // freezes the learner holds now (the missed days have not spent them yet)
+	FreezesDue   int  // of those, how many studying today would spend on the days missed
 }
 
 // View shows the streak on day today: a streak whose gap the held freezes still cover is
@@ -148,7 +188,7 @@ func (s Streak) View(today Day) StreakView {
 	if missed > s.Freezes {
 		return StreakView{Broken: true}
 	}
-	return StreakView{Current: s.Current, Pending: true, FreezesHeld: s.Freezes - missed, FreezesDue: missed}
+	return StreakView{Current: s.Current, Pending: true, FreezesHeld: s.Freezes, FreezesDue: missed}
 }
 
 // DayMark is how one day looks in the streak calendar.

@@ -92,7 +92,7 @@ func TestStreakViewPendingIsNeverBroken(t *testing.T) {
 		{"studied today", fresh, d0 + 2, StreakView{Current: 3, StudiedToday: true}},
 		{"studied yesterday: pending", fresh, d0 + 3, StreakView{Current: 3, Pending: true}},
 		{"missed yesterday, no freeze: broken", fresh, d0 + 4, StreakView{Broken: true}},
-		{"missed yesterday, a freeze held: pending", withFreeze, d0 + 8, StreakView{Current: 7, Pending: true, FreezesDue: 1}},
+		{"missed yesterday, a freeze held: pending", withFreeze, d0 + 8, StreakView{Current: 7, Pending: true, FreezesHeld: 1, FreezesDue: 1}},
 		{"missed two days, one freeze: broken", withFreeze, d0 + 9, StreakView{Broken: true}},
 	}
 	for _, tt := range tests {
@@ -203,5 +203,88 @@ func TestCalendarForgetsDaysBeyondTheHistory(t *testing.T) {
 	marks := s.Calendar(d0+100, 101)
 	if marks[0] != DayMissed || marks[100] != DayStudied {
 		t.Errorf("day %s is still remembered 100 days later: %v", d0, marks[0])
+	}
+}
+
+func TestANewDayCountsOnlyOnceTheLastCountedDayHasEndedWhereItWasCounted(t *testing.T) {
+	utc, kiritimati, pagoPago := time.UTC, mustZone(t, "Pacific/Kiritimati"), mustZone(t, "Pacific/Pago_Pago")
+	berlin := mustZone(t, "Europe/Berlin")
+	noon := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC) // Tuesday
+	type study struct {
+		at      time.Time
+		loc     *time.Location
+		counted bool
+	}
+	tests := []struct {
+		name        string
+		studies     []study
+		wantCurrent int
+		legacy      int // before study number legacy (1-based), the end is dropped, as in a record from before the rule
+	}{
+		{"east across the date line in the same minute", []study{
+			{noon, utc, true}, {noon, kiritimati, false}}, 1, 0},
+		{"east, once the day counted has ended in UTC", []study{
+			{noon, utc, true}, {noon.Add(12*time.Hour - time.Second), kiritimati, false}, {noon.Add(12 * time.Hour), kiritimati, true}}, 2, 0},
+		{"west across the date line, then back", []study{
+			{noon, kiritimati, true}, {noon, pagoPago, false}, {noon.Add(21 * time.Hour), pagoPago, false},
+			{noon.Add(22 * time.Hour), kiritimati, true}}, 2, 0},
+		{"the same zone, day after day", []study{
+			{noon, berlin, true}, {noon.Add(24 * time.Hour), berlin, true}, {noon.Add(48 * time.Hour), berlin, true}}, 3, 0},
+		// 29 March 2026 has 23 hours in Berlin: it ends at 22:00 UTC, not 23:00.
+		{"a short DST day ends at its own midnight", []study{
+			{time.Date(2026, 3, 29, 21, 59, 0, 0, time.UTC), berlin, true}, {time.Date(2026, 3, 29, 22, 0, 0, 0, time.UTC), berlin, true}}, 2, 0},
+		// Records from before the rule have no end stored: they count by date, as they did.
+		{"a record without an end counts by date", []study{
+			{noon, utc, true}, {noon.Add(time.Minute), kiritimati, true}}, 2, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s Streak
+			for i, st := range tt.studies {
+				var res StudyResult
+				if i+1 == tt.legacy {
+					s.Ends = time.Time{}
+				}
+				s, res = s.Study(st.at, st.loc)
+				if res.Counted != st.counted {
+					t.Fatalf("study %d at %s in %s: counted %v, want %v", i+1, st.at.UTC().Format(time.RFC3339), st.loc, res.Counted, st.counted)
+				}
+			}
+			if s.Current != tt.wantCurrent {
+				t.Errorf("streak %d, want %d", s.Current, tt.wantCurrent)
+			}
+		})
+	}
+}
+
+func TestTodayEndsWhenTheNextDayCanCount(t *testing.T) {
+	noon := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	kiritimati := mustZone(t, "Pacific/Kiritimati")
+	s, _ := Streak{}.Study(noon, time.UTC)
+	tests := []struct {
+		name string
+		loc  *time.Location
+		want string
+	}{
+		{"in the zone it was counted in: its midnight", time.UTC, "2026-11-25T00:00:00Z"},
+		{"east, where a new date has begun: still midnight UTC", kiritimati, "2026-11-25T00:00:00Z"},
+		{"west, where the date is behind: midnight there after the day counted", mustZone(t, "America/Los_Angeles"), "2026-11-25T08:00:00Z"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := s.TodayEnds(noon, tt.loc).UTC().Format(time.RFC3339); got != tt.want {
+				t.Errorf("TodayEnds = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStreakPhraseTakesTheRightArticle(t *testing.T) {
+	for n, want := range map[int]string{1: "a 1-day streak", 2: "a 2-day streak", 8: "an 8-day streak", 11: "an 11-day streak",
+		18: "an 18-day streak", 80: "an 80-day streak", 100: "a 100-day streak", 110: "a 110-day streak", 180: "a 180-day streak",
+		800: "an 800-day streak", 1100: "a 1100-day streak", 11000: "an 11000-day streak"} {
+		if got := streakOf(n); got != want {
+			t.Errorf("streakOf(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

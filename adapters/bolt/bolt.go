@@ -12,9 +12,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/studybot/studybot/bot"
@@ -36,8 +39,12 @@ var ErrLocked = errors.New("the file is locked by another process (is another st
 
 // DB is the bbolt-backed store. It implements bot.Store.
 type DB struct {
-	db   *bbolt.DB
-	path string
+	db      *bbolt.DB
+	path    string
+	log     *slog.Logger
+	onPanic func()
+	// failure is the damage a transaction ran into (see guard), nil while there was none.
+	failure atomic.Pointer[error]
 }
 
 // Options tune Open.
@@ -48,16 +55,31 @@ type Options struct {
 	// 2ms). bbolt's own 10ms default is what a lone learner would wait on every check-in;
 	// under load the batch fills before the delay matters.
 	BatchDelay time.Duration
+	// Logger hears how long the consistency check took and about damage found later; nil
+	// logs nothing.
+	Logger *slog.Logger
+	// OnPanic, when set, is called each time a transaction reaches a damaged page (bbolt
+	// panics; the caller gets an error wrapping ErrDamaged).
+	OnPanic func()
 }
 
 // Open opens or creates the bbolt file at path. When another process holds the file it
-// gives up after the lock timeout with an error that says so.
+// gives up after the lock timeout with an error that says so. A file that is damaged is
+// refused with a *DamagedError (errors.Is(err, ErrDamaged)): one whose size disagrees with
+// its meta page before bbolt maps it, any other damage by the consistency check (bbolt's
+// Tx.Check over every page) that runs before the file is used.
 func Open(path string, opts Options) (*DB, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = time.Second
 	}
 	if opts.BatchDelay == 0 {
 		opts.BatchDelay = 2 * time.Millisecond
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if _, _, err := readMeta(path); err != nil {
+		return nil, err
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout})
 	if errors.Is(err, bbolt.ErrTimeout) {
@@ -66,6 +88,12 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	took, err := checkPages(db, path)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	opts.Logger.Info("database checked", "db", path, "took", took.String())
 	err = db.Update(func(tx *bbolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketCommunities); err != nil {
 			return err
@@ -88,7 +116,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.MaxBatchDelay = opts.BatchDelay
-	return &DB{db: db, path: path}, nil
+	return &DB{db: db, path: path, log: opts.Logger, onPanic: opts.OnPanic}, nil
 }
 
 // Upgrade migrates every learner and schedule stored under an earlier schema to the current
@@ -97,14 +125,14 @@ func Open(path string, opts Options) (*DB, error) {
 // already current is left alone). It reports how many records it changed.
 func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules int, err error) {
 	var current bool
-	if err := s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.view(func(tx *bbolt.Tx) error {
 		current = string(tx.Bucket(bucketMeta).Get(keySchema)) == strconv.Itoa(bot.SchemaVersion)
 		return nil
 	}); err != nil || current {
 		return 0, 0, err
 	}
 	var communities [][]byte
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketCommunities).ForEachBucket(func(k []byte) error {
 			communities = append(communities, bytes.Clone(k))
 			return nil
@@ -117,7 +145,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 		if err := ctx.Err(); err != nil {
 			return learners, schedules, err
 		}
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		err := s.update(func(tx *bbolt.Tx) error {
 			cb := tx.Bucket(bucketCommunities).Bucket(name)
 			if b := cb.Bucket(bucketLearners); b != nil {
 				n, err := upgradeEach(b, func(l *bot.Learner) bool { return r.Upgrade(l) })
@@ -141,7 +169,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 			return learners, schedules, fmt.Errorf("upgrade %s community %s: %w", s.path, name, err)
 		}
 	}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
 	})
 	if err != nil {
@@ -163,7 +191,9 @@ func upgradeEach[T any](b *bbolt.Bucket, upgrade func(*T) bool) (int, error) {
 		if err := json.Unmarshal(v, &rec); err != nil {
 			return fmt.Errorf("decode %s: %w", k, err)
 		}
-		if upgrade(&rec) {
+		var changed bool
+		outside(func() error { changed = upgrade(&rec); return nil })
+		if changed {
 			changes = append(changes, change{bytes.Clone(k), rec})
 		}
 		return nil
@@ -225,7 +255,7 @@ func (s *DB) Learner(ctx context.Context, c bot.Community, userID string) (bot.L
 	if err := ctx.Err(); err != nil {
 		return l, err
 	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return getJSON(ExistingCommunityBucket(tx, c, bucketLearners), []byte(userID), &l)
 	})
 	if err != nil {
@@ -243,7 +273,7 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 	if userID == "" {
 		return errors.New("update learner: empty user id")
 	}
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return s.batch(func(tx *bbolt.Tx) error {
 		b, err := CommunityBucket(tx, c, bucketLearners)
 		if err != nil {
 			return err
@@ -252,7 +282,7 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		if err := getJSON(b, []byte(userID), &l); err != nil {
 			return fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
 		}
-		if err := fn(&l); err != nil {
+		if err := outside(func() error { return fn(&l) }); err != nil {
 			return err
 		}
 		return putJSON(b, []byte(userID), l)
@@ -261,7 +291,7 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 
 // Learners implements bot.Store.
 func (s *DB) Learners(ctx context.Context, c bot.Community, fn func(bot.Learner) error) error {
-	return s.db.View(func(tx *bbolt.Tx) error {
+	return s.view(func(tx *bbolt.Tx) error {
 		b := ExistingCommunityBucket(tx, c, bucketLearners)
 		if b == nil {
 			return nil
@@ -274,7 +304,7 @@ func (s *DB) Learners(ctx context.Context, c bot.Community, fn func(bot.Learner)
 			if err := json.Unmarshal(v, &l); err != nil {
 				return fmt.Errorf("decode learner %s in %s: %w", k, c.Key(), err)
 			}
-			return fn(l)
+			return outside(func() error { return fn(l) })
 		})
 	})
 }
@@ -285,7 +315,7 @@ func (s *DB) Settings(ctx context.Context, c bot.Community) (bot.Settings, error
 	if err := ctx.Err(); err != nil {
 		return st, err
 	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return getJSON(ExistingCommunityBucket(tx, c, bucketSettings), keyCommunity, &st)
 	})
 	if err != nil {
@@ -299,7 +329,7 @@ func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.S
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return s.batch(func(tx *bbolt.Tx) error {
 		b, err := CommunityBucket(tx, c, bucketSettings)
 		if err != nil {
 			return err
@@ -308,7 +338,7 @@ func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.S
 		if err := getJSON(b, keyCommunity, &st); err != nil {
 			return fmt.Errorf("read settings of %s: %w", c.Key(), err)
 		}
-		if err := fn(&st); err != nil {
+		if err := outside(func() error { return fn(&st) }); err != nil {
 			return err
 		}
 		st.Version = bot.SchemaVersion
@@ -319,7 +349,7 @@ func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.S
 // Communities lists every community key with data in the file.
 func (s *DB) Communities(ctx context.Context) ([]bot.Community, error) {
 	var out []bot.Community
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketCommunities).ForEach(func(k, _ []byte) error {
 			c, err := ParseCommunity(string(k))
 			if err != nil {
@@ -371,8 +401,13 @@ func PutJSON(b *bbolt.Bucket, key []byte, v any) error { return putJSON(b, key, 
 
 // Backup writes a consistent copy of the database to path while it stays in use: bbolt copies
 // inside one read transaction, so concurrent writes neither block nor tear the copy. The copy
-// is written beside path and renamed into place, so a failed backup never leaves half a file.
-func (s *DB) Backup(path string) error {
+// is written beside path under a temporary name, checked as Open checks a file (meta pages,
+// size, and bbolt's Tx.Check over every page), and only then renamed into place, so a failed
+// or damaged backup never takes the place of a file.
+func (s *DB) Backup(path string) error { return s.BackupContext(context.Background(), path) }
+
+// BackupContext is Backup that gives up, leaving nothing behind, once ctx ends.
+func (s *DB) BackupContext(ctx context.Context, path string) error {
 	if isSameFile(path, s.path) {
 		// Renaming a copy over the live file would leave this process writing to a file
 		// that no longer has a name: every later write would be lost.
@@ -383,10 +418,13 @@ func (s *DB) Backup(path string) error {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	err = s.db.View(func(tx *bbolt.Tx) error {
-		_, err := tx.WriteTo(tmp)
+	err = s.view(func(tx *bbolt.Tx) error {
+		_, err := tx.WriteTo(ctxWriter{ctx, tmp})
 		return err
 	})
+	if err != nil && ctx.Err() != nil {
+		err = ctx.Err() // bbolt keeps only the text of the writer's error
+	}
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -394,12 +432,42 @@ func (s *DB) Backup(path string) error {
 		err = cerr
 	}
 	if err == nil {
+		if _, err = Check(tmp.Name(), time.Second); errors.Is(err, ErrDamaged) {
+			err = fmt.Errorf("the copy failed its consistency check, so the database itself is likely damaged (studybot check %s): %w", s.path, err)
+		}
+	}
+	if err == nil {
 		err = os.Rename(tmp.Name(), path)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path)) // the rename itself survives a power cut
 	}
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
+}
+
+// ctxWriter stops a copy once ctx ends.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // isSameFile reports whether a and b name one file, through links or relative paths too.
@@ -418,7 +486,7 @@ func isSameFile(a, b string) bool {
 // did): the console resumes there, so days it already counted stay in the past.
 func (s *DB) ConsoleClock() (time.Time, error) {
 	var t time.Time
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keyConsoleClock); v != nil {
 			return t.UnmarshalText(v)
 		}
@@ -432,7 +500,7 @@ func (s *DB) ConsoleClock() (time.Time, error) {
 
 // SaveConsoleClock records where the console's clock stands; it never moves it back.
 func (s *DB) SaveConsoleClock(t time.Time) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		var saved time.Time
 		if v := meta.Get(keyConsoleClock); v != nil && saved.UnmarshalText(v) == nil && !t.After(saved) {
@@ -450,9 +518,13 @@ func (s *DB) SaveConsoleClock(t time.Time) error {
 	return nil
 }
 
-// Ping checks the file is open and readable, for readiness probes.
+// Ping checks the file is open and readable, for readiness probes; once a transaction has
+// run into a damaged page it reports that damage.
 func (s *DB) Ping() error {
-	return s.db.View(func(tx *bbolt.Tx) error {
+	if err := s.Failed(); err != nil {
+		return err
+	}
+	return s.view(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("meta bucket missing")
 		}

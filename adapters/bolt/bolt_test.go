@@ -308,7 +308,7 @@ func TestKill9Child(t *testing.T) {
 			for {
 				user := fmt.Sprintf("learner-%d", next.Add(1))
 				r := core.Handle(ctx, request(user, "/roadmap checkin"))
-				if r.Outcome != bot.OutcomeOK || !strings.Contains(r.Title, "1 day streak") {
+				if r.Outcome != bot.OutcomeOK || !strings.Contains(r.Title, "a 1-day streak") {
 					panic(fmt.Sprintf("%s: %s %s", user, r.Title, r.Text))
 				}
 				mu.Lock()

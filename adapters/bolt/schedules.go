@@ -101,7 +101,7 @@ func (s *DB) Schedule(ctx context.Context, key bot.ScheduleKey) (bot.Schedule, e
 	if err := key.Validate(); err != nil {
 		return sch, err
 	}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		return getJSON(ExistingCommunityBucket(tx, key.Community, kindBucket(key.Kind)), []byte(key.Target), &sch)
 	})
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *DB) UpdateSchedule(ctx context.Context, key bot.ScheduleKey, fn func(*b
 	if err := key.Validate(); err != nil {
 		return err
 	}
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	return s.batch(func(tx *bbolt.Tx) error {
 		b, err := CommunityBucket(tx, key.Community, kindBucket(key.Kind))
 		if err != nil {
 			return err
@@ -129,7 +129,7 @@ func (s *DB) UpdateSchedule(ctx context.Context, key bot.ScheduleKey, fn func(*b
 			return fmt.Errorf("read schedule %s: %w", key, err)
 		}
 		old := sch.Next
-		if err := fn(&sch); err != nil {
+		if err := outside(func() error { return fn(&sch) }); err != nil {
 			return err
 		}
 		return save(tx, b, key, old, &sch)
@@ -148,15 +148,51 @@ func save(tx *bbolt.Tx, b *bbolt.Bucket, key bot.ScheduleKey, old time.Time, sch
 }
 
 // FirstDue implements bot.ScheduleStore.
-func (s *DB) FirstDue(ctx context.Context) (time.Time, bool, error) {
+func (s *DB) FirstDue(ctx context.Context) (time.Time, bool, error) { return s.firstDue(ctx, nil) }
+
+// TakeDue implements bot.ScheduleStore.
+func (s *DB) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bot.ScheduleKey, *bot.Schedule) error) (int, error) {
+	return s.takeDue(ctx, until, limit, nil, fn)
+}
+
+// Only is the file's schedules as seen by a scheduler that serves one platform alone: its
+// FirstDue and TakeDue find only that platform's schedules, so they neither fire nor move
+// any other's; reads and updates of one schedule are the DB's own. The console runs its
+// scheduler over Only(console): :advance on a production file leaves Discord's and Slack's
+// schedules where they are.
+func (s *DB) Only(platform string) bot.ScheduleStore {
+	prefix := []byte(platform + "/")
+	return platformSchedules{DB: s, match: func(k []byte) bool { return len(k) > 9 && bytes.HasPrefix(k[9:], prefix) }}
+}
+
+// platformSchedules is DB.Only's view: due index entries that match are the only ones seen.
+type platformSchedules struct {
+	*DB
+	match func(dueKey []byte) bool
+}
+
+func (p platformSchedules) FirstDue(ctx context.Context) (time.Time, bool, error) {
+	return p.firstDue(ctx, p.match)
+}
+
+func (p platformSchedules) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bot.ScheduleKey, *bot.Schedule) error) (int, error) {
+	return p.takeDue(ctx, until, limit, p.match, fn)
+}
+
+// firstDue is the earliest due instant among the index entries match accepts (nil: all).
+func (s *DB) firstDue(ctx context.Context, match func([]byte) bool) (time.Time, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return time.Time{}, false, err
 	}
 	var first []byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx *bbolt.Tx) error {
 		if due := tx.Bucket(bucketDue); due != nil {
-			if k, _ := due.Cursor().First(); k != nil {
-				first = bytes.Clone(k)
+			c := due.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				if match == nil || match(k) {
+					first = bytes.Clone(k)
+					break
+				}
 			}
 		}
 		return nil
@@ -170,11 +206,12 @@ func (s *DB) FirstDue(ctx context.Context) (time.Time, bool, error) {
 	return time.Unix(0, int64(binary.BigEndian.Uint64(first))).UTC(), true, nil
 }
 
-// TakeDue implements bot.ScheduleStore. It runs in one transaction (bbolt's Update, so fn
-// runs exactly once per schedule). An index entry whose record is gone, corrupt or indexed
-// elsewhere is dropped rather than offered, so one bad record never blocks the others; the
-// corrupt ones are reported in the error after the rest are saved.
-func (s *DB) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bot.ScheduleKey, *bot.Schedule) error) (int, error) {
+// takeDue is TakeDue over the index entries match accepts (nil: all). It runs in one
+// transaction (bbolt's Update, so fn runs exactly once per schedule). An index entry whose
+// record is gone, corrupt or indexed elsewhere is dropped rather than offered, so one bad
+// record never blocks the others; the corrupt ones are reported in the error after the rest
+// are saved.
+func (s *DB) takeDue(ctx context.Context, until time.Time, limit int, match func([]byte) bool, fn func(bot.ScheduleKey, *bot.Schedule) error) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -185,7 +222,7 @@ func (s *DB) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bo
 	binary.BigEndian.PutUint64(end, uint64(until.UnixNano()))
 	taken := 0
 	var bad []error
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx *bbolt.Tx) error {
 		taken, bad = 0, nil
 		due := tx.Bucket(bucketDue)
 		if due == nil {
@@ -195,7 +232,9 @@ func (s *DB) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bo
 		var keys [][]byte
 		c := due.Cursor()
 		for k, _ := c.First(); k != nil && len(keys) < limit && bytes.Compare(k[:min(8, len(k))], end) <= 0; k, _ = c.Next() {
-			keys = append(keys, bytes.Clone(k))
+			if match == nil || match(k) {
+				keys = append(keys, bytes.Clone(k))
+			}
 		}
 		for _, k := range keys {
 			taken++
@@ -226,7 +265,7 @@ func (s *DB) TakeDue(ctx context.Context, until time.Time, limit int, fn func(bo
 				}
 				continue
 			}
-			if err := fn(key, &sch); err != nil {
+			if err := outside(func() error { return fn(key, &sch) }); err != nil {
 				return err
 			}
 			if err := save(tx, b, key, next, &sch); err != nil {

@@ -222,8 +222,10 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 		Channel:   Channel,
 		UserID:    c.user,
 		UserName:  c.user,
-		Admin:     true, // every console user administers the console community
-		Text:      line,
+		// Every console user administers the console community, its channel and the whole of it.
+		Admin:          true,
+		CommunityAdmin: true,
+		Text:           line,
 	})
 	c.printf("%s", Render(resp))
 	return false

@@ -72,7 +72,7 @@ func TestANewLearnersFirstSession(t *testing.T) {
 	// Marking a topic done was today's study already.
 	s.expect("/roadmap checkin", "Today is already counted: your streak is 1 day")
 	s.expect(":advance 24h", "The clock moved 24h")
-	s.expect("/roadmap checkin", "ana checked in: 2 days streak")
+	s.expect("/roadmap checkin", "ana checked in: a 2-day streak")
 	s.expect("/roadmap streak", "Current: 2 days (today counted ✅)", "Longest: 2 days")
 
 	// Two missed days and no freeze held (freezes come at day 7): the streak lapses and the
@@ -89,7 +89,7 @@ func TestANewLearnersFirstSession(t *testing.T) {
 
 	s.expect(":user ben", "You are now ben")
 	s.expect("/roadmap next", "lesson 1 of 1 · Internet basics") // ben has his own progress
-	s.expect("/roadmap checkin", "ben checked in: 1 day streak")
+	s.expect("/roadmap checkin", "ben checked in: a 1-day streak")
 	s.expect("/roadmap leaderboard", "ana — 1 day", "ben — 1 day", "2 learners with a streak going")
 	s.expect(":user ana")
 	s.expect("/roadmap next", "lesson 1 of 1 · Programming languages")
@@ -102,8 +102,8 @@ func TestAFreezeKeepsTheStreakOverAMissedDay(t *testing.T) {
 		s.type_(":advance 24h")
 	}
 	s.expect(":advance 24h") // day 8 missed
-	s.expect("/roadmap streak", "Current: 7 days (today pending", "1 more will cover the missed days")
-	s.expect("/roadmap checkin", "1 freeze covered the missed 1 day", "8 days streak")
+	s.expect("/roadmap streak", "Current: 7 days (today pending", "Freezes held: 1 of 2: studying today spends it on the missed day")
+	s.expect("/roadmap checkin", "1 freeze covered the missed 1 day", "an 8-day streak")
 }
 
 func TestBadInputGetsAShortSpecificAnswer(t *testing.T) {
@@ -245,6 +245,34 @@ func TestRenderShowsButtonsAsCommands(t *testing.T) {
 	for _, want := range []string{"── T ──", "body", "[Mark done: /roadmap done git]", "• Git book — https://git-scm.com/book/en/v2", "(only you can see this)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("render lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// requests records what the console asks the core.
+type requests struct{ got []bot.Request }
+
+func (r *requests) Handle(_ context.Context, req bot.Request) bot.Response {
+	r.got = append(r.got, req)
+	return bot.Response{Text: "ok"}
+}
+
+func TestEveryConsoleUserAdministersTheWholeConsoleCommunity(t *testing.T) {
+	rec := &requests{}
+	con, err := console.New(rec, bot.NewManualClock(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)), io.Discard,
+		console.Options{User: "ana", Community: "study"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con.Line(context.Background(), "/roadmap nudge set 09:00 Europe/Berlin")
+	con.Line(context.Background(), ":user bo")
+	con.Line(context.Background(), "/roadmap nudge status")
+	if len(rec.got) != 2 {
+		t.Fatalf("the core got %d requests, want 2", len(rec.got))
+	}
+	for _, req := range rec.got {
+		if !req.Admin || !req.CommunityAdmin {
+			t.Errorf("%s's %q: Admin=%v CommunityAdmin=%v, want both", req.UserID, req.Text, req.Admin, req.CommunityAdmin)
 		}
 	}
 }

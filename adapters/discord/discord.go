@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,14 @@ type Config struct {
 	APIURL     string // REST base; empty: DefaultAPIURL. May be plain http:// (a local proxy).
 	ShardID    int
 	ShardCount int // 0 or 1: no sharding
+	// ProcessShards are every shard this process runs (one adapter each, one store between
+	// them), so a direct-message button (Discord sends those to shard 0) for a guild of
+	// another process's shard is told apart. Empty: ShardID alone.
+	ProcessShards []int
+	// Relay, when set, hands such a press to the process that serves the guild's shard, and
+	// takes the presses other processes hand to this shard; the processes must share it (the
+	// deployment's Redis). Nil: the presser is told to use the command in the server.
+	Relay Relay
 	// SkipRegistration leaves /roadmap as it is: shards other than 0 leave registration to
 	// shard 0, since every bulk overwrite replaces the same command.
 	SkipRegistration bool
@@ -77,7 +86,11 @@ type Adapter struct {
 	gate         *IdentifyGate
 	handshakes   *handshakes
 	track        tracker
-	connected    atomic.Bool // the gateway session is READY (or RESUMED) and not dropped since
+	connected    atomic.Bool   // the gateway session is READY (or RESUMED) and not dropped since
+	shards       []int         // the shards this process serves
+	relay        Relay         // nil: presses for other processes' guilds are not handed over
+	dmPresses    bot.Cooldowns // direct-message presses, per user, before anything is looked up
+	members      members       // guild membership of direct-message pressers
 }
 
 // Connected reports whether the gateway session is up: readiness and the connection gauge
@@ -156,6 +169,12 @@ func New(cfg Config) (*Adapter, error) {
 	if a.gate == nil {
 		a.gate = NewIdentifyGate(GateOptions{})
 	}
+	a.shards = slices.Clone(cfg.ProcessShards)
+	if !slices.Contains(a.shards, cfg.ShardID) {
+		a.shards = append(a.shards, cfg.ShardID)
+	}
+	a.relay = cfg.Relay
+	a.dmPresses = bot.NewLocalCooldowns(bot.SystemClock{})
 	if a.deferAfter <= 0 {
 		a.deferAfter = 1500 * time.Millisecond
 	}
@@ -217,6 +236,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.interaction(ctx, ic.Interaction)
 	})
 	defer removeInteraction()
+	if a.relay != nil {
+		// Presses that other processes hand to this shard, from now until shutdown begins.
+		err := a.relay.Subscribe(ctx, []string{relayTopic(a.s.ShardID)}, func(_ string, msg []byte) { a.fromRelay(ctx, msg) })
+		if err != nil {
+			a.log.Warn("not yet taking direct-message presses from other processes; retrying in the background", "err", err)
+		}
+	}
 
 	if err := a.open(ctx, limit); err != nil {
 		if ctx.Err() != nil {

@@ -20,18 +20,27 @@ var (
 	answerUnread    = bot.Response{Text: "I could not read that command. Try /roadmap help.", Ephemeral: true, Tone: bot.ToneError}
 	answerRestart   = bot.Response{Text: "studybot is restarting; try again in a few seconds.", Ephemeral: true, Tone: bot.ToneError}
 	answerBroken    = bot.Response{Text: "Something went wrong on our side; nothing was changed. Please try again in a moment.", Ephemeral: true, Tone: bot.ToneError}
-	answerLeft      = bot.Response{Text: "That message comes from a server you are no longer in (or studybot left it).", Ephemeral: true, Tone: bot.ToneError}
+	answerLeft      = bot.Response{Text: "That message comes from a server you are no longer in (or studybot left it). Its Stop reminders button still works.", Ephemeral: true, Tone: bot.ToneError}
 	answerShared    = bot.Response{Text: "✅ Posted in the channel for everyone.", Ephemeral: true, Tone: bot.ToneSuccess}
 )
 
 // callbackTimeout bounds one callback, edit or follow-up, 429 waits included.
 const callbackTimeout = 15 * time.Second
 
-// Permissions that make a member a studybot admin in their server.
-const adminPermissions = discordgo.PermissionAdministrator | discordgo.PermissionManageGuild | discordgo.PermissionManageChannels
+// Permissions that make a member a studybot admin in their server: of its channels' daily
+// posts (adminPermissions), and of the whole community, its time zone included
+// (communityAdminPermissions).
+const (
+	adminPermissions          = discordgo.PermissionAdministrator | discordgo.PermissionManageGuild | discordgo.PermissionManageChannels
+	communityAdminPermissions = discordgo.PermissionAdministrator | discordgo.PermissionManageGuild
+)
 
 // interaction answers one INTERACTION_CREATE. discordgo calls it on its own goroutine.
-func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
+func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) { a.handle(ctx, i, false) }
+
+// handle answers an interaction from this shard's gateway, or one another process handed
+// over (relayed).
+func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction, relayed bool) {
 	mode := a.track.enter()
 	if mode == closed {
 		return
@@ -62,6 +71,9 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) {
 			a.respond(ctx, i, answerStale, "")
 			return
 		}
+		if i.GuildID == "" && guildID != "" && !a.dmPress(ctx, i, command, guildID, relayed) {
+			return
+		}
 		a.run(ctx, i, command, guildID)
 	}
 }
@@ -76,7 +88,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 		buttonGuild = dmGuild
 	}
 	work := func(ctx context.Context) bot.Response {
-		req, refusal := a.request(ctx, i, dmGuild)
+		req, refusal := a.request(ctx, i, dmGuild, text)
 		if refusal != nil {
 			return *refusal
 		}
@@ -90,10 +102,11 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 	a.answer(ctx, i, buttonGuild, work)
 }
 
-// request builds the core request for the member behind an interaction. In a server that
-// is the interaction's member; a direct-message button names its guild, and the presser
-// must still be a member there.
-func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild string) (bot.Request, *bot.Response) {
+// request builds the core request for the member behind an interaction running text. In a
+// server that is the interaction's member; a direct-message button names its guild, and the
+// presser must still be a member there, unless the button stops their reminders: a learner
+// who has left must be able to do that.
+func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild, text string) (bot.Request, *bot.Response) {
 	req := bot.Request{Platform: bot.PlatformDiscord, Channel: i.ChannelID}
 	switch {
 	case i.GuildID != "" && i.Member != nil && i.Member.User != nil:
@@ -101,8 +114,13 @@ func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild
 		req.UserID = i.Member.User.ID
 		req.UserName = displayName(i.Member, i.Member.User)
 		req.Admin = i.Member.Permissions&adminPermissions != 0
+		req.CommunityAdmin = i.Member.Permissions&communityAdminPermissions != 0
+	case i.GuildID == "" && dmGuild != "" && i.User != nil && isStopReminders(text):
+		req.Community = dmGuild
+		req.UserID = i.User.ID
+		req.UserName = displayName(nil, i.User)
 	case i.GuildID == "" && dmGuild != "" && i.User != nil:
-		m, err := a.s.GuildMember(dmGuild, i.User.ID, discordgo.WithContext(ctx))
+		m, err := a.member(ctx, dmGuild, i.User.ID)
 		if err != nil {
 			a.log.Info("direct-message button from a non-member", "guild", dmGuild, "err", restProblem(err))
 			return req, &answerLeft

@@ -1,6 +1,7 @@
 // Package prometheus exposes studybot's metrics with github.com/prometheus/client_golang:
 // commands by name, platform and outcome with their latency, cooldown refusals, check-ins,
-// scheduled posts sent and failed, the Redis fallback state and each adapter's connection.
+// scheduled posts sent and failed, panics recovered, scheduled backups, the Redis fallback
+// state and each adapter's connection.
 package prometheus
 
 import (
@@ -23,6 +24,8 @@ type Metrics struct {
 	cooldowns *prometheus.CounterVec
 	checkins  *prometheus.CounterVec
 	posts     *prometheus.CounterVec
+	panics    *prometheus.CounterVec
+	backups   *prometheus.CounterVec
 	// fallback reads whether Redis is out; nil (no REDIS_URL, or not yet wired) reads as 0.
 	fallback atomic.Pointer[func() bool]
 }
@@ -52,6 +55,14 @@ func New() *Metrics {
 			Name: "studybot_scheduled_posts_total",
 			Help: "Scheduled posts (nudge: daily lessons, remind: streak reminders), by kind, platform and result (sent, failed).",
 		}, []string{"kind", "platform", "result"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "studybot_panics_total",
+			Help: "Panics recovered, by where: command (the core answered with an apology) or store (a transaction reached a damaged page of the database file).",
+		}, []string{"where"}),
+		backups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "studybot_backups_total",
+			Help: "Scheduled backups into STUDYBOT_BACKUP_DIR, by result (ok: written and checked; failed).",
+		}, []string{"result"}),
 	}
 	fallback := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "studybot_redis_fallback",
@@ -60,7 +71,10 @@ func New() *Metrics {
 		f := m.fallback.Load()
 		return f != nil && (*f)()
 	}))
-	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts, fallback,
+	for _, where := range []string{"command", "store"} {
+		m.panics.WithLabelValues(where)
+	}
+	m.registry.MustRegister(m.commands, m.latency, m.cooldowns, m.checkins, m.posts, m.panics, m.backups, fallback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -74,6 +88,8 @@ func (m *Metrics) Observe(req bot.Request, resp bot.Response, took time.Duration
 	m.commands.WithLabelValues(command, req.Platform, resp.Outcome).Inc()
 	m.latency.WithLabelValues(req.Platform).Observe(took.Seconds())
 	switch {
+	case resp.Outcome == bot.OutcomePanic:
+		m.panics.WithLabelValues("command").Inc()
 	case resp.Outcome == bot.ECOOLDOWN:
 		m.cooldowns.WithLabelValues(command, req.Platform).Inc()
 	case command == "checkin" && resp.Outcome == bot.OutcomeOK:
@@ -88,6 +104,26 @@ func (m *Metrics) ScheduledPost(kind, platform string, err error) {
 		result = "failed"
 	}
 	m.posts.WithLabelValues(kind, platform, result).Inc()
+}
+
+// StorePanic records a transaction that reached a damaged page of the database file (the
+// store answered it with an error); it has the shape of bolt.Options.OnPanic.
+func (m *Metrics) StorePanic() { m.panics.WithLabelValues("store").Inc() }
+
+// Backup records how one scheduled backup ended.
+func (m *Metrics) Backup(err error) {
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	m.backups.WithLabelValues(result).Inc()
+}
+
+// Backups shows studybot_backups_total at zero for both results from the start, for a
+// process that takes scheduled backups.
+func (m *Metrics) Backups() {
+	m.backups.WithLabelValues("ok")
+	m.backups.WithLabelValues("failed")
 }
 
 // AdapterConnected adds the studybot_adapter_connected{adapter=name} series, read at scrape

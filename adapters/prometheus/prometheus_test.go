@@ -100,3 +100,31 @@ func TestAnIdleStudybotListsItsMetricsAtZero(t *testing.T) {
 		}
 	}
 }
+
+func TestPanicsAndBackupsAreCounted(t *testing.T) {
+	m := prometheus.New()
+	if out := scrape(t, m); !strings.Contains(out, `studybot_panics_total{where="command"} 0`) ||
+		!strings.Contains(out, `studybot_panics_total{where="store"} 0`) {
+		t.Errorf("panics are not shown at zero before the first:\n%s", out)
+	}
+	discord := bot.Request{Platform: bot.PlatformDiscord}
+	m.Observe(discord, bot.Response{Command: "checkin", Outcome: bot.OutcomePanic}, time.Millisecond)
+	m.StorePanic()
+	m.StorePanic()
+	m.Backups()
+	m.Backup(nil)
+	m.Backup(errors.New("disk full"))
+	m.Backup(nil)
+	out := scrape(t, m)
+	for _, want := range []string{
+		`studybot_commands_total{command="checkin",outcome="panic",platform="discord"} 1`,
+		`studybot_panics_total{where="command"} 1`,
+		`studybot_panics_total{where="store"} 2`,
+		`studybot_backups_total{result="ok"} 2`,
+		`studybot_backups_total{result="failed"} 1`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

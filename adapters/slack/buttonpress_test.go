@@ -23,8 +23,20 @@ func TestOnlyPressesOfStudybotsOwnButtonsRunACommand(t *testing.T) {
 	}{
 		{"our button runs its command for the presser", nil, nil,
 			&incoming{team: "T0STUDY", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
-		{"without a team the presser's team is used", nil, func(m map[string]any) { delete(m, "team") },
+		{"a stamped button runs its command in the payload's team", func(p *fakeslack.Press) { p.Value = "@T0STUDY:done caching" }, nil,
 			&incoming{team: "T0STUDY", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
+		{"an org-wide install's press is filed under the workspace its button was made for, not the presser's",
+			func(p *fakeslack.Press) {
+				p.Value, p.Enterprise, p.OrgInstall = "@T0STUDY:done caching", "E0ORG", true
+			}, nil,
+			&incoming{team: "T0STUDY", enterprise: "E0ORG", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
+		{"a workspace of a Grid org passes the org on", func(p *fakeslack.Press) { p.Enterprise = "E0ORG" }, nil,
+			&incoming{team: "T0STUDY", enterprise: "E0ORG", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
+		{"without a team or a stamp the press names no workspace: never the presser's own",
+			func(p *fakeslack.Press) { p.Enterprise, p.OrgInstall = "E0ORG", true }, nil,
+			&incoming{enterprise: "E0ORG", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
+		{"a stamp that is not a Slack ID is part of the command", func(p *fakeslack.Press) { p.Value = "@T/x:done caching" }, nil,
+			&incoming{team: "T0STUDY", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "@T/x:done caching", responseURL: responseURL}},
 		{"without a channel the message's channel is used", nil, func(m map[string]any) { delete(m, "channel") },
 			&incoming{team: "T0STUDY", channel: "C0GENERAL", user: "U0LEARNER", userName: "ada", text: "done caching", responseURL: responseURL}},
 		{"another app's action is ignored", func(p *fakeslack.Press) { p.ActionID = "someone-else" }, nil, nil},

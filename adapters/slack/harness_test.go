@@ -50,6 +50,7 @@ type options struct {
 	ackWithin     time.Duration
 	signingSecret string
 	wrap          func(slackadapter.Handler) slackadapter.Handler
+	roadmap       *bot.Roadmap // nil: the short test roadmap
 }
 
 func newWorld(t testing.TB, opts options) *world {
@@ -58,7 +59,7 @@ func newWorld(t testing.TB, opts options) *world {
 	logs := &bottest.Buffer{}
 	watch := &logWatch{out: logs, waits: map[string]chan struct{}{}}
 	log := slog.New(slog.NewTextHandler(watch, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	core, store := bolttest.Core(t, bot.Config{Clock: clock, Logger: log})
+	core, store := bolttest.Core(t, bot.Config{Clock: clock, Logger: log, Roadmap: opts.roadmap})
 	roadmap := core.Roadmap()
 	w := &world{t: t, fake: fakeslack.New(t), store: store, core: core, clock: clock, logs: logs,
 		watch: watch, first: roadmap.Topics[0]}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +27,7 @@ type HTTP struct {
 	secret   []byte
 	inflight tracker
 	seen     replays
+	bodies   bodyReads
 }
 
 // MaxBodyBytes is the largest request body accepted; a larger one is refused with 413
@@ -53,10 +55,15 @@ func (a *Adapter) HTTP() (*HTTP, error) {
 // Name names the service in logs.
 func (h *HTTP) Name() string { return "slack-http" }
 
-// Run waits for ctx to end, then for the answers still on their way to a response_url.
-// The HTTP server itself belongs to the caller.
+// Run waits for ctx to end, then cuts off every request body still being read (a body is
+// unauthenticated until it has all arrived, so a client trickling one in must not hold the
+// shutdown) and waits for the answers still on their way to a response_url. The HTTP server
+// itself belongs to the caller.
 func (h *HTTP) Run(ctx context.Context) error {
 	<-ctx.Done()
+	if n := h.bodies.cut(); n > 0 {
+		h.a.log.Info("slack http: shutting down; cut off requests whose bodies were still arriving", "requests", n)
+	}
 	h.inflight.closeAndWait()
 	return nil
 }
@@ -74,15 +81,19 @@ func (h *HTTP) Commands() http.Handler {
 			return
 		}
 		in := incoming{
-			team: form.Get("team_id"), channel: form.Get("channel_id"), user: form.Get("user_id"),
-			userName: form.Get("user_name"), text: commandText(form.Get("text")),
+			team: form.Get("team_id"), enterprise: form.Get("enterprise_id"), channel: form.Get("channel_id"),
+			user: form.Get("user_id"), userName: form.Get("user_name"), text: commandText(form.Get("text")),
 			responseURL: form.Get("response_url"),
 		}
+		if err := in.check(); err != nil {
+			h.refuse(w, "slash command", err)
+			return
+		}
 		ctx := context.WithoutCancel(r.Context())
-		late := func(resp bot.Response) { h.a.postResponseURL(ctx, in.responseURL, reply(resp, false)) }
+		late := func(resp bot.Response) { h.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team)) }
 		p := h.a.start(ctx, &h.inflight, in, late)
 		if p == nil {
-			writeJSON(w, reply(restarting, true))
+			writeJSON(w, reply(restarting, true, in.team))
 			return
 		}
 		resp, ok := p.wait(h.a.ackWithin)
@@ -90,7 +101,7 @@ func (h *HTTP) Commands() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeJSON(w, reply(resp, false))
+		writeJSON(w, reply(resp, false, in.team))
 	})
 }
 
@@ -104,18 +115,37 @@ func (h *HTTP) Interactions() http.Handler {
 		}
 		var cb slack.InteractionCallback
 		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-			http.Error(w, "bad interaction payload", http.StatusBadRequest)
+			h.refuse(w, "interaction", errors.New("the payload is not JSON"))
 			return
 		}
+		in, ok := buttonPress(cb)
+		if ok {
+			if err := in.check(); err != nil {
+				h.refuse(w, "button press", err)
+				return
+			}
+		}
 		w.WriteHeader(http.StatusOK)
-		if in, ok := buttonPress(cb); ok {
+		if ok {
 			h.a.runLate(context.WithoutCancel(r.Context()), &h.inflight, in)
 		}
 	})
 }
 
-// verified reads and checks a request: 401 without a fresh, valid signature, 413 for a body
-// over MaxBodyBytes. Nothing is parsed and nothing changes before both checks pass.
+// refuse answers a correctly signed request that studybot cannot file under a community
+// (no team, or one that is not a Slack ID) with 400. It is logged as a warning: Slack sent
+// something unexpected, nothing broke here.
+func (h *HTTP) refuse(w http.ResponseWriter, what string, err error) {
+	h.a.log.Warn("slack http: refused a signed request it cannot act on", "request", what, "reason", err.Error())
+	http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+}
+
+// formType is the content type Slack sends slash commands and interaction payloads in.
+const formType = "application/x-www-form-urlencoded"
+
+// verified reads and checks a request: 401 without a fresh, valid signature, 415 for a body
+// that is not a form, 413 for a body over MaxBodyBytes. Nothing is parsed and nothing
+// changes before these checks pass.
 func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -129,16 +159,24 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 		http.Error(w, "missing or stale signature", http.StatusUnauthorized)
 		return nil, false
 	}
+	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != formType {
+		w.Header().Set("Accept-Post", formType)
+		http.Error(w, "unsupported content type: Slack sends "+formType, http.StatusUnsupportedMediaType)
+		return nil, false
+	}
 	if r.ContentLength > MaxBodyBytes {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
-	body, err := readBody(w, r)
+	body, cut, err := h.readBody(w, r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		} else {
+		case cut:
+			http.Error(w, "studybot is restarting", http.StatusServiceUnavailable)
+		default:
 			http.Error(w, "could not read the request body", http.StatusBadRequest)
 		}
 		return nil, false
@@ -159,10 +197,60 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 	return form, true
 }
 
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	defer body.Close()
-	return io.ReadAll(body)
+// readBody reads a request body of at most MaxBodyBytes; cut says a shutdown cut it off.
+func (h *HTTP) readBody(w http.ResponseWriter, r *http.Request) (body []byte, cut bool, err error) {
+	rc := http.NewResponseController(w)
+	if !h.bodies.begin(rc) {
+		// Shutting down: whatever has not arrived yet will not be waited for.
+		rc.SetReadDeadline(time.Now())
+	}
+	rd := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	body, err = io.ReadAll(rd)
+	rd.Close()
+	return body, h.bodies.end(rc) && err != nil, err
+}
+
+// bodyReads is the set of requests whose bodies are being read. A shutdown cuts them all off
+// by moving their connections' read deadline to now, and every body read that begins after
+// it starts cut off.
+type bodyReads struct {
+	mu      sync.Mutex
+	closing bool
+	reading map[*http.ResponseController]struct{}
+}
+
+// begin registers a body read; false means a shutdown has begun.
+func (b *bodyReads) begin(rc *http.ResponseController) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing {
+		return false
+	}
+	if b.reading == nil {
+		b.reading = map[*http.ResponseController]struct{}{}
+	}
+	b.reading[rc] = struct{}{}
+	return true
+}
+
+// end unregisters a body read and reports whether a shutdown has begun.
+func (b *bodyReads) end(rc *http.ResponseController) (closing bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.reading, rc)
+	return b.closing
+}
+
+// cut ends every body read in progress and refuses new ones; it returns how many it ended.
+func (b *bodyReads) cut() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closing = true
+	now := time.Now()
+	for rc := range b.reading {
+		rc.SetReadDeadline(now)
+	}
+	return len(b.reading)
 }
 
 // checkTimestamp accepts a Unix-seconds timestamp within SignatureWindow of now and

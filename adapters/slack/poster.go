@@ -63,7 +63,7 @@ var permanentErrors = map[string]bool{
 // bot must be a member of a private channel; Slack's refusal comes back as a permanent
 // *bot.PostError.
 func (a *Adapter) Post(ctx context.Context, ch bot.Channel, r bot.Response) error {
-	if err := a.postMessage(ctx, ch.ID, r); err != nil {
+	if err := a.postMessage(ctx, ch.Community.ID, ch.ID, r); err != nil {
 		return classify(errf("chat.postMessage", err))
 	}
 	return nil
@@ -71,7 +71,7 @@ func (a *Adapter) Post(ctx context.Context, ch bot.Channel, r bot.Response) erro
 
 // DirectMessage sends a private message (a streak reminder) to a user: conversations.open
 // finds or opens the direct message, then chat.postMessage posts into it.
-func (a *Adapter) DirectMessage(ctx context.Context, _ bot.Community, userID string, r bot.Response) error {
+func (a *Adapter) DirectMessage(ctx context.Context, c bot.Community, userID string, r bot.Response) error {
 	ctx, cancel := context.WithTimeout(ctx, replyTimeout)
 	defer cancel()
 	im, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
@@ -81,16 +81,17 @@ func (a *Adapter) DirectMessage(ctx context.Context, _ bot.Community, userID str
 	if im == nil || im.ID == "" {
 		return &bot.PostError{Err: errors.New("slack conversations.open: no channel in the answer")}
 	}
-	if err := a.postMessage(ctx, im.ID, r); err != nil {
+	if err := a.postMessage(ctx, c.ID, im.ID, r); err != nil {
 		return classify(errf("chat.postMessage", err))
 	}
 	return nil
 }
 
-func (a *Adapter) postMessage(ctx context.Context, channel string, r bot.Response) error {
+// postMessage posts r, made for workspace team, into channel.
+func (a *Adapter) postMessage(ctx context.Context, team, channel string, r bot.Response) error {
 	ctx, cancel := context.WithTimeout(ctx, replyTimeout)
 	defer cancel()
-	m := Render(r)
+	m := render(r, team)
 	_, _, err := a.api.PostMessageContext(ctx, channel,
 		slack.MsgOptionText(m.Text, false), // already escaped by Render
 		slack.MsgOptionBlocks(m.Blocks...),

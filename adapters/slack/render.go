@@ -56,12 +56,17 @@ type Message struct {
 // Render turns a platform-neutral response into Block Kit: a header for the title, sections
 // for the text, fields and resources, a context line for the footer and an actions block
 // whose buttons carry their command as value. Every piece of text is escaped and every
-// mrkdwn object is verbatim, so nothing in it is parsed into a mention. Slack's size limits
-// are met by splitting long text over several sections and shortening what still does not
-// fit. Buttons are kept before text; only past 1,200 of them (25 to an actions block, with a
-// block left for the footer and one for the note saying the message was shortened) are the
-// last ones dropped.
-func Render(r bot.Response) Message {
+// mrkdwn object is verbatim, so nothing in it is parsed into a mention. Plain text (all but
+// lesson Markdown) goes out as plain_text, which Slack shows as it is: a display name such
+// as "*bold* _x_" is never formatted. Slack's size limits are met by splitting long text
+// over several sections and shortening what still does not fit. Buttons are kept before
+// text; only past 1,200 of them (25 to an actions block, with a block left for the footer
+// and one for the note saying the message was shortened) are the last ones dropped.
+func Render(r bot.Response) Message { return render(r, "") }
+
+// render is Render for a message made for workspace team: its buttons carry team, so a
+// press is filed there even when Slack's payload names no workspace.
+func render(r bot.Response, team string) Message {
 	var content []slack.Block
 	if title := clipBytes(Escape(oneLine(r.Title)), maxHeaderText); title != "" {
 		content = append(content, slack.NewHeaderBlock(plain(title)))
@@ -74,7 +79,7 @@ func Render(r bot.Response) Message {
 		}
 	} else {
 		for _, chunk := range splitEscaped(r.Text, maxSectionText) {
-			content = append(content, section(chunk))
+			content = append(content, plainSection(chunk))
 		}
 	}
 	content = append(content, renderFields(r.Fields)...)
@@ -95,9 +100,9 @@ func Render(r bot.Response) Message {
 
 	var tail []slack.Block
 	if footer := clipBytes(Escape(r.Footer), maxContextText); footer != "" {
-		tail = append(tail, slack.NewContextBlock("", mrkdwn(footer)))
+		tail = append(tail, slack.NewContextBlock("", plain(footer)))
 	}
-	tail = append(tail, renderButtons(r.Buttons)...)
+	tail = append(tail, renderButtons(r.Buttons, team)...)
 	// The tail leaves a block for the "shortened" note, so the learner is always told when
 	// something is missing.
 	shortened := false
@@ -115,7 +120,9 @@ func Render(r bot.Response) Message {
 const shortenedNote = "_…shortened to fit in one Slack message._"
 
 // renderFields puts runs of inline fields side by side (up to ten per section) and gives
-// every other field a section of its own.
+// every other field a section of its own. A field's name is bold when nothing in the field
+// could be read as mrkdwn; otherwise the field goes out as plain text, name and all, so what
+// a user typed is shown as typed.
 func renderFields(fields []bot.Field) []slack.Block {
 	var blocks []slack.Block
 	var row []*slack.TextBlockObject
@@ -126,9 +133,14 @@ func renderFields(fields []bot.Field) []slack.Block {
 		}
 	}
 	for _, f := range fields {
-		name := "*" + clipBytes(Escape(oneLine(f.Name)), maxFieldName) + "*"
+		name := clipBytes(Escape(oneLine(f.Name)), maxFieldName)
+		bold := inert(name) && inert(Escape(f.Value))
+		text := plain
+		if bold {
+			name, text = "*"+name+"*", mrkdwn
+		}
 		if f.Inline {
-			row = append(row, mrkdwn(clipBytes(name+"\n"+Escape(f.Value), maxFieldText)))
+			row = append(row, text(clipBytes(name+"\n"+Escape(f.Value), maxFieldText)))
 			if len(row) == maxSectionFields {
 				flush()
 			}
@@ -143,28 +155,48 @@ func renderFields(fields []bot.Field) []slack.Block {
 			if i == 0 {
 				chunk = strings.TrimSuffix(name+"\n"+chunk, "\n")
 			}
-			blocks = append(blocks, section(chunk))
+			if chunk == "" {
+				continue // Slack refuses an empty text object
+			}
+			blocks = append(blocks, slack.NewSectionBlock(text(chunk), nil, nil))
 		}
 	}
 	flush()
 	return blocks
 }
 
+// inert reports whether escaped text reads the same as mrkdwn and as plain text: no
+// character that mrkdwn could take for bold, italics, strikethrough or code, and no line
+// that it could take for a quote.
+func inert(escaped string) bool {
+	if strings.ContainsAny(escaped, "*_~`") {
+		return false
+	}
+	for _, line := range strings.Split(escaped, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " \t"), "&gt;") {
+			return false
+		}
+	}
+	return true
+}
+
 // renderButtons makes one actions block per 25 buttons. A button's value is its command,
-// which is run for whoever presses it; a command too long for Slack's value limit is
-// dropped rather than cut, since a cut command would do something else.
-func renderButtons(buttons []bot.Button) []slack.Block {
+// which is run for whoever presses it, stamped with team when given (see buttonValue); a
+// command too long for Slack's value limit is dropped rather than cut, since a cut command
+// would do something else.
+func renderButtons(buttons []bot.Button, team string) []slack.Block {
 	var blocks []slack.Block
 	var row []slack.BlockElement
 	for i, b := range buttons {
-		if b.Command == "" || len(b.Command) > maxButtonValue {
+		value := buttonValue(team, b.Command)
+		if b.Command == "" || len(value) > maxButtonValue {
 			continue
 		}
 		label := clipBytes(Escape(oneLine(b.Label)), maxButtonText)
 		if label == "" {
 			label = clipBytes(Escape(oneLine(b.Command)), maxButtonText)
 		}
-		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, i), b.Command, plain(label))
+		btn := slack.NewButtonBlockElement(fmt.Sprintf("%s%d", ActionIDPrefix, i), value, plain(label))
 		switch b.Style {
 		case bot.StylePrimary, bot.StyleSuccess:
 			btn.WithStyle(slack.StylePrimary)
@@ -181,6 +213,29 @@ func renderButtons(buttons []bot.Button) []slack.Block {
 		blocks = append(blocks, slack.NewActionBlock("", row...))
 	}
 	return blocks
+}
+
+// A button's value is its command, stamped with the workspace the message was made for:
+// "@T0STUDY:done caching". In an org-wide install Slack's block_actions payload names no
+// workspace (its team is null), so the stamp is what files a press under the workspace
+// where it was pressed rather than under the presser's own. A value without a stamp (a
+// message from before stamping, or one rendered for no workspace) is the bare command;
+// commands never begin with "@".
+func buttonValue(team, command string) string {
+	if team == "" {
+		return command
+	}
+	return "@" + team + ":" + command
+}
+
+// parseButtonValue reverses buttonValue; team is "" for a bare command.
+func parseButtonValue(v string) (team, command string) {
+	if rest, ok := strings.CutPrefix(v, "@"); ok {
+		if t, c, ok := strings.Cut(rest, ":"); ok && isSlackID(t) {
+			return t, c
+		}
+	}
+	return "", v
 }
 
 // linkMrkdwn renders a resource as <url|title>. A URL that is not plain http(s), or that
@@ -262,6 +317,9 @@ func mrkdwn(text string) *slack.TextBlockObject {
 }
 
 func section(text string) slack.Block { return slack.NewSectionBlock(mrkdwn(text), nil, nil) }
+
+// plainSection is a section of plain text, which Slack shows without reading any markup.
+func plainSection(text string) slack.Block { return slack.NewSectionBlock(plain(text), nil, nil) }
 
 // splitEscaped escapes raw and cuts it into pieces of at most limit bytes, at line breaks
 // where it can, else at spaces, else between characters; never inside an entity.

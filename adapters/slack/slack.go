@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -128,42 +129,100 @@ func New(cfg Config) (*Adapter, error) {
 
 // incoming is one command from Slack before the user has been looked up.
 type incoming struct {
-	team, channel, user string
-	userName            string // from the payload: the fallback when users.info has no name
-	text                string // the command line, Slack's escaping undone
-	responseURL         string
+	team        string // the workspace the command belongs to: its community
+	enterprise  string // the Enterprise Grid org the command came from, if any
+	channel     string
+	user        string
+	userName    string // from the payload: the fallback when users.info has no name
+	text        string // the command line, Slack's escaping undone
+	responseURL string
+}
+
+// check refuses a command studybot cannot file under a community: the workspace (and the
+// user, the channel and the org, when given) must be Slack IDs, which are upper-case letters
+// and digits (T0123ABCD).
+func (in incoming) check() error {
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"team_id", in.team, true},
+		{"user_id", in.user, true},
+		{"channel_id", in.channel, false},
+		{"enterprise_id", in.enterprise, false},
+	} {
+		switch {
+		case f.value == "" && f.required:
+			return fmt.Errorf("no %s", f.name)
+		case f.value != "" && !isSlackID(f.value):
+			return fmt.Errorf("%s %q is not a Slack ID", f.name, clipBytes(f.value, 40))
+		}
+	}
+	return nil
+}
+
+// isSlackID reports whether s has the form of a Slack ID: upper-case letters and digits.
+func isSlackID(s string) bool {
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// answerBroken is the answer to a command that panicked.
+var answerBroken = bot.Response{
+	Text:      "Something went wrong on our side; nothing was changed. Please try again in a moment.",
+	Ephemeral: true,
+	Tone:      bot.ToneError,
 }
 
 // answer runs one command for its Slack user. users.info supplies admin rights, the
 // profile's time zone and the display name; when it fails the user is treated as a
-// non-admin without a profile zone, so read commands still work.
-func (a *Adapter) answer(ctx context.Context, in incoming) bot.Response {
+// non-admin without a profile zone, so read commands still work. A command that panics is
+// logged with its stack and answered with an apology; other commands go on.
+func (a *Adapter) answer(ctx context.Context, in incoming) (resp bot.Response) {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			a.log.Error("slack command panicked", "team", in.team, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			resp = answerBroken
+		}
+	}()
 	u := a.users.get(ctx, in.team, in.user)
 	name := u.name
 	if name == "" {
 		name = in.userName
 	}
+	// Slack has no channel-level admin: whoever administers the community may also manage
+	// its channels' daily posts.
+	admin := u.adminOf(in.team, in.enterprise)
 	return a.handler.Handle(ctx, bot.Request{
-		Platform:    bot.PlatformSlack,
-		Community:   in.team,
-		Channel:     in.channel,
-		UserID:      in.user,
-		UserName:    name,
-		Admin:       u.admin,
-		ProfileZone: u.zone,
-		Text:        in.text,
+		Platform:       bot.PlatformSlack,
+		Community:      in.team,
+		Channel:        in.channel,
+		UserID:         in.user,
+		UserName:       name,
+		Admin:          admin,
+		CommunityAdmin: admin,
+		ProfileZone:    u.zone,
+		Text:           in.text,
 	})
 }
 
 // commandText is what the grammar gets from a slash command's text.
 func commandText(s string) string { return unescaper.Replace(s) }
 
-// reply is the JSON body of an answer: the same shape in a Socket Mode acknowledgement, an
-// HTTP response and a response_url post.
-func reply(r bot.Response, forceEphemeral bool) *slack.WebhookMessage {
-	m := Render(r)
+// reply is the JSON body of an answer in team: the same shape in a Socket Mode
+// acknowledgement, an HTTP response and a response_url post. Its buttons name team, so a
+// press acts there.
+func reply(r bot.Response, forceEphemeral bool, team string) *slack.WebhookMessage {
+	m := render(r, team)
 	kind := slack.ResponseTypeInChannel
 	if r.Ephemeral || forceEphemeral {
 		kind = slack.ResponseTypeEphemeral
@@ -306,6 +365,13 @@ func (t *tracker) close() {
 func (t *tracker) closeAndWait() {
 	t.close()
 	t.wg.Wait()
+}
+
+// unreadable is the answer to a command studybot cannot file under a community.
+var unreadable = bot.Response{
+	Text:      "studybot could not tell which workspace this command came from; nothing was changed.",
+	Ephemeral: true,
+	Tone:      bot.ToneError,
 }
 
 // restarting is the answer to a command that arrives while studybot shuts down.

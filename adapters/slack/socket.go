@@ -160,18 +160,23 @@ func (s *SocketMode) dispatch(ctx context.Context, evt socketmode.Event) {
 // response_url once it is ready.
 func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
 	in := incoming{
-		team: cmd.TeamID, channel: cmd.ChannelID, user: cmd.UserID, userName: cmd.UserName,
-		text: commandText(cmd.Text), responseURL: cmd.ResponseURL,
+		team: cmd.TeamID, enterprise: cmd.EnterpriseID, channel: cmd.ChannelID, user: cmd.UserID,
+		userName: cmd.UserName, text: commandText(cmd.Text), responseURL: cmd.ResponseURL,
 	}
-	if !s.inflight.start() {
-		s.ack(req, reply(restarting, true))
+	if err := in.check(); err != nil {
+		s.a.log.Warn("slack socket mode: refused a command it cannot act on", "request", "slash command", "reason", err.Error())
+		s.ack(req, reply(unreadable, true, ""))
 		return
 	}
-	late := func(resp bot.Response) { s.a.postResponseURL(ctx, in.responseURL, reply(resp, false)) }
+	if !s.inflight.start() {
+		s.ack(req, reply(restarting, true, in.team))
+		return
+	}
+	late := func(resp bot.Response) { s.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team)) }
 	p := s.a.start(ctx, &s.inflight, in, late)
 	if p == nil {
 		s.inflight.done()
-		s.ack(req, reply(restarting, true))
+		s.ack(req, reply(restarting, true, in.team))
 		return
 	}
 	go func() {
@@ -181,7 +186,7 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 			s.ack(req, nil)
 			return
 		}
-		msg := reply(resp, false)
+		msg := reply(resp, false, in.team)
 		if s.closing.Load() {
 			// The socket closes soon and an acknowledgement queued in slack-go's writer
 			// could be dropped with it; the response_url is a plain HTTP call that is
@@ -203,15 +208,28 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 // pressed it and answers them privately through the response_url. A press during shutdown
 // runs nothing and tells the presser studybot is restarting, as HTTP mode does.
 func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
+	in, ok := buttonPress(cb)
+	if ok {
+		if err := in.check(); err != nil {
+			s.a.log.Warn("slack socket mode: refused a command it cannot act on", "request", "button press", "reason", err.Error())
+			s.ack(req, nil)
+			s.notices.Add(1) // dispatch runs on Run's goroutine, before Run waits for notices
+			go func() {
+				defer s.notices.Done()
+				s.a.postResponseURL(ctx, in.responseURL, reply(unreadable, true, ""))
+			}()
+			return
+		}
+	}
 	if !s.inflight.start() {
 		s.ack(req, nil)
-		if in, ok := buttonPress(cb); ok {
+		if ok {
 			// Run waits for these before it returns; dispatch runs on Run's goroutine,
 			// so this Add always happens before that Wait.
 			s.notices.Add(1)
 			go func() {
 				defer s.notices.Done()
-				s.a.postResponseURL(ctx, in.responseURL, reply(restarting, true))
+				s.a.postResponseURL(ctx, in.responseURL, reply(restarting, true, in.team))
 			}()
 		}
 		return
@@ -219,9 +237,9 @@ func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, c
 	go func() {
 		defer s.inflight.done()
 		s.ack(req, nil)
-		if in, ok := buttonPress(cb); ok {
+		if ok {
 			resp := s.a.answer(ctx, in)
-			s.a.postResponseURL(ctx, in.responseURL, reply(resp, true))
+			s.a.postResponseURL(ctx, in.responseURL, reply(resp, true, in.team))
 		}
 	}()
 }
@@ -275,7 +293,10 @@ func socketErr(data any) string {
 }
 
 // buttonPress turns a block_actions payload for one of studybot's buttons into the
-// command it carries, run for the presser in their team.
+// command it carries, run for the presser in the workspace where the button was pressed:
+// the payload's team, or, when an org-wide install leaves that null, the workspace the
+// button's message was made for (its value's stamp). Never the presser's own team, which
+// in a Slack Connect channel or an Enterprise Grid org is somewhere else (or the org).
 func buttonPress(cb slack.InteractionCallback) (incoming, bool) {
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return incoming{}, false
@@ -284,18 +305,23 @@ func buttonPress(cb slack.InteractionCallback) (incoming, bool) {
 	if !strings.HasPrefix(act.ActionID, ActionIDPrefix) || act.Value == "" {
 		return incoming{}, false
 	}
+	// The value is what we put on the button, returned as is.
+	stamped, command := parseButtonValue(act.Value)
 	team := cb.Team.ID
 	if team == "" {
-		team = cb.User.TeamID
+		team = stamped
+	}
+	enterprise := cb.Enterprise.ID
+	if enterprise == "" {
+		enterprise = cb.Team.EnterpriseID
 	}
 	channel := cb.Channel.ID
 	if channel == "" {
 		channel = cb.Container.ChannelID
 	}
 	return incoming{
-		team: team, channel: channel, user: cb.User.ID, userName: cb.User.Name,
-		// The value is the command we put on the button, returned as is.
-		text: act.Value, responseURL: cb.ResponseURL,
+		team: team, enterprise: enterprise, channel: channel, user: cb.User.ID, userName: cb.User.Name,
+		text: command, responseURL: cb.ResponseURL,
 	}, true
 }
 
@@ -303,12 +329,12 @@ func buttonPress(cb slack.InteractionCallback) (incoming, bool) {
 // response_url.
 func (a *Adapter) runLate(ctx context.Context, t *tracker, in incoming) {
 	if !t.start() {
-		a.postResponseURL(ctx, in.responseURL, reply(restarting, true))
+		a.postResponseURL(ctx, in.responseURL, reply(restarting, true, in.team))
 		return
 	}
 	go func() {
 		defer t.done()
 		resp := a.answer(ctx, in)
-		a.postResponseURL(ctx, in.responseURL, reply(resp, true))
+		a.postResponseURL(ctx, in.responseURL, reply(resp, true, in.team))
 	}()
 }

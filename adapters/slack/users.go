@@ -12,11 +12,26 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
-// userInfo is what studybot needs to know about a Slack user.
+// userInfo is what studybot needs to know about a Slack user, as users.info says it.
 type userInfo struct {
-	admin bool   // workspace admin or owner: may run nudge commands
-	zone  string // profile time zone (IANA), used when the learner set none
-	name  string // display name, else real name; plain text
+	team       string // team_id: the user's own workspace
+	admin      bool   // is_admin or is_owner: of that workspace
+	enterprise string // enterprise_user.enterprise_id: the user's Enterprise Grid org, if any
+	orgAdmin   bool   // enterprise_user.is_admin or is_owner: of that org
+	zone       string // profile time zone (IANA), used when the learner set none
+	name       string // display name, else real name; plain text
+}
+
+// adminOf reports whether the user administers the community a command belongs to: the
+// admin or owner of a workspace that is that team, or an admin or owner of the Enterprise
+// Grid org the command came from (enterprise, "" outside a Grid). Being an admin somewhere
+// else gives nothing here: not the admin of an outside organisation in a Slack Connect
+// channel, nor of another workspace of an org-wide install.
+func (u userInfo) adminOf(team, enterprise string) bool {
+	if u.admin && u.team != "" && u.team == team {
+		return true
+	}
+	return u.orgAdmin && enterprise != "" && u.enterprise == enterprise
 }
 
 // userLooker is the part of the Web API the cache needs.
@@ -67,9 +82,9 @@ func newUserCache(api userLooker, clock bot.Clock, ttl time.Duration, log *slog.
 		entries: map[string]userEntry{}, lookups: map[string]*lookup{}}
 }
 
-// get returns what Slack says about user in team. When users.info fails the user counts as
-// a non-admin with no profile zone: read commands keep working, admin ones are refused. A
-// caller whose ctx ends while it waits for another's lookup gets the same.
+// get returns what Slack says about user, who sent a command in team. When users.info fails
+// the user counts as a non-admin with no profile zone: read commands keep working, admin
+// ones are refused. A caller whose ctx ends while it waits for another's lookup gets the same.
 func (c *userCache) get(ctx context.Context, team, user string) userInfo {
 	key := team + "/" + user
 	now := c.clock.Now()
@@ -120,7 +135,11 @@ func (c *userCache) lookUp(ctx context.Context, key, user string, now time.Time)
 		}
 	} else {
 		c.warned.Store(false)
-		info = userInfo{admin: u.IsAdmin || u.IsOwner, zone: u.TZ, name: u.Profile.DisplayName}
+		info = userInfo{
+			team: u.TeamID, admin: u.IsAdmin || u.IsOwner,
+			enterprise: u.Enterprise.EnterpriseID, orgAdmin: u.Enterprise.IsAdmin || u.Enterprise.IsOwner,
+			zone: u.TZ, name: u.Profile.DisplayName,
+		}
 		if info.name == "" {
 			info.name = u.RealName
 		}

@@ -71,7 +71,7 @@ func TestABurstOfFirstCommandsFromOneUserMakesOneUsersInfoCall(t *testing.T) {
 	if n := fake.UsersInfoCalls(); n != 1 {
 		t.Errorf("%d commands arriving together made %d users.info calls, want 1", burst, n)
 	}
-	want := userInfo{admin: true, zone: "America/New_York", name: "grace"}
+	want := userInfo{team: "T0STUDY", admin: true, zone: "America/New_York", name: "grace"}
 	for i, info := range got {
 		if info != want {
 			t.Errorf("command %d saw %+v, want %+v", i, info, want)

@@ -29,8 +29,11 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
-// These tests run the real studybot binary, built by deploy/build.sh exactly as CI and the
-// image build it, as an operator would: with Slack in HTTP mode against a fake Slack Web API.
+// These tests run the real studybot binary as an operator would: with Slack in HTTP mode
+// against a fake Slack Web API. The binary is built once per test run (see TestMain), with
+// the flags this test binary was built with (-race included), so every package it needs is
+// already in the build cache and the build is a link; CI builds the static release binary
+// with deploy/build.sh on its own.
 
 const signingSecret = "test-signing-secret"
 
@@ -43,17 +46,14 @@ var (
 func studybotBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "studybot-bin")
-		if err != nil {
-			buildErr = err
-			return
+		binary = filepath.Join(testDir, "studybot")
+		args := []string{"build", "-o", binary, "-ldflags=-X main.version=test"}
+		if raceEnabled {
+			args = append(args, "-race")
 		}
-		binary = filepath.Join(dir, "studybot")
-		build := exec.Command("bash", filepath.Join("..", "..", "deploy", "build.sh"))
-		build.Env = append(os.Environ(), "OUT="+binary, "VERSION=test")
-		out, err := build.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("deploy/build.sh: %v\n%s", err, out)
+		build := exec.Command("go", append(args, ".")...)
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	})
 	if buildErr != nil {
@@ -287,6 +287,7 @@ func privateRedis(t *testing.T) (url string, kill func()) {
 }
 
 func TestBinaryCountsCommandsAndStaysReadyWhenRedisGoesAway(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -344,6 +345,7 @@ func TestBinaryCountsCommandsAndStaysReadyWhenRedisGoesAway(t *testing.T) {
 }
 
 func TestSIGTERMDuringABurstKeepsEveryAnsweredCommand(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -443,6 +445,7 @@ func TestSIGTERMDuringABurstKeepsEveryAnsweredCommand(t *testing.T) {
 }
 
 func TestASecondSIGTERMEndsAShutdownThatIsStillWaiting(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
@@ -490,6 +493,7 @@ func TestASecondSIGTERMEndsAShutdownThatIsStillWaiting(t *testing.T) {
 }
 
 func TestBinaryRunsDiscordAndSlackSocketModeInOneProcess(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

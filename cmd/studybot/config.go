@@ -30,6 +30,10 @@ type config struct {
 	roadmap  *bot.Roadmap
 	HTTPAddr string
 	LogLevel slog.Level
+	// BackupDir is where `studybot run` writes a checked hot backup once a day, keeping the
+	// newest BackupKeep; empty: no scheduled backups.
+	BackupDir  string
+	BackupKeep int
 
 	DiscordToken      string
 	DiscordGuildID    string
@@ -83,6 +87,8 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		Zone:                    time.UTC,
 		DiscordShardCount:       1,
 		DiscordShardsPerProcess: 1,
+		BackupDir:               get("STUDYBOT_BACKUP_DIR"),
+		BackupKeep:              7,
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "studybot:"
@@ -95,6 +101,7 @@ func loadConfig(getenv func(string) string) (config, []string) {
 	}
 
 	checkDB(c.DB, bad)
+	checkBackups(&c, get("STUDYBOT_BACKUP_KEEP"), bad)
 	if c.Roadmap != "" {
 		// Loaded now, not when the core opens, so a malformed file is one more line here.
 		if r, err := data.Load(c.Roadmap); err != nil {
@@ -249,6 +256,44 @@ func checkDB(path string, bad func(string, ...any)) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		bad("STUDYBOT_DB: %s is a directory; name the database file, e.g. %s", path, filepath.Join(path, "studybot.db"))
 	}
+}
+
+// checkBackups refuses a STUDYBOT_BACKUP_DIR that a backup could never be written into,
+// discovered now rather than at the first backup a day later, and a STUDYBOT_BACKUP_KEEP
+// that is not a count of backups to keep.
+func checkBackups(c *config, keep string, bad func(string, ...any)) {
+	if keep != "" {
+		n, err := strconv.Atoi(keep)
+		switch {
+		case err != nil || n < 1 || n > 3650:
+			bad("STUDYBOT_BACKUP_KEEP: %q is not a whole number from 1 to 3650 (how many daily backups to keep)", keep)
+		case c.BackupDir == "":
+			bad("STUDYBOT_BACKUP_KEEP: set, but STUDYBOT_BACKUP_DIR is not")
+		default:
+			c.BackupKeep = n
+		}
+	}
+	if c.BackupDir == "" {
+		return
+	}
+	switch st, err := os.Stat(c.BackupDir); {
+	case errors.Is(err, fs.ErrNotExist):
+		bad("STUDYBOT_BACKUP_DIR: %s does not exist (create it, on another disk than STUDYBOT_DB if you can)", c.BackupDir)
+		return
+	case err != nil:
+		bad("STUDYBOT_BACKUP_DIR: %s cannot be read: %v", c.BackupDir, errors.Unwrap(err))
+		return
+	case !st.IsDir():
+		bad("STUDYBOT_BACKUP_DIR: %s is not a directory", c.BackupDir)
+		return
+	}
+	probe, err := os.CreateTemp(c.BackupDir, ".studybot-write-test-*")
+	if err != nil {
+		bad("STUDYBOT_BACKUP_DIR: %s cannot be written: %v", c.BackupDir, errors.Unwrap(err))
+		return
+	}
+	probe.Close()
+	os.Remove(probe.Name())
 }
 
 // discordShards are the gateway shards this process runs: DiscordShardsPerProcess

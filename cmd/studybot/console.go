@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/studybot/studybot/adapters/console"
@@ -22,6 +23,14 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "studybot console: unexpected argument %q (flags: --user NAME, --community NAME)\n", fs.Arg(0))
 		return exitConfig
+	}
+	// An empty name would silently become the defaults: a session meant for another
+	// community or learner would change "demo"'s or "you"'s records.
+	for _, f := range []struct{ flag, value string }{{"--community", *community}, {"--user", *user}} {
+		if strings.TrimSpace(f.value) == "" {
+			fmt.Fprintf(e.stderr, "studybot console: %s needs a name\nusage: studybot console [--user NAME] [--community NAME]\n", f.flag)
+			return exitConfig
+		}
 	}
 	cfg, ok := loadConfigOrExit(e)
 	if !ok {
@@ -66,13 +75,15 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 // newConsole is a console chat over c with the scheduler wired in: the console is the
 // console platform's poster, and `:advance` runs the scheduler over the window it skipped,
 // so daily lessons and reminders that fell due print as posts and direct messages, in order.
+// That scheduler sees only console communities' schedules: `:advance 400d` on a production
+// file must neither fire nor move a Discord or Slack channel's daily lesson.
 func newConsole(c *core, clock console.Clock, out io.Writer, opts console.Options) (*console.Console, error) {
 	con, err := console.New(c.bot, clock, out, opts)
 	if err != nil {
 		return nil, err
 	}
 	c.posters[bot.PlatformConsole] = con
-	sched, err := newScheduler(c)
+	sched, err := newScheduler(c, c.store.Only(bot.PlatformConsole))
 	if err != nil {
 		return nil, err
 	}

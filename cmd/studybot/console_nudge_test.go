@@ -114,7 +114,7 @@ func TestTheNextConsoleSessionResumesTheClockWhereTheLastOneLeftIt(t *testing.T)
 		return stdout.String()
 	}
 	first := session(":advance 72h\n/roadmap checkin\n")
-	if !strings.Contains(first, "you checked in: 1 day streak") {
+	if !strings.Contains(first, "you checked in: a 1-day streak") {
 		t.Fatalf("first session:\n%s", first)
 	}
 	second := session("/roadmap checkin\n")

@@ -26,13 +26,18 @@ func newDiscord(_ context.Context, c *core) ([]service, error) {
 	// Redis (c.claimer) so do the processes sharing it: pods never identify one bucket
 	// within Discord's interval of each other.
 	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: discordIdentifyInterval, Claimer: c.claimer, Logger: c.log})
+	// With Redis (the claimer is then the Redis store, which also relays), a direct-message
+	// button for a guild another process serves is handed to that process.
+	relay, _ := c.claimer.(discord.Relay)
 	for _, shard := range c.cfg.discordShards() {
 		a, err := discord.New(discord.Config{
-			Token:      c.cfg.DiscordToken,
-			GuildID:    c.cfg.DiscordGuildID,
-			APIURL:     c.cfg.DiscordAPIURL,
-			ShardID:    shard,
-			ShardCount: c.cfg.DiscordShardCount,
+			Token:         c.cfg.DiscordToken,
+			GuildID:       c.cfg.DiscordGuildID,
+			APIURL:        c.cfg.DiscordAPIURL,
+			ShardID:       shard,
+			ShardCount:    c.cfg.DiscordShardCount,
+			ProcessShards: c.cfg.discordShards(),
+			Relay:         relay,
 			// Every bulk overwrite replaces the same command: shard 0's process registers it
 			// for the whole deployment.
 			SkipRegistration: shard != 0,

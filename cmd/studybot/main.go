@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // time zones work on images without a zoneinfo database
 
 	"github.com/studybot/studybot/adapters/bolt"
@@ -26,11 +28,13 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// Exit codes: 2 is a configuration or usage problem that no retry will fix.
+// Exit codes: 2 is a configuration or usage problem that no retry will fix; 3 is a damaged
+// database, which needs a restore from a backup (README, Backups and restore).
 const (
-	exitOK     = 0
-	exitFail   = 1
-	exitConfig = 2
+	exitOK      = 0
+	exitFail    = 1
+	exitConfig  = 2
+	exitDamaged = 3
 )
 
 func main() {
@@ -67,6 +71,8 @@ func runMain(ctx context.Context, args []string, getenv func(string) string, std
 		return cmdConsole(ctx, e, args)
 	case "backup":
 		return cmdBackup(ctx, e, args)
+	case "check":
+		return cmdCheck(ctx, e, args)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, e, args)
 	case "version", "--version", "-version":
@@ -86,7 +92,10 @@ func usage(w io.Writer) {
   studybot [run]                 serve every adapter the environment enables, plus the scheduler
   studybot console [--user NAME] [--community NAME]
                                  chat with studybot in this terminal (no token, no server)
-  studybot backup FILE           write a hot, consistent copy of the database to FILE
+  studybot backup FILE [--force] write a hot, consistent, checked copy of the database to FILE
+                                 (an existing FILE is replaced only with --force)
+  studybot check FILE            run the consistency check on a database file (exit 0 clean,
+                                 3 damaged)
   studybot healthcheck           exit 0 when the studybot serving STUDYBOT_HTTP_ADDR is healthy
   studybot version               print the version
 Configuration comes from the environment; see README.md.
@@ -150,7 +159,11 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 	if err != nil {
 		return nil, err
 	}
-	store, err := bolt.Open(cfg.DB, bolt.Options{})
+	metrics := prometheus.New()
+	store, err := bolt.Open(cfg.DB, bolt.Options{Logger: log, OnPanic: metrics.StorePanic})
+	if errors.Is(err, bolt.ErrDamaged) {
+		return nil, damagedError{err: err, db: cfg.DB, backupDir: cfg.BackupDir}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +176,6 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 		log.Info("migrated the database to the lesson format", "db", cfg.DB, "learners", learners, "schedules", schedules,
 			"schema", bot.SchemaVersion)
 	}
-	metrics := prometheus.New()
 	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Cooldowns: cooldowns, Clock: clock,
 		DefaultZone: cfg.Zone, Logger: log, Observe: metrics.Observe})
 	if err != nil {
@@ -200,23 +212,116 @@ func isTerminal(v any) bool {
 func cmdBackup(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
+	force := fs.Bool("force", false, "replace FILE if it exists")
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return exitConfig
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "usage: studybot backup FILE")
+	if len(files) != 1 {
+		fmt.Fprintln(e.stderr, "usage: studybot backup FILE [--force]")
 		return exitConfig
 	}
 	// A backup needs only the database: a broken roadmap or token elsewhere in the
 	// environment must not stop an operator saving the data.
 	db := dbPath(e.getenv)
-	if err := backup(ctx, db, fs.Arg(0)); err != nil {
+	switch err := backup(ctx, db, files[0], *force); {
+	case errors.Is(err, errBadTarget):
+		fmt.Fprintf(e.stderr, "studybot backup: %v\n", strings.TrimPrefix(err.Error(), errBadTarget.Error()+": "))
+		return exitConfig
+	case errors.Is(err, bolt.ErrDamaged):
+		fmt.Fprintf(e.stderr, "studybot: %v\n", damagedError{err: err, db: db, backupDir: strings.TrimSpace(e.getenv("STUDYBOT_BACKUP_DIR"))})
+		return exitDamaged
+	case err != nil:
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintf(e.stdout, "backed up %s to %s\n", db, fs.Arg(0))
+	fmt.Fprintf(e.stdout, "backed up %s to %s (checked: every page consistent)\n", db, files[0])
 	return exitOK
 }
+
+// parseInterspersed parses flags wherever they stand among the arguments (`backup FILE
+// --force` as well as `backup --force FILE`) and returns the other arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return rest, nil
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// cmdCheck runs the consistency check on any bbolt file and says what it found.
+func cmdCheck(_ context.Context, e env, args []string) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitConfig
+	}
+	if len(files) != 1 {
+		fmt.Fprintln(e.stderr, "usage: studybot check FILE")
+		return exitConfig
+	}
+	file := files[0]
+	rep, err := bolt.Check(file, 300*time.Millisecond)
+	var damaged *bolt.DamagedError
+	switch {
+	case errors.As(err, &damaged):
+		fmt.Fprintf(e.stdout, "%s: damaged; the consistency check found:\n", file)
+		for _, p := range damaged.Problems {
+			fmt.Fprintf(e.stdout, "  %s\n", p)
+		}
+		if damaged.More > 0 {
+			fmt.Fprintf(e.stdout, "  and %d more\n", damaged.More)
+		}
+		fmt.Fprintln(e.stdout, "Restore a good backup in its place (see README, Backups and restore).")
+		return exitDamaged
+	case errors.Is(err, bolt.ErrLocked):
+		fmt.Fprintf(e.stderr, "studybot check: %s is held by a running studybot; check a copy instead (studybot backup COPY makes one, and checks it)\n", file)
+		return exitFail
+	case errors.Is(err, os.ErrNotExist):
+		fmt.Fprintf(e.stderr, "studybot check: %s does not exist\n", file)
+		return exitConfig
+	case err != nil:
+		fmt.Fprintf(e.stderr, "studybot check: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintf(e.stdout, "%s: ok; %d pages of %d bytes in use, %d bytes on disk, every page consistent (checked in %s)\n",
+		file, rep.Pages, rep.PageSize, rep.Size, rep.Took.Round(time.Microsecond))
+	return exitOK
+}
+
+// damagedError is a database refused as damaged, as the one line an operator reads: what is
+// wrong and how to restore it.
+type damagedError struct {
+	err       error
+	db        string
+	backupDir string
+}
+
+func (d damagedError) Error() string {
+	what := d.err.Error()
+	var damaged *bolt.DamagedError
+	if errors.As(d.err, &damaged) && len(damaged.Problems) > 0 {
+		what = damaged.Problems[0]
+		if more := len(damaged.Problems) - 1 + damaged.More; more > 0 {
+			what += fmt.Sprintf(" (and %d more problems; studybot check %s lists them)", more, d.db)
+		}
+	}
+	from := "one made earlier with `studybot backup`; set STUDYBOT_BACKUP_DIR for daily ones"
+	if d.backupDir != "" {
+		from = "the newest in STUDYBOT_BACKUP_DIR=" + d.backupDir + ", or one made with `studybot backup`"
+	}
+	return fmt.Sprintf("the database %s is damaged: %s. To restore: stop studybot, copy a good backup (%s) over %s, and start studybot again; `studybot check FILE` checks a backup first",
+		d.db, what, from, d.db)
+}
+
+func (d damagedError) Unwrap() error { return d.err }
 
 // errNoAdapter is the answer to `studybot run` with nothing to run.
 var errNoAdapter = errors.New("no chat adapter is configured: set DISCORD_TOKEN, or SLACK_BOT_TOKEN with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (see README.md); to try studybot without a server run `studybot console`")

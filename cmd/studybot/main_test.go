@@ -194,7 +194,7 @@ func TestBackupWhileTheBotHoldsTheFile(t *testing.T) {
 	go func() { done <- runMain(ctx, []string{"console", "--user", "ana"}, env, stdinR, out, io.Discard) }()
 	io.WriteString(stdinW, "/roadmap done internet-basics\n")
 	waitFor(t, func() bool { return strings.Contains(out.String(), "lessons of Internet basics done") })
-	waitFor(t, func() bool { _, err := os.Stat(filepath.Join(dir, "s.db.sock")); return err == nil })
+	waitFor(t, func() bool { _, err := os.Stat(backupSocket(filepath.Join(dir, "s.db"))); return err == nil })
 
 	var stderr bytes.Buffer
 	backupFile := filepath.Join(dir, "copy.db")
@@ -205,7 +205,7 @@ func TestBackupWhileTheBotHoldsTheFile(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Fatalf("console exit %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "s.db.sock")); !os.IsNotExist(err) {
+	if _, err := os.Stat(backupSocketDir(filepath.Join(dir, "s.db"))); !os.IsNotExist(err) {
 		t.Errorf("backup socket left behind: %v", err)
 	}
 	db, err := bolt.Open(backupFile, bolt.Options{})
@@ -349,7 +349,7 @@ func TestEachBadVariableIsItsOwnLine(t *testing.T) {
 		{"one IPv6 interface", map[string]string{"STUDYBOT_HTTP_ADDR": "[::1]:65535"}, nil},
 		{"a database path that is a directory", map[string]string{"STUDYBOT_DB": dir}, []string{"STUDYBOT_DB: " + dir + " is a directory"}},
 		{"a database file in a file", map[string]string{"STUDYBOT_DB": filepath.Join(os.Args[0], "s.db")}, []string{"STUDYBOT_DB: " + os.Args[0] + " is not a directory"}},
-		{"a missing roadmap file", map[string]string{"STUDYBOT_ROADMAP": filepath.Join(dir, "nope.yaml")}, []string{"STUDYBOT_ROADMAP: " + filepath.Join(dir, "nope.yaml") + ": open "}},
+		{"a missing roadmap file", map[string]string{"STUDYBOT_ROADMAP": filepath.Join(dir, "nope.yaml")}, []string{"STUDYBOT_ROADMAP: " + filepath.Join(dir, "nope.yaml") + ": no such file or directory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -367,6 +367,7 @@ func TestEachBadVariableIsItsOwnLine(t *testing.T) {
 }
 
 func TestALockedDatabaseIsAFailureWorthRetrying(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "s.db")
 	holder, err := bolt.Open(path, bolt.Options{}) // another studybot, still stopping
 	if err != nil {

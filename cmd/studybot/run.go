@@ -37,10 +37,14 @@ var chatAdapters []chatAdapter
 
 // openFailure is the exit code for a store that would not open: another studybot still
 // holding the file (say, the old pod of a rolling update) passes, so that is a failure worth
-// retrying; anything else needs the configuration fixed.
+// retrying; a damaged file needs a restore from a backup; anything else needs the
+// configuration fixed.
 func openFailure(err error) int {
-	if errors.Is(err, bolt.ErrLocked) {
+	switch {
+	case errors.Is(err, bolt.ErrLocked):
 		return exitFail
+	case errors.Is(err, bolt.ErrDamaged):
+		return exitDamaged
 	}
 	return exitConfig
 }
@@ -88,7 +92,7 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 func wireServices(ctx context.Context, c *core) ([]service, error) {
 	// The scheduler registers its commands before any adapter can take one, and reads the
 	// posters the adapters register below.
-	sched, err := newScheduler(c)
+	sched, err := newScheduler(c, c.store)
 	if err != nil {
 		return nil, err
 	}
@@ -109,20 +113,28 @@ func wireServices(ctx context.Context, c *core) ([]service, error) {
 		return nil, err
 	}
 	services = append(services, ticker)
+	if c.cfg.BackupDir != "" {
+		backups, err := newBackupJob(c)
+		if err != nil {
+			return nil, err
+		}
+		services = append(services, backups)
+	}
 	if c.cfg.HTTPAddr != "" {
 		services = append(services, &httpService{addr: c.cfg.HTTPAddr, handler: c.mux, log: c.log})
 	}
 	return services, nil
 }
 
-// newScheduler is the core's scheduler over the store, posting through the platforms'
-// posters in c.posters. Replicas share c.claimer (Redis); a studybot alone claims in-process.
-func newScheduler(c *core) (*bot.Scheduler, error) {
+// newScheduler is the core's scheduler over schedules (the store, or a view of it that only
+// some platforms' schedules are in), posting through the platforms' posters in c.posters.
+// Replicas share c.claimer (Redis); a studybot alone claims in-process.
+func newScheduler(c *core, schedules bot.ScheduleStore) (*bot.Scheduler, error) {
 	claimer := c.claimer
 	if claimer == nil {
 		claimer = bot.NewLocalClaimer(c.clock)
 	}
-	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: c.store, Posters: c.posters,
+	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: schedules, Posters: c.posters,
 		Claimer: claimer, Logger: c.log,
 		// A post under way at SIGTERM must end inside the shutdown grace, before the store closes.
 		PostTimeout: shutdownGrace - 2*time.Second,
@@ -213,10 +225,19 @@ func (h *httpService) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	// Requests in flight (Slack commands among them) finish; new connections are refused.
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	// Whatever is still open after the server's share of the grace (a client trickling its
+	// headers or body) is closed: it must not hold the shutdown for the whole grace.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("http shutdown: %w", err)
+		h.log.Warn("http: connections still open after their share of the shutdown grace; closing them",
+			"waited", httpShutdownGrace.String())
+		srv.Close()
 	}
 	return nil
 }
+
+// httpShutdownGrace is the HTTP server's share of shutdownGrace. A Slack command is answered
+// in its acknowledgement within 2 s, so this is ample for every request worth waiting for,
+// and it leaves the rest of the grace to the services behind the server.
+const httpShutdownGrace = shutdownGrace / 2

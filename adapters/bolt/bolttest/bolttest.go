@@ -3,8 +3,13 @@
 package bolttest
 
 import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/data"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // ShortRoadmap is the version 1 roadmap kept as a test fixture: 17 topics of one short
@@ -52,4 +58,75 @@ func Core(t testing.TB, cfg bot.Config) (*bot.Bot, *bolt.DB) {
 		t.Fatal(err)
 	}
 	return core, store
+}
+
+// Fill writes n learners ("learner-000", ...) who check in and want a reminder at 20:00 into
+// community c of the bbolt file at path, in one transaction, so no stale copy of their
+// records is left in freed pages for DamageLeafOf to find. It returns their IDs.
+func Fill(t testing.TB, path string, c bot.Community, n int) []string {
+	t.Helper()
+	store, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ids := make([]string, n)
+	err = store.Bolt().Update(func(tx *bbolt.Tx) error {
+		b, err := bolt.CommunityBucket(tx, c, []byte("learners"))
+		if err != nil {
+			return err
+		}
+		for i := range ids {
+			ids[i] = fmt.Sprintf("learner-%03d", i)
+			l := bot.Learner{Version: bot.SchemaVersion, UserID: ids[i], Name: "Learner " + ids[i], Remind: "20:00"}
+			if err := bolt.PutJSON(b, []byte(ids[i]), l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// PageSize is the page size of the files these tests make (bbolt's default, the OS's).
+var PageSize = os.Getpagesize()
+
+// DamagePage overwrites page n of the file at path with random bytes, as
+// `dd if=/dev/urandom of=path bs=4096 seek=n count=1 conv=notrunc` does. The bytes are
+// seeded, so a failure reproduces.
+func DamagePage(t testing.TB, path string, n int) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	junk := make([]byte, PageSize)
+	rng := rand.NewChaCha8([32]byte{byte(n)})
+	rng.Read(junk)
+	if _, err := f.WriteAt(junk, int64(n*PageSize)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// LeafOf is the number of the leaf page of the file at path that holds needle (a key), so a
+// test can damage the page one learner's record lives on and no other community's.
+func LeafOf(t testing.TB, path, needle string) int {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const leafFlag = 0x02 // bbolt's page header: id (8 bytes), flags (2), count (2), overflow (4)
+	for n := 2; (n+1)*PageSize <= len(raw); n++ {
+		page := raw[n*PageSize : (n+1)*PageSize]
+		if binary.NativeEndian.Uint16(page[8:]) == leafFlag && bytes.Contains(page, []byte(needle)) {
+			return n
+		}
+	}
+	t.Fatalf("no leaf page of %s holds %q", path, needle)
+	return 0
 }

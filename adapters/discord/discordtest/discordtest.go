@@ -132,6 +132,7 @@ type Server struct {
 	interactions     map[string]*interaction
 	commands         map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
 	members          map[string]string          // guild/user -> nick
+	guildFail        map[string]fault           // guild -> how its member lookups fail
 	callback429      []float64
 	webhookFail      map[string]int // method -> how many more interaction webhook calls fail
 	channelFail      map[string]fault
@@ -236,6 +237,7 @@ func Start(token string) *Server {
 		interactions:      map[string]*interaction{},
 		commands:          map[string]json.RawMessage{},
 		members:           map[string]string{},
+		guildFail:         map[string]fault{},
 		channelFail:       map[string]fault{},
 		webhookFail:       map[string]int{},
 	}
@@ -494,6 +496,14 @@ func (s *Server) RefuseResume(refuse bool) {
 func (s *Server) AddMember(guildID, userID, nick string) {
 	s.mu.Lock()
 	s.members[guildID+"/"+userID] = nick
+	s.mu.Unlock()
+}
+
+// FailGuild makes member lookups in guildID fail with status and Discord error code, as a
+// guild that removed the bot answers 403 Missing Access (50001).
+func (s *Server) FailGuild(guildID string, status, code int, message string) {
+	s.mu.Lock()
+	s.guildFail[guildID] = fault{status: status, code: code, message: message}
 	s.mu.Unlock()
 }
 
@@ -914,7 +924,11 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	case m == "GET" && at(0) == "guilds" && at(2) == "members" && len(parts) == 4:
 		s.mu.Lock()
 		nick, ok := s.members[at(1)+"/"+at(3)]
+		f, failing := s.guildFail[at(1)]
 		s.mu.Unlock()
+		if failing {
+			return apiError(f.status, f.code, f.message)
+		}
 		if !ok {
 			return apiError(404, 10007, "Unknown Member")
 		}

@@ -283,6 +283,10 @@ func (s *Server) Response(id string) (m Message, ok bool) {
 // Command is a slash command to send.
 type Command struct {
 	Team, Channel, User, UserName, Text string
+	// Enterprise is the Enterprise Grid org the workspace belongs to ("" for none);
+	// OrgInstall says the app is installed org-wide.
+	Enterprise string
+	OrgInstall bool
 }
 
 // Sent says where to wait for what a sent envelope causes.
@@ -298,8 +302,11 @@ func (s *Server) SendCommand(c Command) Sent {
 	payload := map[string]any{
 		"token": "verification-token", "team_id": c.Team, "team_domain": "study",
 		"channel_id": c.Channel, "channel_name": "general", "user_id": c.User, "user_name": c.UserName,
-		"command": "/roadmap", "text": c.Text, "api_app_id": "A0STUDY", "is_enterprise_install": "false",
+		"command": "/roadmap", "text": c.Text, "api_app_id": "A0STUDY", "is_enterprise_install": strconv.FormatBool(c.OrgInstall),
 		"response_url": respURL, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+	}
+	if c.Enterprise != "" {
+		payload["enterprise_id"], payload["enterprise_name"] = c.Enterprise, "Study Org"
 	}
 	id := s.send("slash_commands", payload, true)
 	return Sent{EnvelopeID: id, ResponseID: respID}
@@ -309,6 +316,11 @@ func (s *Server) SendCommand(c Command) Sent {
 type Press struct {
 	Team, Channel, User, UserName string
 	ActionID, Value, Label        string
+	// Enterprise is the Enterprise Grid org ("" for none). With OrgInstall (an org-wide
+	// install) the payload's team is null and the user's team_id is the org's ID, as Slack
+	// documents for block_actions payloads.
+	Enterprise string
+	OrgInstall bool
 }
 
 // SendPress sends an interactive block_actions envelope on the live connection.
@@ -321,10 +333,15 @@ func (s *Server) SendPress(p Press) Sent {
 
 // BlockActionsPayload is the block_actions payload Slack sends for a button press.
 func BlockActionsPayload(p Press, responseURL string) map[string]any {
-	return map[string]any{
+	team := map[string]any{"id": p.Team, "domain": "study"}
+	userTeam := p.Team
+	if p.Enterprise != "" {
+		team["enterprise_id"], team["enterprise_name"] = p.Enterprise, "Study Org"
+	}
+	payload := map[string]any{
 		"type":         "block_actions",
-		"team":         map[string]any{"id": p.Team, "domain": "study"},
-		"user":         map[string]any{"id": p.User, "username": p.UserName, "name": p.UserName, "team_id": p.Team},
+		"team":         team,
+		"user":         map[string]any{"id": p.User, "username": p.UserName, "name": p.UserName, "team_id": userTeam},
 		"api_app_id":   "A0STUDY",
 		"token":        "verification-token",
 		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000100", "channel_id": p.Channel, "is_ephemeral": true},
@@ -338,6 +355,15 @@ func BlockActionsPayload(p Press, responseURL string) map[string]any {
 		}},
 		"state": map[string]any{"values": map[string]any{}},
 	}
+	if p.Enterprise != "" {
+		payload["enterprise"] = map[string]any{"id": p.Enterprise, "name": "Study Org"}
+		payload["is_enterprise_install"] = p.OrgInstall
+	}
+	if p.OrgInstall {
+		payload["team"] = nil
+		payload["user"].(map[string]any)["team_id"] = p.Enterprise
+	}
+	return payload
 }
 
 // Reasons Slack gives in a disconnect message.

@@ -1,0 +1,132 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Progress is a learner's state per lesson, by lesson slug; a lesson absent from it is todo.
+// It is stored as one string of slugs per state ({"done":"dns http","learning":"tls"}):
+// decoding a learner is on the path of every command, and a JSON object with an entry per
+// lesson cost more than everything else `/roadmap next` does.
+type Progress map[string]State
+
+var storedStates = []State{StateDone, StateLearning, StateSkipped}
+
+// MarshalJSON writes the slugs of each state, sorted, so equal progress encodes the same.
+func (p Progress) MarshalJSON() ([]byte, error) {
+	by := map[State][]string{}
+	for slug, s := range p {
+		by[s] = append(by[s], slug)
+	}
+	out := map[string]string{}
+	for _, s := range storedStates {
+		if slugs := by[s]; len(slugs) > 0 {
+			slices.Sort(slugs)
+			out[string(s)] = strings.Join(slugs, " ")
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (p *Progress) UnmarshalJSON(b []byte) error {
+	var in struct {
+		Done     string `json:"done"`
+		Learning string `json:"learning"`
+		Skipped  string `json:"skipped"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return fmt.Errorf("lesson progress: %w", err)
+	}
+	m := Progress{}
+	for s, slugs := range map[State]string{StateDone: in.Done, StateLearning: in.Learning, StateSkipped: in.Skipped} {
+		for _, slug := range strings.Fields(slugs) {
+			m[slug] = s
+		}
+	}
+	*p = m
+	return nil
+}
+
+// History is what a learner did with each question they were shown, by question ID. It is
+// stored as one string and parsed only when a command needs it (a quiz or an answer), so a
+// long history costs nothing to the commands that never look at it.
+type History struct {
+	raw    string
+	parsed map[string]QuestionRecord
+}
+
+// Get is the record of one question (zero when never shown).
+func (h *History) Get(id string) QuestionRecord {
+	h.parse()
+	return h.parsed[id]
+}
+
+// Set replaces the record of one question.
+func (h *History) Set(id string, rec QuestionRecord) {
+	h.parse()
+	h.parsed[id] = rec
+	h.raw = ""
+}
+
+// Len is how many questions the learner has a record of.
+func (h *History) Len() int {
+	h.parse()
+	return len(h.parsed)
+}
+
+// IsZero reports an empty history, so it is left out of the stored record.
+func (h History) IsZero() bool { return h.raw == "" && len(h.parsed) == 0 }
+
+func (h *History) parse() {
+	if h.parsed != nil {
+		return
+	}
+	h.parsed = map[string]QuestionRecord{}
+	for _, entry := range strings.Split(h.raw, ";") {
+		f := strings.Fields(entry)
+		if len(f) != 6 {
+			continue
+		}
+		n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+		h.parsed[f[0]] = QuestionRecord{Shown: n(f[1]), Right: n(f[2]), Wrong: n(f[3]), Answered: Day(n(f[4])), LastGood: f[5] == "1"}
+	}
+}
+
+// MarshalJSON writes "id shown right wrong answered-day last-right;…", sorted by ID.
+func (h History) MarshalJSON() ([]byte, error) {
+	if h.parsed == nil {
+		return json.Marshal(h.raw)
+	}
+	ids := make([]string, 0, len(h.parsed))
+	for id := range h.parsed {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	for i, id := range ids {
+		r := h.parsed[id]
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		last := 0
+		if r.LastGood {
+			last = 1
+		}
+		fmt.Fprintf(&b, "%s %d %d %d %d %d", id, r.Shown, r.Right, r.Wrong, r.Answered, last)
+	}
+	return json.Marshal(b.String())
+}
+
+// UnmarshalJSON keeps the stored string until the history is read.
+func (h *History) UnmarshalJSON(b []byte) error {
+	h.parsed = nil
+	if err := json.Unmarshal(b, &h.raw); err != nil {
+		return fmt.Errorf("question history: %w", err)
+	}
+	return nil
+}
