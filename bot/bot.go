@@ -18,8 +18,7 @@ import (
 
 // Request is one command from a chat user, already turned platform-neutral by an adapter.
 type Request struct {
-	Platform  string // PlatformDiscord, PlatformSlack, PlatformConsole
-	Community string // guild ID, team ID, console community name
+	Community Community // the platform and its guild ID, team ID or console community name
 	Channel   string
 	UserID    string
 	UserName  string // shown on the leaderboard
@@ -102,12 +101,6 @@ func New(cfg Config) (*Bot, error) {
 // Roadmap is the roadmap the core teaches.
 func (b *Bot) Roadmap() *Roadmap { return b.roadmap }
 
-// Clock is the core's time source.
-func (b *Bot) Clock() Clock { return b.clock }
-
-// Store is the core's system of record.
-func (b *Bot) Store() Store { return b.store }
-
 // Extend routes the command word verb to h. It must be called before the bot handles
 // requests.
 func (b *Bot) Extend(verb string, h Handler) { b.extensions[verb] = h }
@@ -132,7 +125,7 @@ func (b *Bot) Handle(ctx context.Context, req Request) (resp Response) {
 	var cmd Command
 	defer func() {
 		if r := recover(); r != nil {
-			b.log.Error("command panicked", "platform", req.Platform, "community", req.Community,
+			b.log.Error("command panicked", "platform", req.Community.Platform, "community", req.Community.ID,
 				"command", cmd.Name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			resp = Response{Text: "Something went wrong on our side. Please try again in a moment.",
 				Ephemeral: true, Tone: ToneError, Outcome: OutcomePanic}
@@ -164,7 +157,7 @@ func (b *Bot) Handle(ctx context.Context, req Request) (resp Response) {
 // a mistyped topic, question or zone changes nothing, not even the learner's cooldown. The
 // command it returns carries the resolved topic, so handlers need not match it again.
 func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, error) {
-	if err := (Community{req.Platform, req.Community}).Validate(); err != nil {
+	if err := req.Community.Validate(); err != nil {
 		return cmd, fmt.Errorf("request from adapter: %w", err)
 	}
 	if req.UserID == "" {
@@ -172,7 +165,7 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, err
 	}
 	v, _ := lookupVerb(cmd.Name)
 	if v.Admin && !req.Admin && !req.CommunityAdmin {
-		return cmd, Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Platform))
+		return cmd, Errorf(EFORBIDDEN, "Only community admins can set up or view the daily lesson post (%s).", adminHint(req.Community.Platform))
 	}
 	if cmd.Target != "" {
 		m, err := b.resolve(cmd.Name, cmd.Target)
@@ -202,7 +195,7 @@ func (b *Bot) admit(ctx context.Context, req Request, cmd Command) (Command, err
 // command of the class), or says how long to wait.
 func (b *Bot) spend(ctx context.Context, req Request, cmd Command) error {
 	class := cooldownClass(cmd)
-	wait, err := b.cooldowns.Allow(ctx, cooldownKey(req.Platform, req.Community, req.UserID, class), CooldownLimits[class])
+	wait, err := b.cooldowns.Allow(ctx, cooldownKey(req.Community, req.UserID, class), CooldownLimits[class])
 	if err != nil {
 		// A broken cooldown backend must not lock every learner out.
 		b.log.Warn("cooldown check failed; letting the command through", "err", err)
@@ -243,7 +236,7 @@ func (b *Bot) failure(req Request, cmd Command, err error) Response {
 	code := ErrorCode(err)
 	msg := err.Error()
 	if code == EINTERNAL {
-		b.log.Error("command failed", "platform", req.Platform, "community", req.Community,
+		b.log.Error("command failed", "platform", req.Community.Platform, "community", req.Community.ID,
 			"command", cmd.Name, "err", err)
 		msg = "Something went wrong on our side; nothing was changed. Please try again in a moment."
 	}
@@ -254,7 +247,7 @@ func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response,
 	if h, ok := b.extensions[cmd.Name]; ok {
 		return h(ctx, req, cmd)
 	}
-	c := Community{req.Platform, req.Community}
+	c := req.Community
 	switch cmd.Name {
 	case "help":
 		return b.help(), nil
@@ -430,7 +423,15 @@ func (b *Bot) resolve(verb, text string) (Match, error) {
 func (b *Bot) question(id string) (*Question, error) {
 	q, ok := b.roadmap.Question(id)
 	if !ok {
-		return nil, Errorf(ENOTFOUND, "There is no question %q. Use the ID the quiz shows, like caching-2/7; /roadmap quiz gives you one.", clip(id, 40))
+		if cut := strings.LastIndexByte(id, '-'); cut > 0 {
+			_, topic := b.roadmap.Topic(id[:cut])
+			_, lesson := b.roadmap.Lesson(id[:cut])
+			if topic && !lesson && strings.Trim(id[cut+1:], "0123456789") == "" {
+				// A button from before topics were made of lessons: its question is gone.
+				return nil, Errorf(ENOTFOUND, "Question %s is from an earlier version of the roadmap. /roadmap quiz %s gives you one of today's.", clip(id, 40), id[:cut])
+			}
+		}
+		return nil, Errorf(ENOTFOUND, "There is no question %q. Use the ID the quiz shows, like caching-http-headers-2/7; /roadmap quiz gives you one.", clip(id, 40))
 	}
 	return q, nil
 }

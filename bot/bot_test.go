@@ -51,7 +51,7 @@ func newHarnessWith(t *testing.T, roadmap *bot.Roadmap, intn func(int) int) *har
 }
 
 func (h *harness) request(user, text string) bot.Request {
-	return bot.Request{Platform: bot.PlatformConsole, Community: "study", Channel: "general",
+	return bot.Request{Community: bot.Community{Platform: bot.PlatformConsole, ID: "study"}, Channel: "general",
 		UserID: user, UserName: user, Admin: true, CommunityAdmin: true, Text: text} // as the console: admin of it all
 }
 
@@ -274,10 +274,10 @@ func TestCommunitiesAndLearnersAreIsolated(t *testing.T) {
 	h.sayOK("ana", "done internet-basics")
 	mustContain(t, h.sayOK("ben", "next"), "lesson 1 of 1 · Internet basics")
 	other := h.request("ana", "next")
-	other.Community = "another-group"
+	other.Community.ID = "another-group"
 	mustContain(t, h.bot.Handle(context.Background(), other), "lesson 1 of 1 · Internet basics")
 	slack := h.request("ana", "next")
-	slack.Platform = bot.PlatformSlack
+	slack.Community.Platform = bot.PlatformSlack
 	mustContain(t, h.bot.Handle(context.Background(), slack), "lesson 1 of 1 · Internet basics")
 }
 
@@ -394,7 +394,7 @@ func TestNonAdminsCannotChangeTheNudge(t *testing.T) {
 	h := newHarness(t)
 	req := h.request("ana", "nudge set 09:00")
 	req.Admin, req.CommunityAdmin = false, false
-	req.Platform = bot.PlatformDiscord
+	req.Community.Platform = bot.PlatformDiscord
 	r := h.bot.Handle(context.Background(), req)
 	if r.Outcome != bot.EFORBIDDEN || !strings.Contains(r.Text, "Manage Server") || !r.Ephemeral {
 		t.Errorf("non-admin nudge: (%s) %q", r.Outcome, r.Text)
@@ -405,7 +405,7 @@ func TestHelpListsEveryCommandAndTheStreakRule(t *testing.T) {
 	h := newHarness(t)
 	r := h.sayOK("ana", "help")
 	for _, v := range bot.Verbs {
-		mustContain(t, r, "/roadmap "+v.Usage)
+		mustContain(t, r, "/roadmap "+v.Usage())
 	}
 	mustContain(t, r, "Every 7th day in a row earns a freeze",
 		"A new day counts only once the day you last counted has ended in the zone you counted it in",
@@ -416,7 +416,7 @@ func TestUserNameCannotFakeAnotherCommunity(t *testing.T) {
 	h := newHarness(t)
 	for _, community := range []string{"", "a/b", strings.Repeat("x", 101)} {
 		req := h.request("ana", "checkin")
-		req.Community = community
+		req.Community.ID = community
 		if r := h.bot.Handle(context.Background(), req); r.Outcome != bot.EINTERNAL {
 			t.Errorf("community %q: outcome %s", community, r.Outcome)
 		}
@@ -429,7 +429,7 @@ func ExampleBot_Handle() {
 	store, _ := bolt.Open(filepath.Join(dir, "example.db"), bolt.Options{})
 	defer store.Close()
 	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: store, Clock: bot.NewManualClock(start)})
-	r := b.Handle(context.Background(), bot.Request{Platform: "console", Community: "demo", UserID: "ana", Text: "/roadmap next"})
+	r := b.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: "console", ID: "demo"}, UserID: "ana", Text: "/roadmap next"})
 	fmt.Println(r.Title)
 	fmt.Println(strings.SplitN(r.Text, "\n", 2)[0])
 	// Output:

@@ -16,8 +16,9 @@ const MaxInputLen = 200
 // typed command are the same thing.
 type Command struct {
 	Name     string    // a verb from Verbs
-	Sub      string    // nudge: "set", "off" or "status"; remind: "set" or "off"
+	Sub      string    // the form's sub-command word: nudge "set", "off" or "status"; remind "set", "off" or "status"
 	Target   string    // what the learner typed for a topic or lesson, unresolved
+	Text     string    // free text (an ArgText argument)
 	Question string    // question ID for answer
 	Order    int       // answer: which order the choices were shown in (0: as written)
 	Choice   int       // 0-based choice index for answer, as shown
@@ -48,45 +49,217 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 	return TimeOfDay{hour, minute}, nil
 }
 
-// verb describes one command word: its usage line and help text, and whether it changes state
-// (which decides its cooldown class).
-type verb struct {
-	Name  string
-	Usage string
-	Help  string
+// ArgKind is what an argument of a command holds. It decides how the typed word is read into
+// the Command, what a usage line calls it, and what a platform offers while it is typed:
+// Discord autocompletes topics, lessons and questions and lists the choice letters.
+type ArgKind int
+
+const (
+	ArgText          ArgKind = iota + 1 // free text, the rest of the line
+	ArgTopic                            // a topic: number, slug, title, alias or a close spelling; the rest of the line
+	ArgLesson                           // a lesson: slug, title or a close spelling; the rest of the line
+	ArgLessonOrTopic                    // a lesson, or a topic for all its lessons; the rest of the line
+	ArgQuestion                         // a question ID as the quiz shows it, caching-2/7 (see parseQuestionToken)
+	ArgChoice                           // a choice: a letter (a, b…) or a 1-based number
+	ArgTime                             // a local time of day, HH:MM
+	ArgZone                             // an IANA time zone name, checked by the core before it runs
+)
+
+// kinds says of each kind what a usage line calls it, whether it takes the rest of the line
+// ("topic api security"; such an argument comes last) and whether a platform suggests values
+// while it is typed (a roadmap name or a question ID).
+var kinds = [...]struct {
+	placeholder     string
+	rest, suggested bool
+}{
+	ArgText:          {"text", true, false},
+	ArgTopic:         {"name", true, true},
+	ArgLesson:        {"name", true, true},
+	ArgLessonOrTopic: {"lesson|topic", true, true},
+	ArgQuestion:      {"question", false, true},
+	ArgChoice:        {"choice", false, false},
+	ArgTime:          {"HH:MM", false, false},
+	ArgZone:          {"IANA zone", false, false},
+}
+
+// Rest reports whether an argument of the kind takes the rest of the line.
+func (k ArgKind) Rest() bool { return kinds[k].rest }
+
+// Suggested reports whether a platform should suggest values while the argument is typed.
+func (k ArgKind) Suggested() bool { return kinds[k].suggested }
+
+// read puts one typed argument into c.
+func (k ArgKind) read(c *Command, s string) (err error) {
+	switch k {
+	case ArgTopic, ArgLesson, ArgLessonOrTopic:
+		c.Target = s
+	case ArgText:
+		c.Text = s
+	case ArgQuestion:
+		c.Question, c.Order, err = parseQuestionToken(s)
+	case ArgChoice:
+		c.Choice, err = parseChoice(s)
+	case ArgTime:
+		c.At, err = ParseTimeOfDay(s)
+	case ArgZone:
+		c.Zone = s
+	}
+	return err
+}
+
+// Arg is one argument of a command, in the order it is typed.
+type Arg struct {
+	Name     string // the option's name on Discord: topic, lesson, name, question, choice, zone, time
+	Kind     ArgKind
+	Optional bool   // may be left out; optional arguments come after required ones
+	Help     string // what to put there, at most 100 characters (Discord's option description)
+}
+
+// Sub is one form of a command that has several, named by its sub-command word (nudge set,
+// nudge off). The word is Command.Sub.
+type Sub struct {
+	Word string
+	// Help describes the form where it is a subcommand of its own (Discord, when every
+	// form starts with its word); at most 100 characters.
+	Help string
+	Args []Arg
+	// Implied: the word is not typed; the form is the one whose arguments fit what follows
+	// the command word (remind 20:00 is remind set; remind alone is remind status).
+	Implied bool
+	// Class, when set, is the form's cooldown class instead of the command's (nudge status
+	// only reads).
 	Class CooldownClass
-	Admin bool
+}
+
+// Verb is one command word and everything about it: its arguments (or its forms, for a
+// command with sub-command words), its help line, its cooldown class and whether only
+// admins may use it. The text grammar, the usage lines in help and in error answers, and
+// each platform's registration (Discord's subcommands, options and autocomplete) are all
+// read from it, so a command is declared once.
+type Verb struct {
+	Name    string
+	Help    string        // one line for /roadmap help, at most 100 characters
+	Args    []Arg         // for a command without forms
+	Subs    []Sub         // for a command with sub-command words, in the order help lists them
+	Example string        // a filled-in command line shown with its usage when it was mistyped
+	Class   CooldownClass // the budget it spends from, unless its form names its own
+	Admin   bool          // only channel or community admins may use it
+}
+
+// Usage is the command's usage line, every form of it: "done [lesson|topic]",
+// "nudge set <HH:MM> [IANA zone] | nudge off | nudge status".
+func (v Verb) Usage() string { return strings.Join(v.forms(), " | ") }
+
+// forms are the usage lines of the command's forms; an implied form with no arguments (the
+// command word alone) goes without saying.
+func (v Verb) forms() []string {
+	if len(v.Subs) == 0 {
+		return []string{usage(v.Name, v.Args)}
+	}
+	var forms []string
+	for _, s := range v.Subs {
+		switch {
+		case !s.Implied:
+			forms = append(forms, usage(v.Name+" "+s.Word, s.Args))
+		case len(s.Args) > 0:
+			forms = append(forms, usage(v.Name, s.Args))
+		}
+	}
+	return forms
+}
+
+func usage(words string, args []Arg) string {
+	for _, a := range args {
+		if a.Optional {
+			words += " [" + kinds[a.Kind].placeholder + "]"
+		} else {
+			words += " <" + kinds[a.Kind].placeholder + ">"
+		}
+	}
+	return words
+}
+
+// usageError answers a command that does not fit any of its forms.
+func (v Verb) usageError() error {
+	forms := v.forms()
+	for i := range forms {
+		forms[i] = "/roadmap " + forms[i]
+	}
+	text := forms[len(forms)-1]
+	if len(forms) > 1 {
+		text = strings.Join(forms[:len(forms)-1], ", ") + " or " + text
+	}
+	if v.Example != "" {
+		text += ", e.g. /roadmap " + v.Example
+	}
+	return Errorf(EINVALID, "Usage: %s.", text)
+}
+
+// missing answers a command that leaves out the required argument a.
+func (v Verb) missing(a Arg) error {
+	switch a.Kind {
+	case ArgTopic:
+		return Errorf(EINVALID, "Which topic? Usage: /roadmap %s. /roadmap topics lists them.", v.Usage())
+	case ArgLesson, ArgLessonOrTopic:
+		return Errorf(EINVALID, "Which lesson? Usage: /roadmap %s. /roadmap topic <name> lists a topic's lessons.", v.Usage())
+	}
+	return v.usageError()
 }
 
 // Verbs lists every command in the order help shows them.
-var Verbs = []verb{
-	{"next", "next", "the next lesson to study: body, example, exercise, resources and a quiz", ClassRead, false},
-	{"topics", "topics", "every topic with its state, lessons done and your progress bar", ClassRead, false},
-	{"topic", "topic <name>", "a topic's overview and its lessons (number, slug, title or a close spelling)", ClassRead, false},
-	{"lesson", "lesson <name>", "one lesson in full (slug, title or a close spelling)", ClassRead, false},
-	{"start", "start <lesson|topic>", "mark the lesson you are learning (a topic: its first lesson left)", ClassWrite, false},
-	{"done", "done [lesson|topic]", "mark a lesson, or all of a topic, done (default: your current lesson); counts as study", ClassWrite, false},
-	{"skip", "skip [lesson|topic]", "skip a lesson or a whole topic you already know (default: your current lesson)", ClassWrite, false},
-	{"reset", "reset <lesson|topic>", "put a lesson, or every lesson of a topic, back to todo", ClassWrite, false},
-	{"progress", "progress", "lessons done per topic, minutes studied, quiz score and what is next", ClassRead, false},
-	{"checkin", "checkin", "log today's study; extends your streak once a day", ClassWrite, false},
-	{"streak", "streak", "current, longest and previous streak, freezes, the last 4 weeks", ClassRead, false},
-	{"quiz", "quiz [lesson|topic]", "a multiple-choice question, choices shuffled (default: from lessons you have studied)", ClassQuiz, false},
-	{"answer", "answer <question> <choice>", "answer a quiz question with the ID it shows, e.g. answer caching-2/7 b; counts as study", ClassWrite, false},
-	{"leaderboard", "leaderboard", "top current streaks in this community", ClassRead, false},
-	{"timezone", "timezone <IANA name>", "set where your day starts and ends, e.g. Europe/Berlin", ClassWrite, false},
-	{"remind", "remind <HH:MM> | remind off", "a private nudge at that local time on days you have not studied", ClassWrite, false},
-	{"nudge", "nudge set <HH:MM> [zone] | nudge off | nudge status", "(admins) a daily lesson post in this channel", ClassNudge, true},
-	{"help", "help", "this list", ClassRead, false},
+var Verbs = []Verb{
+	{Name: "next", Help: "the next lesson to study: body, example, exercise, resources and a quiz", Class: ClassRead},
+	{Name: "topics", Help: "every topic with its state, lessons done and your progress bar", Class: ClassRead},
+	{Name: "topic", Help: "a topic's overview and its lessons (number, slug, title or a close spelling)", Class: ClassRead,
+		Args: []Arg{{Name: "topic", Kind: ArgTopic, Help: "Topic: number, slug, title or a close spelling"}}},
+	{Name: "lesson", Help: "one lesson in full (slug, title or a close spelling)", Class: ClassRead,
+		Args: []Arg{{Name: "lesson", Kind: ArgLesson, Help: "Lesson: slug, title or a close spelling"}}},
+	{Name: "start", Help: "mark the lesson you are learning (a topic: its first lesson left)", Class: ClassWrite,
+		Args: []Arg{{Name: "name", Kind: ArgLessonOrTopic, Help: "A lesson, or a topic for all its lessons"}}},
+	{Name: "done", Help: "mark a lesson, or all of a topic, done (default: your current lesson); counts as study", Class: ClassWrite,
+		Args: []Arg{{Name: "name", Kind: ArgLessonOrTopic, Optional: true, Help: "A lesson, or a topic for all its lessons (default: your current lesson)"}}},
+	{Name: "skip", Help: "skip a lesson or a whole topic you already know (default: your current lesson)", Class: ClassWrite,
+		Args: []Arg{{Name: "name", Kind: ArgLessonOrTopic, Optional: true, Help: "A lesson, or a topic for all its lessons (default: your current lesson)"}}},
+	{Name: "reset", Help: "put a lesson, or every lesson of a topic, back to todo", Class: ClassWrite,
+		Args: []Arg{{Name: "name", Kind: ArgLessonOrTopic, Help: "A lesson, or a topic for all its lessons"}}},
+	{Name: "progress", Help: "lessons done per topic, minutes studied, quiz score and what is next", Class: ClassRead},
+	{Name: "checkin", Help: "log today's study; extends your streak once a day", Class: ClassWrite},
+	{Name: "streak", Help: "current, longest and previous streak, freezes, the last 4 weeks", Class: ClassRead},
+	{Name: "quiz", Help: "a multiple-choice question, choices shuffled (default: from lessons you have studied)", Class: ClassQuiz,
+		Args: []Arg{{Name: "name", Kind: ArgLessonOrTopic, Optional: true, Help: "A lesson or a topic (default: lessons you have studied)"}}},
+	{Name: "answer", Help: "answer a quiz question with the ID it shows, e.g. answer caching-http-headers-2/7 b; counts as study", Class: ClassWrite,
+		Example: "answer caching-http-headers-2/7 b", Args: []Arg{
+			{Name: "question", Kind: ArgQuestion, Help: "Question ID the quiz shows, e.g. caching-http-headers-2/7"},
+			{Name: "choice", Kind: ArgChoice, Help: "Your answer"},
+		}},
+	{Name: "leaderboard", Help: "top current streaks in this community", Class: ClassRead},
+	{Name: "timezone", Help: "set where your day starts and ends, e.g. Europe/Berlin", Class: ClassWrite,
+		Example: "timezone Europe/Berlin", Args: []Arg{{Name: "zone", Kind: ArgZone, Optional: true, Help: "IANA time zone, e.g. Europe/Berlin (empty: show yours)"}}},
+	{Name: "remind", Help: "a private nudge at that local time on days you have not studied", Class: ClassWrite,
+		Example: "remind 20:00", Subs: []Sub{
+			{Word: "set", Implied: true, Args: []Arg{{Name: "time", Kind: ArgTime, Help: "HH:MM (24-hour, your time) or off; empty: show your reminder"}}},
+			{Word: "off"},
+			{Word: "status", Implied: true},
+		}},
+	{Name: "nudge", Help: "(admins) a daily lesson post in this channel", Class: ClassNudge, Admin: true,
+		Example: "nudge set 09:00 Europe/Berlin", Subs: []Sub{
+			{Word: "set", Help: "(admins) post the daily lesson in this channel at HH:MM", Args: []Arg{
+				{Name: "time", Kind: ArgTime, Help: "HH:MM, 24-hour"},
+				{Name: "zone", Kind: ArgZone, Optional: true, Help: "IANA time zone, e.g. Europe/Berlin (default: the community's)"},
+			}},
+			{Word: "off", Help: "(admins) stop the daily lesson post in this channel"},
+			{Word: "status", Help: "(admins) when the daily lesson is posted here", Class: ClassRead},
+		}},
+	{Name: "help", Help: "this list", Class: ClassRead},
 }
 
-func lookupVerb(name string) (verb, bool) {
+func lookupVerb(name string) (Verb, bool) {
 	for _, v := range Verbs {
 		if v.Name == name {
 			return v, true
 		}
 	}
-	return verb{}, false
+	return Verb{}, false
 }
 
 // ParseCommand reads a `/roadmap` line. The leading "/roadmap" is optional (Slack sends only
@@ -117,93 +290,79 @@ func ParseCommand(text string) (Command, error) {
 	if name == "check-in" {
 		name = "checkin"
 	}
-	args := words[1:]
 	v, ok := lookupVerb(name)
 	if !ok {
 		return Command{}, unknownVerb(name)
 	}
 	c := Command{Name: v.Name}
-	rest := strings.Join(args, " ")
-	switch v.Name {
-	case "next", "topics", "progress", "checkin", "streak", "leaderboard", "help":
-		if len(args) > 0 {
-			return Command{}, Errorf(EINVALID, "/roadmap %s takes nothing after it.", v.Name)
-		}
-	case "topic":
-		if rest == "" {
-			return Command{}, Errorf(EINVALID, "Which topic? Usage: /roadmap %s. /roadmap topics lists them.", v.Usage)
-		}
-		c.Target = rest
-	case "lesson", "start", "reset":
-		if rest == "" {
-			return Command{}, Errorf(EINVALID, "Which lesson? Usage: /roadmap %s. /roadmap topic <name> lists a topic's lessons.", v.Usage)
-		}
-		c.Target = rest
-	case "done", "skip", "quiz":
-		c.Target = rest
-	case "answer":
-		if len(args) != 2 {
-			return Command{}, Errorf(EINVALID, "Usage: /roadmap answer <question> <choice>, with the question ID the quiz shows, e.g. /roadmap answer caching-2/7 b.")
-		}
-		id, order, err := parseQuestionToken(args[0])
-		if err != nil {
-			return Command{}, err
-		}
-		c.Question, c.Order = id, order
-		choice, err := parseChoice(args[1])
-		if err != nil {
-			return Command{}, err
-		}
-		c.Choice = choice
-	case "timezone":
-		if len(args) > 1 {
-			return Command{}, Errorf(EINVALID, "Usage: /roadmap timezone <IANA name>, e.g. Europe/Berlin or America/New_York.")
-		}
-		if len(args) == 1 {
-			c.Zone = args[0]
-		}
-	case "remind":
-		switch {
-		case len(args) == 0:
-			c.Sub = "status"
-		case len(args) == 1 && strings.EqualFold(args[0], "off"):
-			c.Sub = "off"
-		case len(args) == 1:
-			at, err := ParseTimeOfDay(args[0])
-			if err != nil {
-				return Command{}, err
-			}
-			c.Sub, c.At = "set", at
-		default:
-			return Command{}, Errorf(EINVALID, "Usage: /roadmap remind <HH:MM> or /roadmap remind off.")
-		}
-	case "nudge":
-		return parseNudge(c, args)
+	var err error
+	switch args := words[1:]; {
+	case len(v.Subs) > 0:
+		err = v.readForm(&c, args)
+	case len(v.Args) == 0 && len(args) > 0:
+		err = Errorf(EINVALID, "/roadmap %s takes nothing after it.", v.Name)
+	default:
+		err = v.readArgs(&c, v.Args, args)
+	}
+	if err != nil {
+		return Command{}, err
 	}
 	return c, nil
 }
 
-func parseNudge(c Command, args []string) (Command, error) {
-	usage := Errorf(EINVALID, "Usage: /roadmap nudge set <HH:MM> [IANA zone], /roadmap nudge off or /roadmap nudge status.")
-	if len(args) == 0 {
-		return Command{}, usage
-	}
-	c.Sub = strings.ToLower(args[0])
-	switch {
-	case (c.Sub == "off" || c.Sub == "status") && len(args) == 1:
-		return c, nil
-	case c.Sub == "set" && (len(args) == 2 || len(args) == 3):
-		at, err := ParseTimeOfDay(args[1])
-		if err != nil {
-			return Command{}, err
+// readForm picks the form of a command with sub-command words: the one whose word comes
+// first, else the first implied one whose arguments fit what follows.
+func (v Verb) readForm(c *Command, words []string) error {
+	if len(words) > 0 {
+		for _, s := range v.Subs {
+			if !s.Implied && strings.EqualFold(words[0], s.Word) {
+				c.Sub = s.Word
+				return v.readArgs(c, s.Args, words[1:])
+			}
 		}
-		c.At = at
-		if len(args) == 3 {
-			c.Zone = args[2]
-		}
-		return c, nil
 	}
-	return Command{}, usage
+	for _, s := range v.Subs {
+		if s.Implied && fits(s.Args, len(words)) {
+			c.Sub = s.Word
+			return v.readArgs(c, s.Args, words)
+		}
+	}
+	return v.usageError()
+}
+
+// fits reports whether n typed words can fill args.
+func fits(args []Arg, n int) bool {
+	required := 0
+	for _, a := range args {
+		if !a.Optional {
+			required++
+		}
+	}
+	return n >= required && (n <= len(args) || len(args) > 0 && args[len(args)-1].Kind.Rest())
+}
+
+// readArgs reads the typed words into args, in order; an argument that takes the rest of the
+// line gets every word left. A word too few or too many is answered before any is read.
+func (v Verb) readArgs(c *Command, args []Arg, words []string) error {
+	if !fits(args, len(words)) {
+		if len(words) < len(args) && !args[len(words)].Optional {
+			return v.missing(args[len(words)])
+		}
+		return v.usageError()
+	}
+	for i, a := range args {
+		if i == len(words) {
+			break
+		}
+		word := words[i]
+		if a.Kind.Rest() {
+			word = strings.Join(words[i:], " ")
+		}
+		if err := a.Kind.read(c, word); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseQuestionToken reads a question ID as a quiz shows it: "caching-2/7" is question
@@ -216,7 +375,7 @@ func parseQuestionToken(s string) (id string, order int, err error) {
 	}
 	order, convErr := strconv.Atoi(o)
 	if convErr != nil || order < 0 || order >= factorial(MaxChoices) || strings.Trim(o, "0123456789") != "" {
-		return "", 0, Errorf(EINVALID, "%q is not a question ID. Use the ID the quiz shows, like caching-2/7.", clip(s, 40))
+		return "", 0, Errorf(EINVALID, "%q is not a question ID. Use the ID the quiz shows, like caching-http-headers-2/7.", clip(s, 40))
 	}
 	return id, order, nil
 }

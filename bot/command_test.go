@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -29,6 +30,12 @@ func TestParseCommand(t *testing.T) {
 		{"nudge set 09:00 Europe/Berlin", Command{Name: "nudge", Sub: "set", At: TimeOfDay{9, 0}, Zone: "Europe/Berlin"}},
 		{"nudge set 23:59", Command{Name: "nudge", Sub: "set", At: TimeOfDay{23, 59}}},
 		{"nudge status", Command{Name: "nudge", Sub: "status"}},
+		{"nudge SET 07:30", Command{Name: "nudge", Sub: "set", At: TimeOfDay{7, 30}}},
+		{"nudge off", Command{Name: "nudge", Sub: "off"}},
+		{"remind", Command{Name: "remind", Sub: "status"}},
+		{"remind OFF", Command{Name: "remind", Sub: "off"}},
+		{"skip  git   and  github ", Command{Name: "skip", Target: "git and github"}},
+		{"quiz", Command{Name: "quiz"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -62,6 +69,12 @@ func TestParseCommandRefusesBadInputWithASpecificAnswer(t *testing.T) {
 		{"nudge set", "Usage: /roadmap nudge"},
 		{"nudge dance", "Usage: /roadmap nudge"},
 		{"timezone Europe/Berlin extra", "Usage: /roadmap timezone"},
+		{"start", "Which lesson"},
+		{"answer caching-2 z extra", "Usage: /roadmap answer"}, // the count is checked before the words
+		{"remind set 07:00", "Usage: /roadmap remind"},         // set is implied, never typed
+		{"remind off now", "Usage: /roadmap remind"},
+		{"nudge", "Usage: /roadmap nudge"},
+		{"nudge off now", "Usage: /roadmap nudge"},
 		{strings.Repeat("a", 10000), "too long"},
 		{"next \xff\xfe", "not valid text"},
 		{"next \x00\x01", "control characters"},
@@ -79,6 +92,108 @@ func TestParseCommandRefusesBadInputWithASpecificAnswer(t *testing.T) {
 				t.Errorf("answer is %d characters; keep it short", n)
 			}
 		})
+	}
+}
+
+func TestUsageLinesComeFromTheDeclaredArguments(t *testing.T) {
+	for name, want := range map[string]string{
+		"next":     "next",
+		"topic":    "topic <name>",
+		"lesson":   "lesson <name>",
+		"start":    "start <lesson|topic>",
+		"done":     "done [lesson|topic]",
+		"quiz":     "quiz [lesson|topic]",
+		"answer":   "answer <question> <choice>",
+		"timezone": "timezone [IANA zone]",
+		"remind":   "remind <HH:MM> | remind off",
+		"nudge":    "nudge set <HH:MM> [IANA zone] | nudge off | nudge status",
+	} {
+		v, ok := lookupVerb(name)
+		if !ok {
+			t.Fatalf("no verb %s", name)
+		}
+		if got := v.Usage(); got != want {
+			t.Errorf("%s: usage %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Every error answer that shows a usage line shows the one of the command mistyped, so the
+// grammar and its answers cannot drift apart.
+func TestMistypedCommandsAnswerWithTheirOwnUsageLine(t *testing.T) {
+	for _, v := range Verbs {
+		var in, want string
+		switch forms := v.forms(); {
+		case len(v.Args) == 0 && len(v.Subs) == 0:
+			in, want = v.Name+" x", "/roadmap "+v.Name+" takes nothing after it."
+		case len(v.Args) > 0 && v.Args[len(v.Args)-1].Kind.Rest():
+			if v.Args[0].Optional {
+				continue // takes anything, or nothing
+			}
+			in, want = v.Name, "Usage: /roadmap "+forms[0]+"."
+		default:
+			in, want = v.Name+" x x x x x x", "Usage: /roadmap "+forms[0]
+		}
+		t.Run(v.Name, func(t *testing.T) {
+			_, err := ParseCommand(in)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%q answered %v, want it to contain %q", in, err, want)
+			}
+			if err != nil && v.Example != "" && !strings.Contains(err.Error(), "e.g. /roadmap "+v.Example) {
+				t.Errorf("%q answered %v, want the example %q", in, err, v.Example)
+			}
+		})
+	}
+}
+
+// Each platform builds its registration from Verbs, so a slip there (a required argument
+// after an optional one, a rest-of-line argument before another) would break every platform.
+func TestEveryCommandIsDeclaredWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	checkArgs := func(where string, args []Arg) {
+		names := map[string]bool{}
+		for i, a := range args {
+			if a.Name == "" || names[a.Name] || a.Kind == 0 {
+				t.Errorf("%s: argument %d %+v: unnamed, named twice or of no kind", where, i, a)
+			}
+			names[a.Name] = true
+			if n := utf8.RuneCountInString(a.Help); n < 1 || n > 100 {
+				t.Errorf("%s %s: description of %d characters, want 1 to 100", where, a.Name, n)
+			}
+			if i > 0 && args[i-1].Optional && !a.Optional {
+				t.Errorf("%s %s: required after an optional argument", where, a.Name)
+			}
+			if a.Kind.Rest() && i != len(args)-1 {
+				t.Errorf("%s %s: takes the rest of the line but is not last", where, a.Name)
+			}
+		}
+	}
+	for _, v := range Verbs {
+		if seen[v.Name] || v.Name != strings.ToLower(v.Name) {
+			t.Errorf("verb %q declared twice or not in lower case", v.Name)
+		}
+		seen[v.Name] = true
+		if n := utf8.RuneCountInString(v.Help); n < 1 || n > 100 {
+			t.Errorf("%s: help of %d characters, want 1 to 100", v.Name, n)
+		}
+		if v.Class == "" {
+			t.Errorf("%s: no cooldown class", v.Name)
+		}
+		if len(v.Args) > 0 && len(v.Subs) > 0 {
+			t.Errorf("%s: both arguments and forms", v.Name)
+		}
+		checkArgs(v.Name, v.Args)
+		words, typed := map[string]bool{}, !slices.ContainsFunc(v.Subs, func(s Sub) bool { return s.Implied })
+		for _, s := range v.Subs {
+			if s.Word == "" || words[s.Word] {
+				t.Errorf("%s: form word %q empty or repeated", v.Name, s.Word)
+			}
+			words[s.Word] = true
+			if n := utf8.RuneCountInString(s.Help); typed && (n < 1 || n > 100) {
+				t.Errorf("%s %s: description of %d characters, want 1 to 100 (its own subcommand on Discord)", v.Name, s.Word, n)
+			}
+			checkArgs(v.Name+" "+s.Word, s.Args)
+		}
 	}
 }
 

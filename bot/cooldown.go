@@ -38,20 +38,22 @@ var CooldownLimits = map[CooldownClass]Limit{
 	ClassNudge: {Rate: 3, Per: 60 * time.Second},
 }
 
-// cooldownClass is the budget a command spends from: its verb's class, except that
-// `nudge status` only reads.
+// cooldownClass is the budget a command spends from: its form's class when the form has its
+// own (`nudge status` only reads), else its verb's.
 func cooldownClass(cmd Command) CooldownClass {
-	if cmd.Name == "nudge" && cmd.Sub == "status" {
-		return ClassRead
-	}
 	v, _ := lookupVerb(cmd.Name)
+	for _, s := range v.Subs {
+		if s.Word == cmd.Sub && s.Class != "" {
+			return s.Class
+		}
+	}
 	return v.Class
 }
 
 // cooldownKey is the key of a learner's budget for class in a community: the same on every
 // backend and every replica, so a budget is one budget wherever the command lands.
-func cooldownKey(platform, community, userID string, class CooldownClass) string {
-	return strings.Join([]string{platform, community, userID, string(class)}, "/")
+func cooldownKey(c Community, userID string, class CooldownClass) string {
+	return strings.Join([]string{c.Platform, c.ID, userID, string(class)}, "/")
 }
 
 // GCRA is the generic cell rate algorithm: given the key's theoretical arrival time tat (zero

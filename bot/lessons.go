@@ -9,7 +9,7 @@ import (
 func (b *Bot) help() Response {
 	var lines []string
 	for _, v := range Verbs {
-		lines = append(lines, fmt.Sprintf("/roadmap %s — %s", v.Usage, v.Help))
+		lines = append(lines, fmt.Sprintf("/roadmap %s — %s", v.Usage(), v.Help))
 	}
 	return Response{
 		Title: "studybot commands",
@@ -454,8 +454,25 @@ func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (
 				}
 			}
 		}
-		if q = b.pickQuestion(l, pool); q == nil {
+		q = b.pickQuestion(l, pool)
+		if q == nil && cmd.target == nil {
+			// Only projects in hand, which ask nothing: ask from the lessons before the one
+			// in hand, else from the whole roadmap.
+			before := b.roadmap.lessons
+			if x := l.Current(b.roadmap); x != nil && x.index > 0 {
+				before = before[:x.index]
+			}
+			if q = b.pickQuestion(l, before); q == nil {
+				q = b.pickQuestion(l, b.roadmap.lessons)
+			}
+		}
+		switch {
+		case q == nil && cmd.target == nil:
+			return Errorf(EINVALID, "This roadmap has no quiz questions, only projects.")
+		case q == nil && cmd.target.Lesson != nil:
 			return Errorf(EINVALID, "%s has no quiz questions: it is a project. Try /roadmap quiz %s.", cmd.target.Title(), pool[0].topic.Slug)
+		case q == nil:
+			return Errorf(EINVALID, "%s has no quiz questions: its lessons are all projects.", cmd.target.Title())
 		}
 		order = b.shuffle(q)
 		rec := l.Questions.Get(q.ID)
@@ -464,6 +481,9 @@ func (b *Bot) quiz(ctx context.Context, c Community, req Request, cmd Command) (
 		return nil
 	})
 	if err != nil {
+		if ErrorCode(err) != EINTERNAL {
+			return Response{}, err // meant for the learner, as it is
+		}
 		return Response{}, fmt.Errorf("quiz: %w", err)
 	}
 	return RenderQuestion(q, order), nil

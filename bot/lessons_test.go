@@ -119,3 +119,33 @@ func TestABareQuizAsksFromStudiedLessonsNewQuestionsFirstThenMissedOnes(t *testi
 	h.wait()
 	mustContain(t, h.sayOK("ana", "quiz"), "Question 2 about CDNs?")
 }
+
+func TestABareQuizWhenOnlyAProjectIsInHandAsksFromTheLessonsBeforeIt(t *testing.T) {
+	h := newHarnessWith(t, bot.LessonRoadmap(t), func(int) int { return 0 })
+	h.sayOK("ana", "skip internet-basics")
+	for _, slug := range []string{"caching-headers", "caching-cdn", "caching-server"} {
+		h.sayOK("ana", "skip "+slug)
+	}
+	// Nothing done or started, and the lesson in hand is a project without questions.
+	r := h.say("ana", "quiz")
+	if r.Outcome != bot.OutcomeOK || !strings.HasPrefix(r.Title, "Quiz · ") {
+		t.Fatalf("a bare quiz with a project in hand answered %s: %q %q", r.Outcome, r.Title, r.Text)
+	}
+	if id := strings.Fields(strings.Split(r.Footer, "·")[1])[0]; strings.HasPrefix(id, "testing") || strings.HasPrefix(id, "unit-tests") {
+		t.Errorf("asked %s, from a lesson after the project", id)
+	}
+	h.wait()
+	// A project named outright is refused with a message meant for the learner, no "quiz:" prefix.
+	r = h.say("ana", "quiz caching-project")
+	if r.Outcome == bot.OutcomeOK || !strings.HasPrefix(r.Text, "Project: cache it has no quiz questions") {
+		t.Errorf("quiz of a project = %s %q", r.Outcome, r.Text)
+	}
+}
+
+func TestAnAnswerButtonFromBeforeLessonsSaysItsQuestionIsGone(t *testing.T) {
+	h := newHarnessWith(t, bot.LessonRoadmap(t), func(int) int { return 0 })
+	r := h.say("ana", "answer caching-2 b")
+	if r.Outcome != bot.ENOTFOUND || !strings.Contains(r.Text, "earlier version of the roadmap") || !strings.Contains(r.Text, "/roadmap quiz caching") {
+		t.Errorf("an old button answered (%s) %q", r.Outcome, r.Text)
+	}
+}

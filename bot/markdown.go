@@ -60,27 +60,37 @@ func SplitMarkdown(text string, limit int) []string {
 }
 
 // markdownBlocks splits text at blank lines outside fenced code blocks: paragraphs, lists and
-// whole code blocks.
+// whole code blocks. A code block is a block of its own even when prose touches its fences
+// without a blank line, so cutting a block never has to cut through a fence.
 func markdownBlocks(text string) []string {
 	var blocks []string
 	var cur []string
+	end := func() {
+		if len(cur) > 0 {
+			blocks = append(blocks, strings.Join(cur, "\n"))
+			cur = nil
+		}
+	}
 	inFence := false
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			if !inFence {
+				end() // the prose before the opening fence
+			}
+			cur = append(cur, line)
+			if inFence {
+				end() // the code block, closing fence included
+			}
 			inFence = !inFence
+			continue
 		}
 		if !inFence && strings.TrimSpace(line) == "" {
-			if len(cur) > 0 {
-				blocks = append(blocks, strings.Join(cur, "\n"))
-				cur = nil
-			}
+			end()
 			continue
 		}
 		cur = append(cur, line)
 	}
-	if len(cur) > 0 {
-		blocks = append(blocks, strings.Join(cur, "\n"))
-	}
+	end()
 	return blocks
 }
 

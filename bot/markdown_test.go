@@ -83,3 +83,41 @@ func TestSoftLineBreaksJoinButCodeAndListsStay(t *testing.T) {
 		t.Errorf("JoinSoftBreaks =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestSplitMarkdownKeepsACodeBlockFencedWhenProseTouchesIt(t *testing.T) {
+	// No blank line between the prose and the fences: a custom roadmap may write it so.
+	code := "```sh\n" + strings.Repeat("echo one line of the script\n", 40) + "```"
+	text := "Run this:\n" + code + "\nThen look at the output."
+	for _, limit := range []int{300, 700} {
+		pieces := SplitMarkdown(text, limit)
+		joined := strings.Join(pieces, "\n\n")
+		for i, p := range pieces {
+			if n := utf8.RuneCountInString(p); n > limit {
+				t.Errorf("limit %d: piece %d has %d characters", limit, i, n)
+			}
+			if strings.Count(p, "```")%2 != 0 {
+				t.Errorf("limit %d: piece %d leaves a code block open:\n%s", limit, i, p)
+			}
+			inFence := false
+			for _, line := range strings.Split(p, "\n") {
+				switch {
+				case strings.HasPrefix(line, "```"):
+					if !inFence && line != "```sh" {
+						t.Errorf("limit %d: piece %d opens a code block without its language: %q", limit, i, line)
+					}
+					inFence = !inFence
+				case !inFence && strings.Contains(line, "echo"):
+					t.Errorf("limit %d: piece %d holds code outside a fence:\n%s", limit, i, p)
+				case inFence && strings.Contains(line, "output"):
+					t.Errorf("limit %d: piece %d holds prose inside a fence:\n%s", limit, i, p)
+				}
+			}
+		}
+		if got := strings.Count(joined, "echo one line"); got != 40 {
+			t.Errorf("limit %d: %d code lines survive, want 40", limit, got)
+		}
+		if !strings.Contains(joined, "Run this:") || !strings.Contains(joined, "Then look at the output.") {
+			t.Errorf("limit %d: the prose around the code is lost or fenced:\n%s", limit, joined)
+		}
+	}
+}

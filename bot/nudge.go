@@ -35,7 +35,7 @@ func communityAdminHint(platform string) string {
 const nudgeOff = "turned off with /roadmap nudge off"
 
 func (s *Scheduler) nudgeCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
-	c := Community{req.Platform, req.Community}
+	c := req.Community
 	if req.Channel == "" {
 		return Response{}, Errorf(EINVALID, "Run /roadmap nudge in the channel that should get the daily lesson.")
 	}
@@ -122,7 +122,7 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 		text += fmt.Sprintf("\n%s is now also this community's time zone: learners who set none count their days in it.", loc)
 	case settings.Zone == "" && cmd.Zone != "" && !req.CommunityAdmin && community.String() != loc.String():
 		text += fmt.Sprintf("\nThe community's time zone stays %s: only a community admin%s sets it, with /roadmap nudge set HH:MM <zone>.",
-			community, communityAdminHint(req.Platform))
+			community, communityAdminHint(req.Community.Platform))
 	}
 	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
@@ -233,13 +233,17 @@ func (b *Bot) postTitle(cursor int) string {
 
 // reviewQuestion is the question for review post number k after the walk: lesson by lesson
 // through the roadmap, a different question of each lesson on every lap, starting with the
-// one after the question its lesson's own day asked.
+// one after the question its lesson's own day asked (its first). Nil when no lesson has
+// questions (a roadmap of projects only).
 func (b *Bot) reviewQuestion(k int) *Question {
 	var asked []*Lesson
 	for _, x := range b.roadmap.lessons {
 		if len(x.Questions) > 0 {
 			asked = append(asked, x)
 		}
+	}
+	if len(asked) == 0 {
+		return nil
 	}
 	x := asked[k%len(asked)]
 	return &x.Questions[(k/len(asked)+1)%len(x.Questions)]
@@ -267,6 +271,16 @@ func (b *Bot) dailyPost(day, cursor int) Response {
 	n := len(b.roadmap.lessons)
 	if cursor >= n {
 		q := b.reviewQuestion(cursor - n)
+		if q == nil {
+			return Response{
+				Title:    fmt.Sprintf("📅 Day %d · The path is walked", day),
+				Text:     "*The whole path is behind this channel.* Pick any lesson again with /roadmap topics.",
+				Markdown: true,
+				Fields:   []Field{{Name: "Keep your streak", Value: streakHint}},
+				Buttons:  []Button{{Label: "All topics", Command: "topics", Style: StylePrimary}},
+				Tone:     ToneInfo,
+			}
+		}
 		order := b.shuffle(q)
 		quiz := RenderQuestion(q, order)
 		text := "*The whole path is behind this channel: every day brings a review question from it now.*\n\n" + quizMarkdown(q, order)
@@ -285,7 +299,8 @@ func (b *Bot) dailyPost(day, cursor int) Response {
 	var buttons []Button
 	footer := fmt.Sprintf("Daily lesson %d of %d · %s", cursor+1, n, x.Slug)
 	if len(x.Questions) > 0 {
-		q := &x.Questions[(day/n)%len(x.Questions)]
+		// The lesson's own day asks its first question; review laps ask the others.
+		q := &x.Questions[0]
 		order := b.shuffle(q)
 		quiz := RenderQuestion(q, order)
 		text += "\n\n**Quiz of the day**\n" + quizMarkdown(q, order)

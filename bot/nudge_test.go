@@ -24,7 +24,7 @@ func TestNudgeSetRefusesBadInputPrivatelyAndChangesNothing(t *testing.T) {
 		t.Errorf("a refused nudge set the community zone to %q", s.Zone)
 	}
 	// A request from nowhere in particular (no channel) cannot hold a channel's lesson.
-	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+	resp := r.bot.Handle(context.Background(), bot.Request{Community: community,
 		UserID: "eve", Admin: true, Text: "nudge set 09:00"})
 	if resp.Outcome != bot.EINVALID || !strings.Contains(resp.Text, "in the channel") {
 		t.Errorf("nudge without a channel: (%s) %q", resp.Outcome, resp.Text)
@@ -76,7 +76,7 @@ func TestNudgeStatusIsForAdminsAndSaysWhatComesNext(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T08:00:00Z"))
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-24T10:00:00Z"))
-	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID, Channel: "general",
+	resp := r.bot.Handle(context.Background(), bot.Request{Community: community, Channel: "general",
 		UserID: "learner", Text: "nudge status"})
 	if resp.Outcome != bot.EFORBIDDEN || !resp.Ephemeral || !strings.Contains(resp.Text, "Only community admins") {
 		t.Errorf("non-admin status: (%s) %q, want the admin refusal", resp.Outcome, resp.Text)

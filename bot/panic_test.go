@@ -52,7 +52,7 @@ func TestAPanicInOneCommandIsAnsweredLoggedCountedAndOthersCarryOn(t *testing.T)
 		t.Fatal(err)
 	}
 	ask := func(user string) bot.Response {
-		return b.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: "study",
+		return b.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: bot.PlatformConsole, ID: "study"},
 			Channel: "general", UserID: user, UserName: user, Text: "/roadmap checkin"})
 	}
 

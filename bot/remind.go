@@ -18,7 +18,7 @@ import (
 //     adopts later each plan it again from its next occurrence on.
 
 func (s *Scheduler) remindCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
-	c := Community{req.Platform, req.Community}
+	c := req.Community
 	key := RemindKey(c, req.UserID)
 	if err := key.Validate(); err != nil {
 		return Response{}, fmt.Errorf("remind: %w", err)
@@ -153,7 +153,7 @@ func profileZoneChange(l *Learner, profileZone string) (zone string, moved bool)
 // timezoneCommand is /roadmap timezone, then moves the learner's reminder to the new zone.
 func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
 	b := s.bot
-	c := Community{req.Platform, req.Community}
+	c := req.Community
 	resp, err := b.timezone(ctx, c, req, cmd)
 	if err != nil || cmd.Zone == "" {
 		return resp, err

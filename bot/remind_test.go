@@ -80,7 +80,7 @@ func TestAReminderFollowsAZoneThatMovesAfterItWasSet(t *testing.T) {
 	// profile is a command carrying the learner's platform profile zone, as Slack's do.
 	profile := func(text, zone string) func(r *rig) {
 		return func(r *rig) {
-			resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+			resp := r.bot.Handle(context.Background(), bot.Request{Community: community,
 				Channel: "general", UserID: "ana", ProfileZone: zone, Text: text})
 			if resp.Outcome != bot.OutcomeOK {
 				r.t.Fatalf("%s: (%s) %s", text, resp.Outcome, resp.Text)

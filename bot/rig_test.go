@@ -99,7 +99,7 @@ func (r *rig) restart() {
 // as runs a command typed by user in channel.
 func (r *rig) as(user, channel, text string) bot.Response {
 	r.t.Helper()
-	resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+	resp := r.bot.Handle(context.Background(), bot.Request{Community: community,
 		Channel: channel, UserID: user, UserName: user, Admin: true, CommunityAdmin: true, Text: text}) // as the console
 	return resp
 }

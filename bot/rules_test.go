@@ -313,7 +313,7 @@ func TestAChannelAdminsNudgeNeverSetsTheCommunityZone(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T12:00:00Z"))
 	channelAdmin := func(text string) bot.Response {
 		t.Helper()
-		resp := r.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community.ID,
+		resp := r.bot.Handle(context.Background(), bot.Request{Community: community,
 			Channel: "voice-42", UserID: "mod", UserName: "mod", Admin: true, Text: text})
 		if resp.Outcome != bot.OutcomeOK {
 			t.Fatalf("%q: (%s) %s", text, resp.Outcome, resp.Text)

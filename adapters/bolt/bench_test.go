@@ -42,7 +42,7 @@ type unlimited struct{}
 func (unlimited) Allow(context.Context, string, bot.Limit) (time.Duration, error) { return 0, nil }
 
 func request(user, text string) bot.Request {
-	return bot.Request{Platform: bot.PlatformDiscord, Community: "111", UserID: user, UserName: user, Text: text}
+	return bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "111"}, UserID: user, UserName: user, Text: text}
 }
 
 // BenchmarkNext is `/roadmap next` through the core: a read transaction and rendering.

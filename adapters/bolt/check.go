@@ -240,9 +240,12 @@ func (s *DB) guard(err *error) {
 		panic(p.value)
 	}
 	damage := fmt.Errorf("%w: %v", ErrDamaged, r)
-	s.failure.CompareAndSwap(nil, &damage)
-	s.log.Error("the database file is damaged: a transaction reached a damaged page and was rolled back; restore the file from a backup",
-		"db", s.path, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	attrs := []any{"db", s.path, "panic", fmt.Sprint(r)}
+	if s.failure.CompareAndSwap(nil, &damage) {
+		// The first time with the stack; every learner on that page hits it again.
+		attrs = append(attrs, "stack", string(debug.Stack()))
+	}
+	s.log.Error("the database file is damaged: a transaction reached a damaged page and was rolled back; restore the file from a backup", attrs...)
 	if s.onPanic != nil {
 		s.onPanic()
 	}

@@ -217,8 +217,7 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 		return c.control(ctx, line)
 	}
 	resp := c.handler.Handle(ctx, bot.Request{
-		Platform:  bot.PlatformConsole,
-		Community: c.community,
+		Community: c.Community(),
 		Channel:   Channel,
 		UserID:    c.user,
 		UserName:  c.user,
@@ -317,9 +316,16 @@ func plainMarkdown(md string) string {
 			inFence = !inFence
 			continue
 		}
-		if !inFence && !strings.Contains(line, "`") {
-			lines[i] = emphasis.ReplaceAllString(line, "$1$2")
+		if inFence {
+			continue
 		}
+		// Between backticks is inline code, shown as written: only the parts outside it
+		// lose their markers.
+		parts := strings.Split(line, "`")
+		for j := 0; j < len(parts); j += 2 {
+			parts[j] = emphasis.ReplaceAllString(parts[j], "$1$2")
+		}
+		lines[i] = strings.Join(parts, "`")
 	}
 	return strings.Join(lines, "\n")
 }

@@ -276,3 +276,16 @@ func TestEveryConsoleUserAdministersTheWholeConsoleCommunity(t *testing.T) {
 		}
 	}
 }
+
+func TestLessonEmphasisIsDroppedButInlineCodeStaysAsWritten(t *testing.T) {
+	md := "- **Security.** The INSERT passes values through `?` placeholders.\n" +
+		"- **Server-side logic.** Here it is one `if` on the path; `**kwargs**` stays.\n" +
+		"```python\nprint(2 * 3 * 4)\n```"
+	out := console.Render(bot.Response{Text: md, Markdown: true})
+	for _, want := range []string{"- Security. The INSERT passes values through `?` placeholders.",
+		"- Server-side logic. Here it is one `if` on the path; `**kwargs**` stays.", "print(2 * 3 * 4)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console shows\n%s\nwant a line %q", out, want)
+		}
+	}
+}

@@ -60,6 +60,7 @@ func next(t *testing.T, calls <-chan window) window {
 }
 
 func TestRunCatchesUpOnStartThenHandsOverEachStretchOfTimeOnce(t *testing.T) {
+	t.Parallel()
 	clock := bot.NewManualClock(t0)
 	rec := &recorder{calls: make(chan window, 10)}
 	cancel, done := runEverySecond(t, rec, clock)
@@ -83,6 +84,7 @@ func TestRunCatchesUpOnStartThenHandsOverEachStretchOfTimeOnce(t *testing.T) {
 }
 
 func TestShutdownWaitsForTheRunningTick(t *testing.T) {
+	t.Parallel()
 	clock := bot.NewManualClock(t0)
 	var finished atomic.Bool
 	entered, release := make(chan struct{}), make(chan struct{})

@@ -46,7 +46,7 @@ func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
 	r := newRig(t, posts, nil) // the clock starts at 08:00 UTC
 	b, clock, svc, roadmap := r.bot, r.clock, r.svc, r.roadmap
 	for _, text := range []string{"nudge set 09:00 UTC", "timezone UTC", "remind 19:00"} {
-		resp := b.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
+		resp := b.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c1",
 			UserID: "ana", Admin: true, Text: text})
 		if resp.Outcome != bot.OutcomeOK {
 			t.Fatalf("%s: %s", text, resp.Text)

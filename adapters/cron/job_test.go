@@ -34,6 +34,7 @@ func TestTheDailyQuietMinuteIsOnceADayOffTheMinuteTick(t *testing.T) {
 // TestAJobRunsOnItsScheduleAndSurvivesItsOwnPanic: a chore that panics is logged, not fatal,
 // and runs again next time.
 func TestAJobRunsOnItsScheduleAndSurvivesItsOwnPanic(t *testing.T) {
+	t.Parallel()
 	runs := make(chan int, 10)
 	var n atomic.Int32
 	job, err := cron.NewJob("chore", "* * * * * *", time.UTC, func(context.Context) {
@@ -72,6 +73,7 @@ func TestAJobRunsOnItsScheduleAndSurvivesItsOwnPanic(t *testing.T) {
 
 // TestShutdownTellsARunningJobToStopAndWaitsForIt: the run under way sees its context end.
 func TestShutdownTellsARunningJobToStopAndWaitsForIt(t *testing.T) {
+	t.Parallel()
 	started, finished := make(chan struct{}), make(chan struct{})
 	var once atomic.Bool
 	job, err := cron.NewJob("chore", "* * * * * *", time.UTC, func(ctx context.Context) {

@@ -53,7 +53,9 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 
 	var replicas []*rig
 	for i := range 2 {
-		claims, err := redis.Open(ctx, redis.Options{URL: url, Prefix: prefix, Logger: discard})
+		// A generous timeout: this test is about claims, and a claim that a loaded test machine
+		// answers after the default 200 ms would count as a Redis outage.
+		claims, err := redis.Open(ctx, redis.Options{URL: url, Prefix: prefix, Logger: discard, Timeout: 10 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +65,7 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 		})
 		// Both replicas serve the same guild, so both hold every channel's schedule.
 		for c := range channels {
-			resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: fmt.Sprintf("c%02d", c),
+			resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: fmt.Sprintf("c%02d", c),
 				UserID: fmt.Sprintf("admin%d", c), Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 			if resp.Outcome != bot.OutcomeOK {
 				t.Fatalf("nudge set: %s", resp.Text)
@@ -100,7 +102,7 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 	t.Logf("posts by replica: %v", shared.by)
 	// Each replica knows the lessons went out, whoever posted them.
 	for i, r := range replicas {
-		resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c00",
+		resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c00",
 			UserID: "admin", Admin: true, Text: "nudge status"})
 		if !containsField(resp, "Day 3 so far") || !containsField(resp, "Day 4 · "+roadmap.Topics[3].Title) {
 			t.Errorf("replica %d status: %+v", i, resp.Fields)
@@ -133,7 +135,7 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		c.Claimer, c.Logger = claims, slog.New(slog.NewTextHandler(logs, nil))
 	})
 	poster.clock = r.clock
-	resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c1",
+	resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c1",
 		UserID: "admin", Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 	if resp.Outcome != bot.OutcomeOK {
 		t.Fatalf("nudge set: %s", resp.Text)
@@ -181,7 +183,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 		t.Cleanup(func() { claims.Close() })
 		r := newRig(t, poster, func(c *bot.SchedulerConfig) { c.Claimer, c.ClaimTTL = claims, 10*time.Minute })
 		for c := range channels {
-			resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: fmt.Sprintf("c%d", c),
+			resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: fmt.Sprintf("c%d", c),
 				UserID: fmt.Sprintf("admin%d", c), Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 			if resp.Outcome != bot.OutcomeOK {
 				t.Fatalf("nudge set: %s", resp.Text)
@@ -225,7 +227,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 		}
 	}
 	for i, r := range replicas {
-		resp := r.bot.Handle(ctx, bot.Request{Platform: bot.PlatformDiscord, Community: "guild", Channel: "c0",
+		resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c0",
 			UserID: "admin", Admin: true, Text: "nudge status"})
 		if !containsField(resp, "Day 1 so far") {
 			t.Errorf("replica %d status: %+v", i, resp.Fields)

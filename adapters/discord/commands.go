@@ -3,6 +3,7 @@ package discord
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -14,56 +15,50 @@ import (
 // CommandName is the one top-level slash command studybot registers.
 const CommandName = "roadmap"
 
-// optionSpec is one typed option of a subcommand. Options are read back in the order
-// listed, which is the order the core's grammar expects its words in.
-type optionSpec struct {
-	name         string
-	description  string
-	required     bool
-	autocomplete bool
-	choices      []string
+// grouped reports whether a command is a subcommand group on Discord (nudge set, nudge
+// off): it has forms and each starts with its own word. A command whose forms are told apart
+// by what follows it (remind 20:00, remind off) is one subcommand with their arguments.
+func grouped(v bot.Verb) bool {
+	return len(v.Subs) > 0 && !slices.ContainsFunc(v.Subs, func(s bot.Sub) bool { return s.Implied })
 }
 
-var (
-	topicRequired  = optionSpec{name: "topic", description: "Topic: number, slug, title or a close spelling", required: true, autocomplete: true}
-	lessonRequired = optionSpec{name: "lesson", description: "Lesson: slug, title or a close spelling", required: true, autocomplete: true}
-	nameRequired   = optionSpec{name: "name", description: "A lesson, or a topic for all its lessons", required: true, autocomplete: true}
-	nameOptional   = optionSpec{name: "name", description: "A lesson, or a topic for all its lessons (default: your current lesson)", autocomplete: true}
-)
-
-// verbOptions gives each command word its typed options. A verb missing here (added to
-// bot.Verbs later) still gets a subcommand, with one free-text option.
-var verbOptions = map[string][]optionSpec{
-	"next": nil, "topics": nil, "progress": nil, "checkin": nil, "streak": nil, "leaderboard": nil, "help": nil,
-	"topic":  {topicRequired},
-	"lesson": {lessonRequired},
-	"start":  {nameRequired},
-	"reset":  {nameRequired},
-	"done":   {nameOptional},
-	"skip":   {nameOptional},
-	"quiz":   {{name: "name", description: "A lesson or a topic (default: lessons you have studied)", autocomplete: true}},
-	"answer": {
-		{name: "question", description: "Question ID the quiz shows, e.g. caching-2/7", required: true, autocomplete: true},
-		{name: "choice", description: "Your answer", required: true, choices: choiceLetters()},
-	},
-	"timezone": {{name: "zone", description: "IANA time zone, e.g. Europe/Berlin (empty: show yours)"}},
-	"remind":   {{name: "time", description: "HH:MM (24-hour, your time) or off; empty: show your reminder"}},
+// flatArgs are the options of a command that is one subcommand: its arguments, or the
+// arguments of all its forms, each optional, since what is typed in them (a time, or off)
+// picks the form.
+func flatArgs(v bot.Verb) []bot.Arg {
+	if len(v.Subs) == 0 {
+		return v.Args
+	}
+	var args []bot.Arg
+	for _, s := range v.Subs {
+		for _, a := range s.Args {
+			if !slices.ContainsFunc(args, func(b bot.Arg) bool { return b.Name == a.Name }) {
+				a.Optional = true
+				args = append(args, a)
+			}
+		}
+	}
+	return args
 }
 
-// nudgeSubs are the subcommands of the nudge group (admins only; the core checks).
-var nudgeSubs = []struct {
-	name, description string
-	options           []optionSpec
-}{
-	{"set", "(admins) post the daily lesson in this channel at HH:MM", []optionSpec{
-		{name: "time", description: "HH:MM, 24-hour", required: true},
-		{name: "zone", description: "IANA time zone, e.g. Europe/Berlin (default: the community's)"},
-	}},
-	{"off", "(admins) stop the daily lesson post in this channel", nil},
-	{"status", "(admins) when the daily lesson is posted here", nil},
+// argsFor are the arguments of a subcommand path ("done", "nudge set"), in the order the
+// core's grammar reads them; nil for a path /roadmap does not have.
+func argsFor(path []string) []bot.Arg {
+	for _, v := range bot.Verbs {
+		if v.Name != path[0] || grouped(v) != (len(path) == 2) {
+			continue
+		}
+		if len(path) == 1 {
+			return flatArgs(v)
+		}
+		for _, s := range v.Subs {
+			if s.Word == path[1] {
+				return s.Args
+			}
+		}
+	}
+	return nil
 }
-
-var freeText = []optionSpec{{name: "text", description: "what follows the command word"}}
 
 func choiceLetters() []string {
 	letters := make([]string, bot.MaxChoices)
@@ -87,70 +82,54 @@ func roadmapCommand(r *bot.Roadmap) *discordgo.ApplicationCommand {
 		IntegrationTypes: &[]discordgo.ApplicationIntegrationType{discordgo.ApplicationIntegrationGuildInstall},
 	}
 	for _, v := range bot.Verbs {
-		if v.Name == "nudge" {
+		if grouped(v) {
 			group := &discordgo.ApplicationCommandOption{
 				Type:        discordgo.ApplicationCommandOptionSubCommandGroup,
 				Name:        v.Name,
 				Description: clip(v.Help, 100),
 			}
-			for _, s := range nudgeSubs {
+			for _, s := range v.Subs {
 				group.Options = append(group.Options, &discordgo.ApplicationCommandOption{
 					Type:        discordgo.ApplicationCommandOptionSubCommand,
-					Name:        s.name,
-					Description: s.description,
-					Options:     options(s.options),
+					Name:        s.Word,
+					Description: clip(s.Help, 100),
+					Options:     options(s.Args),
 				})
 			}
 			cmd.Options = append(cmd.Options, group)
 			continue
 		}
-		specs, ok := verbOptions[v.Name]
-		if !ok {
-			specs = freeText
-		}
 		cmd.Options = append(cmd.Options, &discordgo.ApplicationCommandOption{
 			Type:        discordgo.ApplicationCommandOptionSubCommand,
 			Name:        v.Name,
 			Description: clip(v.Help, 100),
-			Options:     options(specs),
+			Options:     options(flatArgs(v)),
 		})
 	}
 	return cmd
 }
 
-func options(specs []optionSpec) []*discordgo.ApplicationCommandOption {
+// options are a subcommand's typed options, one string option per argument: roadmap names
+// and question IDs autocompleted, a choice picked from its letters.
+func options(args []bot.Arg) []*discordgo.ApplicationCommandOption {
 	var out []*discordgo.ApplicationCommandOption
-	for _, s := range specs {
+	for _, a := range args {
 		o := &discordgo.ApplicationCommandOption{
 			Type:         discordgo.ApplicationCommandOptionString,
-			Name:         s.name,
-			Description:  s.description,
-			Required:     s.required,
-			Autocomplete: s.autocomplete,
+			Name:         a.Name,
+			Description:  clip(a.Help, 100),
+			Required:     !a.Optional,
+			Autocomplete: a.Kind.Suggested(),
 			MaxLength:    100,
 		}
-		for _, c := range s.choices {
-			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
+		if a.Kind == bot.ArgChoice {
+			for _, c := range choiceLetters() {
+				o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
+			}
 		}
 		out = append(out, o)
 	}
 	return out
-}
-
-// specsFor is the option order of a subcommand path ("done", "nudge set").
-func specsFor(path []string) []optionSpec {
-	if len(path) == 2 && path[0] == "nudge" {
-		for _, s := range nudgeSubs {
-			if s.name == path[1] {
-				return s.options
-			}
-		}
-		return nil
-	}
-	if specs, ok := verbOptions[path[0]]; ok {
-		return specs
-	}
-	return freeText
 }
 
 var errUnreadable = errors.New("unreadable command")
@@ -178,9 +157,9 @@ func commandText(data discordgo.ApplicationCommandInteractionData) (string, erro
 		return "", errUnreadable
 	}
 	words := path
-	for _, spec := range specsFor(path) {
+	for _, a := range argsFor(path) {
 		for _, o := range given {
-			if o.Name != spec.name {
+			if o.Name != a.Name {
 				continue
 			}
 			if v := strings.TrimSpace(optionString(o)); v != "" {
@@ -201,17 +180,29 @@ func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {
 	return fmt.Sprint(o.Value)
 }
 
-// focusedOption finds the option the user is typing in during autocomplete.
-func focusedOption(opts []*discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
-	for _, o := range opts {
-		if o.Focused {
-			return o
+// focused finds the argument the user is typing in during autocomplete: its kind, as the
+// command's spec declares it, and what has been typed so far. ok is false when no declared
+// argument is focused.
+func focused(data discordgo.ApplicationCommandInteractionData) (kind bot.ArgKind, input string, ok bool) {
+	if len(data.Options) != 1 {
+		return 0, "", false
+	}
+	sub := data.Options[0]
+	path, given := []string{sub.Name}, sub.Options
+	if sub.Type == discordgo.ApplicationCommandOptionSubCommandGroup && len(sub.Options) == 1 {
+		path, given = append(path, sub.Options[0].Name), sub.Options[0].Options
+	}
+	for _, o := range given {
+		if !o.Focused {
+			continue
 		}
-		if f := focusedOption(o.Options); f != nil {
-			return f
+		for _, a := range argsFor(path) {
+			if a.Name == o.Name {
+				return a.Kind, strings.TrimSpace(optionString(o)), true
+			}
 		}
 	}
-	return nil
+	return 0, "", false
 }
 
 // maxChoices is how many autocomplete suggestions Discord shows.
@@ -223,17 +214,13 @@ type autocompleteChoice struct {
 	Value string `json:"value"`
 }
 
-// suggestions answers autocomplete: topics for a topic option, lessons for a lesson option,
-// both for a name option (title shown, slug sent), question IDs for the answer's question.
-func suggestions(r *bot.Roadmap, focused *discordgo.ApplicationCommandInteractionDataOption) []autocompleteChoice {
+// suggestions answers autocomplete for an argument of kind: topics for a topic, lessons for
+// a lesson, both for a lesson or topic (title shown, slug sent), question IDs for a question.
+func suggestions(r *bot.Roadmap, kind bot.ArgKind, input string) []autocompleteChoice {
 	out := []autocompleteChoice{}
-	if focused == nil {
-		return out
-	}
-	input := strings.TrimSpace(optionString(focused))
-	switch focused.Name {
-	case "topic", "lesson", "name":
-		topics, lessons := focused.Name != "lesson", focused.Name != "topic"
+	switch kind {
+	case bot.ArgTopic, bot.ArgLesson, bot.ArgLessonOrTopic:
+		topics, lessons := kind != bot.ArgLesson, kind != bot.ArgTopic
 		for _, t := range r.Suggest(input, maxChoices, topics, lessons) {
 			label := t.Title()
 			if t.Topic != nil && lessons {
@@ -244,7 +231,7 @@ func suggestions(r *bot.Roadmap, focused *discordgo.ApplicationCommandInteractio
 			}
 			out = append(out, autocompleteChoice{Name: clip(label, 100), Value: t.Slug()})
 		}
-	case "question":
+	case bot.ArgQuestion:
 		// A question ID is "<lesson slug>-<n>", maybe with "/<order>": suggest the questions
 		// of the lessons the typed text points at, exact ID prefixes first.
 		key, _, _ := strings.Cut(strings.ToLower(input), "/")

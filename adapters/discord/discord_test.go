@@ -72,6 +72,7 @@ type harness struct {
 	fake     *discordtest.Server
 	adapter  *discord.Adapter
 	core     *bot.Bot
+	store    bot.Store
 	sched    *bot.Scheduler
 	clock    *bot.ManualClock
 	roadmap  *bot.Roadmap
@@ -93,12 +94,23 @@ func defaultRoadmap(t testing.TB) *bot.Roadmap {
 	return bolttest.ShortRoadmap(t)
 }
 
+// parallelTests are the tests start has made parallel (a second start in one test must not
+// call Parallel again).
+var parallelTests sync.Map // *testing.T -> true
+
 // start runs a fake Discord and the adapter against it, and waits until /roadmap is
 // registered. Cleanup stops the adapter and checks what must hold in every test: Run
 // returned nil, every message sent set allowed_mentions to parse nothing, and the token
 // never reached the logs.
 func start(t testing.TB, s setup) *harness {
 	t.Helper()
+	// Each test has its own fake Discord, core and file, and stopping an adapter waits a
+	// second (discordgo's close handshake): tests that start one run side by side.
+	if pt, ok := t.(*testing.T); ok {
+		if _, already := parallelTests.LoadOrStore(pt, true); !already {
+			pt.Parallel()
+		}
+	}
 	if s.roadmap == nil {
 		s.roadmap = defaultRoadmap(t)
 	}
@@ -132,7 +144,7 @@ func start(t testing.TB, s setup) *harness {
 		t.Fatal(err)
 	}
 	posters[bot.PlatformDiscord] = a
-	h := &harness{t: t, fake: fake, adapter: a, core: core, sched: sched, clock: clock, roadmap: s.roadmap, logs: logs,
+	h := &harness{t: t, fake: fake, adapter: a, core: core, store: store, sched: sched, clock: clock, roadmap: s.roadmap, logs: logs,
 		done: make(chan error, 1), stopping: stopping}
 	t.Cleanup(func() {
 		h.stop()

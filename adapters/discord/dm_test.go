@@ -160,7 +160,7 @@ func TestStopRemindersWorksForALearnerWhoLeftTheGuild(t *testing.T) {
 	if strings.Contains(a.text(), "no longer in") || !a.ephemeral() {
 		t.Fatalf("Stop reminders answered %q (ephemeral %v)", a.text(), a.ephemeral())
 	}
-	l, err := h.core.Store().Learner(context.Background(), bot.Community{Platform: bot.PlatformDiscord, ID: guild}, learner.ID)
+	l, err := h.store.Learner(context.Background(), bot.Community{Platform: bot.PlatformDiscord, ID: guild}, learner.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +222,7 @@ func (r *memRelay) Subscribe(ctx context.Context, topics []string, fn func(strin
 // pod is one process of a sharded deployment: its own store and core, one shard.
 type pod struct {
 	core  *bot.Bot
+	store bot.Store
 	logs  *bottest.Buffer
 	ready chan struct{}
 }
@@ -235,8 +236,8 @@ func startPods(t *testing.T, fake *discordtest.Server, count int, relay discord.
 	pods := make([]*pod, count)
 	gate := discord.NewIdentifyGate(discord.GateOptions{Interval: 100 * time.Millisecond}) // the fake does not pace starts
 	for shard := range count {
-		core, _ := bolttest.Core(t, bot.Config{Roadmap: defaultRoadmap(t), Clock: bot.NewManualClock(t0)})
-		p := &pod{core: core, logs: &bottest.Buffer{}}
+		core, store := bolttest.Core(t, bot.Config{Roadmap: defaultRoadmap(t), Clock: bot.NewManualClock(t0)})
+		p := &pod{core: core, store: store, logs: &bottest.Buffer{}}
 		pods[shard] = p
 		cfg := discord.Config{Token: token, APIURL: fake.APIURL(), Core: core, ShardID: shard, ShardCount: count,
 			SkipRegistration: shard != 0, IdentifyGate: gate,
@@ -266,7 +267,7 @@ func startPods(t *testing.T, fake *discordtest.Server, count int, relay discord.
 
 func (p *pod) learner(t *testing.T, guildID string) bot.Learner {
 	t.Helper()
-	l, err := p.core.Store().Learner(context.Background(), bot.Community{Platform: bot.PlatformDiscord, ID: guildID}, learner.ID)
+	l, err := p.store.Learner(context.Background(), bot.Community{Platform: bot.PlatformDiscord, ID: guildID}, learner.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 		req.Text = text
 		began := time.Now()
 		resp := a.core.Handle(ctx, req)
-		a.log.Debug("command answered", "guild", req.Community, "command", resp.Command, "outcome", resp.Outcome,
+		a.log.Debug("command answered", "guild", req.Community.ID, "command", resp.Command, "outcome", resp.Outcome,
 			"took", time.Since(began))
 		return resp
 	}
@@ -107,16 +107,16 @@ func (a *Adapter) run(ctx context.Context, i *discordgo.Interaction, text, dmGui
 // presser must still be a member there, unless the button stops their reminders: a learner
 // who has left must be able to do that.
 func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild, text string) (bot.Request, *bot.Response) {
-	req := bot.Request{Platform: bot.PlatformDiscord, Channel: i.ChannelID}
+	req := bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord}, Channel: i.ChannelID}
 	switch {
 	case i.GuildID != "" && i.Member != nil && i.Member.User != nil:
-		req.Community = i.GuildID
+		req.Community.ID = i.GuildID
 		req.UserID = i.Member.User.ID
 		req.UserName = displayName(i.Member, i.Member.User)
 		req.Admin = i.Member.Permissions&adminPermissions != 0
 		req.CommunityAdmin = i.Member.Permissions&communityAdminPermissions != 0
 	case i.GuildID == "" && dmGuild != "" && i.User != nil && isStopReminders(text):
-		req.Community = dmGuild
+		req.Community.ID = dmGuild
 		req.UserID = i.User.ID
 		req.UserName = displayName(nil, i.User)
 	case i.GuildID == "" && dmGuild != "" && i.User != nil:
@@ -125,7 +125,7 @@ func (a *Adapter) request(ctx context.Context, i *discordgo.Interaction, dmGuild
 			a.log.Info("direct-message button from a non-member", "guild", dmGuild, "err", restProblem(err))
 			return req, &answerLeft
 		}
-		req.Community = dmGuild
+		req.Community.ID = dmGuild
 		req.UserID = i.User.ID
 		req.UserName = displayName(m, i.User)
 		// Admin stays false: permissions in a DM cannot be checked, and no DM offers admin commands.
@@ -277,7 +277,9 @@ func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, r any)
 func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction, empty bool) {
 	choices := []autocompleteChoice{}
 	if !empty && i.GuildID != "" {
-		choices = suggestions(a.core.Roadmap(), focusedOption(i.ApplicationCommandData().Options))
+		if kind, input, ok := focused(i.ApplicationCommandData()); ok {
+			choices = suggestions(a.core.Roadmap(), kind, input)
+		}
 	}
 	type data struct {
 		Choices []autocompleteChoice `json:"choices"`

@@ -120,17 +120,27 @@ func TestEmbedStaysWithinDiscordLimits(t *testing.T) {
 	}
 }
 
+// opt, focus, sub and group build the options of an interaction as Discord sends them.
+func opt(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: value}
+}
+
+func focus(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
+	o := opt(name, value)
+	o.Focused = true
+	return o
+}
+
+func sub(name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
+}
+
+func group(name string, s *discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommandGroup,
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{s}}
+}
+
 func TestCommandTextFollowsTheGrammarOrder(t *testing.T) {
-	opt := func(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
-		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: value}
-	}
-	sub := func(name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
-		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
-	}
-	group := func(name string, s *discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
-		return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommandGroup,
-			Options: []*discordgo.ApplicationCommandInteractionDataOption{s}}
-	}
 	for _, tc := range []struct {
 		opt  *discordgo.ApplicationCommandInteractionDataOption
 		want string
@@ -140,6 +150,9 @@ func TestCommandTextFollowsTheGrammarOrder(t *testing.T) {
 		{sub("done", opt("name", "  Git and GitHub ")), "done Git and GitHub"},
 		{sub("answer", opt("choice", "b"), opt("question", "apis-2")), "answer apis-2 b"},
 		{sub("remind", opt("time", "off")), "remind off"},
+		{sub("remind", opt("time", "20:00")), "remind 20:00"},
+		{sub("remind"), "remind"},
+		{sub("timezone", opt("zone", "Europe/Berlin"), opt("unknown", "x")), "timezone Europe/Berlin"},
 		{group("nudge", sub("set", opt("zone", "Europe/Berlin"), opt("time", "09:00"))), "nudge set 09:00 Europe/Berlin"},
 		{group("nudge", sub("status")), "nudge status"},
 	} {
@@ -151,6 +164,49 @@ func TestCommandTextFollowsTheGrammarOrder(t *testing.T) {
 	}
 	if _, err := commandText(discordgo.ApplicationCommandInteractionData{Name: "other"}); err == nil {
 		t.Error("a command other than /roadmap was read")
+	}
+}
+
+// Autocomplete offers what the focused argument's declared kind holds, whatever its option
+// is called.
+func TestAutocompleteFollowsTheArgumentsKind(t *testing.T) {
+	r, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opt  *discordgo.ApplicationCommandInteractionDataOption
+		kind bot.ArgKind // 0: nothing to suggest
+		want string      // a value among the suggestions
+		not  string      // a value that must not be among them
+	}{
+		{"topic", sub("topic", focus("topic", "cach")), bot.ArgTopic, "caching", "caching-http-headers"},
+		{"lesson", sub("lesson", focus("lesson", "caching http")), bot.ArgLesson, "caching-http-headers", "caching"},
+		{"lesson or topic", sub("done", focus("name", "caching")), bot.ArgLessonOrTopic, "caching", ""},
+		{"question", sub("answer", focus("question", "caching-http-headers-"), opt("choice", "a")), bot.ArgQuestion, "caching-http-headers-1", ""},
+		{"choice letters are not suggested", sub("answer", opt("question", "caching-1"), focus("choice", "")), bot.ArgChoice, "", ""},
+		{"zone in a group", group("nudge", sub("set", opt("time", "09:00"), focus("zone", "Eur"))), bot.ArgZone, "", ""},
+		{"undeclared option", sub("done", focus("topic", "cach")), 0, "", ""},
+		{"unknown subcommand", sub("frobnicate", focus("name", "cach")), 0, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kind, input, ok := focused(discordgo.ApplicationCommandInteractionData{Name: CommandName,
+				Options: []*discordgo.ApplicationCommandInteractionDataOption{tc.opt}})
+			if ok != (tc.kind != 0) || kind != tc.kind {
+				t.Fatalf("focused argument of kind %d (found %v), want %d", kind, ok, tc.kind)
+			}
+			values := map[string]bool{}
+			for _, c := range suggestions(r, kind, input) {
+				values[c.Value] = true
+			}
+			if tc.want == "" && len(values) > 0 {
+				t.Errorf("suggested %v for an argument with nothing to suggest", values)
+			}
+			if tc.want != "" && !values[tc.want] || values[tc.not] {
+				t.Errorf("suggestions %v: want %q among them and not %q", values, tc.want, tc.not)
+			}
+		})
 	}
 }
 

@@ -85,15 +85,16 @@ func (m *Metrics) Observe(req bot.Request, resp bot.Response, took time.Duration
 	if command == "" {
 		command = "unparsed" // the line never parsed: no command name to file it under
 	}
-	m.commands.WithLabelValues(command, req.Platform, resp.Outcome).Inc()
-	m.latency.WithLabelValues(req.Platform).Observe(took.Seconds())
+	platform := req.Community.Platform
+	m.commands.WithLabelValues(command, platform, resp.Outcome).Inc()
+	m.latency.WithLabelValues(platform).Observe(took.Seconds())
 	switch {
 	case resp.Outcome == bot.OutcomePanic:
 		m.panics.WithLabelValues("command").Inc()
 	case resp.Outcome == bot.ECOOLDOWN:
-		m.cooldowns.WithLabelValues(command, req.Platform).Inc()
+		m.cooldowns.WithLabelValues(command, platform).Inc()
 	case command == "checkin" && resp.Outcome == bot.OutcomeOK:
-		m.checkins.WithLabelValues(req.Platform).Inc()
+		m.checkins.WithLabelValues(platform).Inc()
 	}
 }
 

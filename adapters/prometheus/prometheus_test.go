@@ -23,7 +23,7 @@ func scrape(t *testing.T, m *prometheus.Metrics) string {
 
 func TestMetricsCountWhatUsersDid(t *testing.T) {
 	m := prometheus.New()
-	slack := bot.Request{Platform: bot.PlatformSlack}
+	slack := bot.Request{Community: bot.Community{Platform: bot.PlatformSlack}}
 	m.Observe(slack, bot.Response{Command: "checkin", Outcome: bot.OutcomeOK}, 3*time.Millisecond)
 	m.Observe(slack, bot.Response{Command: "checkin", Outcome: bot.OutcomeOK}, 3*time.Millisecond)
 	m.Observe(slack, bot.Response{Command: "next", Outcome: bot.ECOOLDOWN}, time.Millisecond)
@@ -107,7 +107,7 @@ func TestPanicsAndBackupsAreCounted(t *testing.T) {
 		!strings.Contains(out, `studybot_panics_total{where="store"} 0`) {
 		t.Errorf("panics are not shown at zero before the first:\n%s", out)
 	}
-	discord := bot.Request{Platform: bot.PlatformDiscord}
+	discord := bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord}}
 	m.Observe(discord, bot.Response{Command: "checkin", Outcome: bot.OutcomePanic}, time.Millisecond)
 	m.StorePanic()
 	m.StorePanic()

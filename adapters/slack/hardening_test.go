@@ -419,6 +419,7 @@ func TestHTTPShutdownCutsOffABodyStillArriving(t *testing.T) {
 	ran := make(chan error, 1)
 	go func() { ran <- h.Run(ctx) }()
 
+	reading := w.watch.logged("reading a request body")
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +428,12 @@ func TestHTTPShutdownCutsOffABodyStillArriving(t *testing.T) {
 	ts := strconv.FormatInt(w.clock.Now().Unix(), 10)
 	fmt.Fprintf(conn, "POST /slack/commands HTTP/1.1\r\nHost: studybot\r\nContent-Type: application/x-www-form-urlencoded\r\n"+
 		"Content-Length: 100\r\n%s: %s\r\n%s: v0=%064d\r\n\r\nt", slackadapter.HeaderTimestamp, ts, slackadapter.HeaderSignature, 0)
-	waitFor(t, active, "the request to reach the handler")
+	waitFor(t, active, "the request to reach the server")
+	select { // the handler is reading the body, which will never arrive
+	case <-reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler never began to read the body")
+	}
 
 	cancel() // SIGTERM
 	if err := <-ran; err != nil {

@@ -200,6 +200,7 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 // readBody reads a request body of at most MaxBodyBytes; cut says a shutdown cut it off.
 func (h *HTTP) readBody(w http.ResponseWriter, r *http.Request) (body []byte, cut bool, err error) {
 	rc := http.NewResponseController(w)
+	h.a.log.Debug("slack http: reading a request body", "path", r.URL.Path)
 	if !h.bodies.begin(rc) {
 		// Shutting down: whatever has not arrived yet will not be waited for.
 		rc.SetReadDeadline(time.Now())

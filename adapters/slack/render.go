@@ -72,10 +72,8 @@ func render(r bot.Response, team string) Message {
 		content = append(content, slack.NewHeaderBlock(plain(title)))
 	}
 	if r.Markdown {
-		// Escaping can grow a piece up to five times (& becomes &amp;), so pieces are cut
-		// well under the section limit and clipped in the rare case one still is not.
-		for _, piece := range bot.SplitMarkdown(r.Text, maxSectionText/2) {
-			content = append(content, section(clipBytes(markdownToMrkdwn(piece), maxSectionText)))
+		for _, piece := range mrkdwnPieces(r.Text, maxSectionText/2) {
+			content = append(content, section(piece))
 		}
 	} else {
 		for _, chunk := range splitEscaped(r.Text, maxSectionText) {
@@ -273,6 +271,26 @@ func fallback(r bot.Response) string {
 		text = "studybot"
 	}
 	return text
+}
+
+// mrkdwnPieces cuts lesson Markdown into sections of Slack mrkdwn of at most maxSectionText
+// bytes. Pieces are cut at limit characters; one that grows past the section limit once
+// escaped and encoded (& becomes &amp;, a Cyrillic letter is two bytes) is cut again,
+// smaller, between paragraphs and lines like the first cut, so no code block is clipped open.
+func mrkdwnPieces(md string, limit int) []string {
+	var out []string
+	for _, piece := range bot.SplitMarkdown(md, limit) {
+		m := markdownToMrkdwn(piece)
+		switch {
+		case len(m) <= maxSectionText:
+			out = append(out, m)
+		case limit > 100:
+			out = append(out, mrkdwnPieces(piece, limit/2)...)
+		default:
+			out = append(out, clipBytes(m, maxSectionText)) // not reached by any text: 100 characters escape to at most 600 bytes
+		}
+	}
+	return out
 }
 
 // boldMarkdown is **bold** in lesson Markdown; Slack's mrkdwn writes it *bold*.

@@ -203,8 +203,7 @@ func (a *Adapter) answer(ctx context.Context, in incoming) (resp bot.Response) {
 	// its channels' daily posts.
 	admin := u.adminOf(in.team, in.enterprise)
 	return a.handler.Handle(ctx, bot.Request{
-		Platform:       bot.PlatformSlack,
-		Community:      in.team,
+		Community:      bot.Community{Platform: bot.PlatformSlack, ID: in.team},
 		Channel:        in.channel,
 		UserID:         in.user,
 		UserName:       name,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/studybot/studybot/bot"
 )
@@ -54,16 +55,12 @@ type userCache struct {
 	// budget.
 	timeout time.Duration
 
+	// lookups shares one users.info call in flight among every caller missing the same key.
+	lookups singleflight.Group
+	waiting atomic.Int64 // callers attached to a lookup in flight (tests wait on it)
+
 	mu      sync.Mutex
 	entries map[string]userEntry
-	lookups map[string]*lookup // users.info calls in flight, by key
-}
-
-// lookup is one users.info call that every caller missing the same key waits for.
-type lookup struct {
-	done   chan struct{} // closed once info is set
-	info   userInfo
-	joined int // callers waiting besides the one making the call
 }
 
 type userEntry struct {
@@ -79,7 +76,7 @@ const failedLookupTTL = 30 * time.Second
 
 func newUserCache(api userLooker, clock bot.Clock, ttl time.Duration, log *slog.Logger) *userCache {
 	return &userCache{api: api, clock: clock, ttl: ttl, log: log, timeout: userLookupTimeout,
-		entries: map[string]userEntry{}, lookups: map[string]*lookup{}}
+		entries: map[string]userEntry{}}
 }
 
 // get returns what Slack says about user, who sent a command in team. When users.info fails
@@ -88,36 +85,37 @@ func newUserCache(api userLooker, clock bot.Clock, ttl time.Duration, log *slog.
 func (c *userCache) get(ctx context.Context, team, user string) userInfo {
 	key := team + "/" + user
 	now := c.clock.Now()
-	c.mu.Lock()
-	if e, ok := c.entries[key]; ok && now.Before(e.expires) {
-		c.mu.Unlock()
-		return e.info
+	if info, ok := c.cached(key, now); ok {
+		return info
 	}
-	if l, ok := c.lookups[key]; ok {
-		l.joined++
-		c.mu.Unlock()
-		select {
-		case <-l.done:
-			return l.info
-		case <-ctx.Done():
-			return userInfo{}
-		}
-	}
-	l := &lookup{done: make(chan struct{})}
-	c.lookups[key] = l
-	c.mu.Unlock()
-
 	// The call is not cut short when this caller's ctx ends: others may be waiting on it.
-	l.info = c.lookUp(context.WithoutCancel(ctx), key, user, now)
-	c.mu.Lock()
-	delete(c.lookups, key)
-	joined := l.joined
-	c.mu.Unlock()
-	close(l.done)
-	if joined > 0 {
-		c.log.Debug("slack users.info answer shared by concurrent commands", "commands", joined+1)
+	// It looks at the cache again first: a lookup that finished between the miss above and
+	// this call has just filled it. lookUp never fails (a failure is "no information").
+	call := c.lookups.DoChan(key, func() (any, error) {
+		if info, ok := c.cached(key, now); ok {
+			return info, nil
+		}
+		return c.lookUp(context.WithoutCancel(ctx), key, user, now), nil
+	})
+	c.waiting.Add(1)
+	defer c.waiting.Add(-1)
+	select {
+	case r := <-call:
+		if r.Shared {
+			c.log.Debug("slack users.info answer shared by concurrent commands", "user", key)
+		}
+		return r.Val.(userInfo)
+	case <-ctx.Done():
+		return userInfo{}
 	}
-	return l.info
+}
+
+// cached is the cache's unexpired answer for key, if any.
+func (c *userCache) cached(key string, now time.Time) (userInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	return e.info, ok && now.Before(e.expires)
 }
 
 // lookUp calls users.info and caches what it says, or the failure.

@@ -140,7 +140,7 @@ func handleBackup(conn net.Conn, store *bolt.DB, log *slog.Logger, trusted func(
 		return
 	}
 	if err := checkBackupTarget(store.Path(), req.File, req.Force); err != nil {
-		fmt.Fprintf(conn, "error: %v\n", err)
+		fmt.Fprintf(conn, "error: %s\n", strings.TrimPrefix(err.Error(), errBadTarget.Error()+": "))
 		return
 	}
 	if err := store.Backup(req.File); err != nil {
@@ -287,16 +287,30 @@ func pruneBackups(dir, base string, keep int) (removed []string, err error) {
 		return nil, fmt.Errorf("prune backups: %w", err)
 	}
 	var ours []string
+	var errs []error
 	for _, e := range entries {
 		stamp, ok := strings.CutPrefix(e.Name(), base+"-")
-		if stamp, ok2 := strings.CutSuffix(stamp, ".db"); ok && ok2 && e.Type().IsRegular() {
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if stamp, ok := strings.CutSuffix(stamp, ".db"); ok {
 			if _, err := time.Parse(backupStamp, stamp); err == nil {
 				ours = append(ours, e.Name())
+			}
+			continue
+		}
+		// The temporary file of a backup whose process was killed half-way.
+		if before, _, ok := strings.Cut(stamp, ".db.tmp"); ok {
+			if _, err := time.Parse(backupStamp, before); err == nil {
+				if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
+					if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+						errs = append(errs, err)
+					}
+				}
 			}
 		}
 	}
 	slices.Sort(ours) // the stamps sort as the times do
-	var errs []error
 	for len(ours) > keep {
 		if err := os.Remove(filepath.Join(dir, ours[0])); err != nil {
 			errs = append(errs, err)

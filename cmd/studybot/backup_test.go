@@ -239,6 +239,12 @@ func TestScheduledBackupsAreCheckedAndTheOldestBeyondKeepGo(t *testing.T) {
 	for _, name := range foreign {
 		os.WriteFile(filepath.Join(backups, name), []byte("not ours"), 0o600)
 	}
+	// What a backup killed half-way left behind a day ago goes; one under way now stays.
+	killed, running := filepath.Join(backups, "studybot-20260228T041730Z.db.tmp123"), filepath.Join(backups, "studybot-20260301T041730Z.db.tmp456")
+	os.WriteFile(killed, []byte("half a copy"), 0o600)
+	os.WriteFile(running, []byte("half a copy"), 0o600)
+	os.Chtimes(killed, time.Now().Add(-24*time.Hour), time.Now().Add(-24*time.Hour))
+	foreign = append(foreign, filepath.Base(running))
 	c := testCoreOn(t, map[string]string{"STUDYBOT_DB": db, "STUDYBOT_BACKUP_DIR": backups, "STUDYBOT_BACKUP_KEEP": "3"})
 	srv := httptest.NewServer(c.mux)
 	defer srv.Close()
@@ -288,7 +294,7 @@ func TestScheduledBackupsAreCheckedAndTheOldestBeyondKeepGo(t *testing.T) {
 			t.Errorf("metrics lack %s:\n%s", want, grepLines(string(body), "studybot_backups"))
 		}
 	}
-	if r := c.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: "broken",
+	if r := c.bot.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: bot.PlatformConsole, ID: "broken"},
 		UserID: "learner-001", Text: "/roadmap checkin"}); r.Outcome != bot.OutcomeOK {
 		t.Errorf("the bot after a failed backup: %+v", r)
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/studybot/studybot/bot/bottest"
 )
 
-// TestTheConsoleOnAProductionFileTouchesOnlyConsoleSchedules: `:advance 400d` in a console
+// TestTheConsoleOnAProductionFileTouchesOnlyConsoleSchedules: `:advance 40d` in a console
 // on the file a Discord bot uses fires the console's own daily lesson, and leaves the
-// Discord channel's schedule exactly as it was (not a year ahead, nothing sent for it).
+// Discord channel's schedule exactly as it was (not weeks ahead, nothing sent for it).
 func TestTheConsoleOnAProductionFileTouchesOnlyConsoleSchedules(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "studybot.db")
@@ -38,7 +38,7 @@ func TestTheConsoleOnAProductionFileTouchesOnlyConsoleSchedules(t *testing.T) {
 	if _, err := newScheduler(c, c.store); err != nil {
 		t.Fatal(err)
 	}
-	r := c.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformDiscord, Community: "1234", Channel: "5678",
+	r := c.bot.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "1234"}, Channel: "5678",
 		UserID: "9", UserName: "admin", Admin: true, CommunityAdmin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 	if r.Outcome != bot.OutcomeOK {
 		t.Fatalf("discord nudge set: %+v", r)
@@ -61,7 +61,7 @@ func TestTheConsoleOnAProductionFileTouchesOnlyConsoleSchedules(t *testing.T) {
 		t.Fatal(err)
 	}
 	con.Line(context.Background(), "/roadmap nudge set 09:00 Europe/Berlin")
-	con.Line(context.Background(), ":advance 400d")
+	con.Line(context.Background(), ":advance 40d") // the issue's 400d moved it a year; 40d shows it as well
 
 	after, err := c.store.Schedule(context.Background(), bot.NudgeKey(discordChannel))
 	if err != nil {

@@ -126,7 +126,7 @@ func TestACommandOnADamagedPageIsAnsweredAndTheStoreTurnsNotReady(t *testing.T) 
 	bolttest.DamagePage(t, db, bolttest.LeafOf(t, db, ids[77]))
 
 	ask := func(community, user string) bot.Response {
-		return c.bot.Handle(context.Background(), bot.Request{Platform: bot.PlatformConsole, Community: community,
+		return c.bot.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: bot.PlatformConsole, ID: community},
 			Channel: "general", UserID: user, UserName: user, Text: "/roadmap checkin"})
 	}
 	if r := ask("broken", ids[77]); !strings.Contains(r.Text, "Something went wrong on our side") {

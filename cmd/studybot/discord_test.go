@@ -97,7 +97,6 @@ func identifies(fake *discordtest.Server) int {
 // none answered with op 9, and shard 0 registers /roadmap once for all of them. A Redis that
 // cannot be reached changes nothing but one warning: the process paces its own shards.
 func TestDiscordShardsOfOneProcessTakeTurnsAndShardZeroRegistersOnce(t *testing.T) {
-	t.Parallel()
 	const interval = 300 * time.Millisecond
 	for _, tc := range []struct {
 		name, redis string
@@ -130,7 +129,6 @@ func TestDiscordShardsOfOneProcessTakeTurnsAndShardZeroRegistersOnce(t *testing.
 // Pods sharing Redis start sessions of one bucket apart, however they are started (here: at
 // once), and only the pod holding shard 0 registers /roadmap; the other registers nothing.
 func TestDiscordProcessesSharingRedisTakeTurnsAndOnlyShardZerosRegisters(t *testing.T) {
-	t.Parallel()
 	const interval = 300 * time.Millisecond
 	redisURL := bottest.RedisURL(t)
 	fake := discordtest.Start("tok")

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones work on images without a zoneinfo database
@@ -135,8 +136,13 @@ func loadRoadmap(cfg config) (*bot.Roadmap, error) {
 	if cfg.roadmap != nil {
 		return cfg.roadmap, nil
 	}
-	return data.Default()
+	return embeddedRoadmap()
 }
+
+// embeddedRoadmap parses the embedded roadmap once per process. A roadmap is read-only once
+// loaded; studybot opens one core, and this package's tests, which open dozens, share the
+// parse (a quarter of a second each under -race).
+var embeddedRoadmap = sync.OnceValues(data.Default)
 
 // core is what every subcommand that serves users shares: one roadmap, one store, one bot.
 type core struct {

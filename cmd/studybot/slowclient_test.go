@@ -44,6 +44,7 @@ func slowClient(t *testing.T, addr, path string) *bufio.Reader {
 // The HTTP server's own share of the grace ends before the grace does: a connection still
 // open then is closed, and the server stops cleanly.
 func TestHTTPServerClosesWhatOutlivesItsShareOfTheGrace(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	reading := func(w http.ResponseWriter, r *http.Request) { io.ReadAll(r.Body) } // waits for the whole body
 	svc := &httpService{addr: addr, handler: http.HandlerFunc(reading), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
@@ -78,6 +79,7 @@ func TestHTTPServerClosesWhatOutlivesItsShareOfTheGrace(t *testing.T) {
 // Issue 17: SIGTERM with one slow client exited 1 after the whole grace. Its body is
 // unauthenticated, so the shutdown cuts it off and exits 0, well within the grace.
 func TestSIGTERMWithASlowSlackClientExitsCleanlyWithinTheGrace(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
