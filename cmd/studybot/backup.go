@@ -55,15 +55,26 @@ func serveBackups(ctx context.Context, store *bolt.DB, log *slog.Logger) (stop f
 		conn.Close() // someone answers: not ours to remove
 		return func() {}
 	}
-	os.Remove(path) // a stale socket from a process that was killed
-	ln, err := net.Listen("unix", path)
+	// The directory already keeps everyone else out; the socket's own mode says the same
+	// from the moment it has its name: it is made under another name (with the process
+	// umask), restricted, then renamed into place.
+	tmp := path + ".new"
+	os.Remove(tmp)
+	ln, err := net.Listen("unix", tmp)
 	if err != nil {
-		log.Warn("hot backups unavailable: cannot listen beside the database", "socket", path, "err", err)
+		log.Warn("hot backups unavailable: cannot listen beside the database", "socket", tmp, "err", err)
 		return func() {}
 	}
-	// The directory already keeps everyone else out; the socket's own mode says the same.
-	if err := os.Chmod(path, 0o600); err != nil {
-		log.Warn("hot backups: cannot restrict the socket", "err", err)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false) // its name moves; stop removes it
+	err = os.Chmod(tmp, 0o600)
+	if err == nil {
+		err = os.Rename(tmp, path) // over a stale socket of a process that was killed
+	}
+	if err != nil {
+		ln.Close()
+		os.Remove(tmp)
+		log.Warn("hot backups unavailable: cannot put the socket in place", "socket", path, "err", err)
+		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
