@@ -251,7 +251,9 @@ func TestClaimHasExactlyOneWinnerUntilItExpires(t *testing.T) {
 		stores[i] = open(t, redis.Options{URL: url, Prefix: prefix, Timeout: patient})
 	}
 	ctx := context.Background()
-	const key, ttl = "nudge/discord/g1/c1/2025-01-06", 100 * time.Millisecond
+	// A second: long enough that 50 claims on a loaded machine all land before it ends (at
+	// 100 ms a slow round let a second claimant win an expired claim), short enough to wait out.
+	const key, ttl = "nudge/discord/g1/c1/2025-01-06", time.Second
 
 	start := make(chan struct{})
 	var wg sync.WaitGroup
