@@ -25,6 +25,13 @@ type discordProcess struct {
 
 func startDiscordProcess(t *testing.T, vars map[string]string) *discordProcess {
 	t.Helper()
+	return startProcess(t, vars, newDiscord)
+}
+
+// startProcess runs the services wire builds for the environment vars in this test process,
+// until the test ends or the process is stopped.
+func startProcess(t *testing.T, vars map[string]string, wire func(context.Context, *core) ([]service, error)) *discordProcess {
+	t.Helper()
 	cfg := testConfig(t, vars)
 	logs := &bottest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
@@ -33,7 +40,7 @@ func startDiscordProcess(t *testing.T, vars map[string]string) *discordProcess {
 	if err != nil {
 		t.Fatal(err)
 	}
-	services, err := newDiscord(ctx, c)
+	services, err := wire(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

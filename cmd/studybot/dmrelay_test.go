@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,37 +49,7 @@ func answerText(t *testing.T, fake *discordtest.Server, id string) string {
 // adapters and the scheduler), in this test process, until the test ends.
 func startPod(t *testing.T, vars map[string]string) *discordProcess {
 	t.Helper()
-	cfg := testConfig(t, vars)
-	logs := &bottest.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	c, closeShared, err := openCoreShared(ctx, cfg, bot.SystemClock{}, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	services, err := wireServices(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for _, s := range services {
-		wg.Go(func() {
-			if err := s.Run(ctx); err != nil {
-				t.Errorf("%s: %v", s.Name(), err)
-			}
-		})
-	}
-	p := &discordProcess{c: c, logs: logs}
-	var once sync.Once
-	p.stop = func() {
-		once.Do(func() {
-			cancel()
-			wg.Wait()
-			closeShared()
-			c.Close()
-		})
-	}
-	t.Cleanup(p.stop)
-	return p
+	return startProcess(t, vars, wireServices)
 }
 
 // Two pods of one deployment, each with its own bbolt file, sharing Redis: pod 0 runs shards 0
