@@ -408,7 +408,7 @@ func (s *DB) Backup(path string) error { return s.BackupContext(context.Backgrou
 
 // BackupContext is Backup that gives up, leaving nothing behind, once ctx ends.
 func (s *DB) BackupContext(ctx context.Context, path string) error {
-	if isSameFile(path, s.path) {
+	if SameFile(path, s.path) {
 		// Renaming a copy over the live file would leave this process writing to a file
 		// that no longer has a name: every later write would be lost.
 		return fmt.Errorf("backup to %s: that is the database itself; choose another file", path)
@@ -470,8 +470,9 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
-// isSameFile reports whether a and b name one file, through links or relative paths too.
-func isSameFile(a, b string) bool {
+// SameFile reports whether a and b name one file, through links or relative paths too, so a
+// backup is never written over the database it copies.
+func SameFile(a, b string) bool {
 	absA, errA := filepath.Abs(a)
 	absB, errB := filepath.Abs(b)
 	if errA == nil && errB == nil && absA == absB {

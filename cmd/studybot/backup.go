@@ -174,7 +174,7 @@ func checkBackupTarget(dbPath, target string, force bool) error {
 		return fmt.Errorf("%w: %s", errBadTarget, fmt.Sprintf(format, args...))
 	}
 	target = filepath.Clean(target)
-	if isSameFile(target, dbPath) {
+	if bolt.SameFile(target, dbPath) {
 		return bad("%s is the database itself; choose another file", target)
 	}
 	if absDir, _ := filepath.Abs(backupSocketDir(dbPath)); strings.HasPrefix(target, absDir+string(filepath.Separator)) || target == absDir {
@@ -195,18 +195,6 @@ func checkBackupTarget(dbPath, target string, force bool) error {
 		return bad("%s exists; pass --force to replace it", target)
 	}
 	return nil
-}
-
-// isSameFile reports whether a and b name one file, through links or relative paths too.
-func isSameFile(a, b string) bool {
-	absA, errA := filepath.Abs(a)
-	absB, errB := filepath.Abs(b)
-	if errA == nil && errB == nil && absA == absB {
-		return true
-	}
-	infoA, errA := os.Stat(a)
-	infoB, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(infoA, infoB)
 }
 
 // backup copies the database at dbPath to target: directly when no process holds it, else
