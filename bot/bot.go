@@ -33,8 +33,11 @@ type Request struct {
 
 // Config wires the core to its ports.
 type Config struct {
-	Roadmap     *Roadmap
-	Store       Store
+	Roadmap *Roadmap
+	Store   Store
+	// Schedules keeps the daily lessons and reminders that nudge and remind set. Nil: the
+	// Store, when it keeps schedules too (bbolt does); else those commands are unavailable.
+	Schedules   ScheduleStore
 	Cooldowns   Cooldowns      // nil: in-process cooldowns on Clock
 	Clock       Clock          // nil: the system clock
 	DefaultZone *time.Location // nil: UTC
@@ -44,6 +47,9 @@ type Config struct {
 	Intn func(n int) int
 	// Observe, when set, is told about every handled command and how long it took (metrics).
 	Observe func(req Request, resp Response, took time.Duration)
+	// Cards draws the streak and progress cards that streak, progress and milestone check-ins
+	// attach. Nil: those answers are text only.
+	Cards CardRenderer
 }
 
 // Bot answers commands. It is safe for concurrent use.
@@ -56,13 +62,9 @@ type Bot struct {
 	log         *slog.Logger
 	observe     func(Request, Response, time.Duration)
 	intn        func(n int) int
-	extensions  map[string]Handler
-	zoneMoved   func(ctx context.Context, c Community, userID string)
+	schedules   ScheduleStore
+	cards       CardRenderer
 }
-
-// Handler answers one parsed command; extensions (the scheduler's nudge and remind) plug in
-// through it.
-type Handler func(ctx context.Context, req Request, cmd Command) (Response, error)
 
 // New checks the configuration and returns a ready core.
 func New(cfg Config) (*Bot, error) {
@@ -78,7 +80,11 @@ func New(cfg Config) (*Bot, error) {
 		log:         cfg.Logger,
 		observe:     cfg.Observe,
 		intn:        cfg.Intn,
-		extensions:  map[string]Handler{},
+		schedules:   cfg.Schedules,
+		cards:       cfg.Cards,
+	}
+	if b.schedules == nil {
+		b.schedules, _ = cfg.Store.(ScheduleStore)
 	}
 	if b.intn == nil {
 		b.intn = rand.IntN
@@ -100,18 +106,6 @@ func New(cfg Config) (*Bot, error) {
 
 // Roadmap is the roadmap the core teaches.
 func (b *Bot) Roadmap() *Roadmap { return b.roadmap }
-
-// Extend routes the command word verb to h. It must be called before the bot handles
-// requests.
-func (b *Bot) Extend(verb string, h Handler) { b.extensions[verb] = h }
-
-// OnProfileZoneMove has fn called after a write through the core saved a new platform
-// profile zone for a learner who set no zone of their own and wants reminders, so the day
-// boundary their reminder follows moved (the scheduler plans it again). It must be called
-// before the bot handles requests.
-func (b *Bot) OnProfileZoneMove(fn func(ctx context.Context, c Community, userID string)) {
-	b.zoneMoved = fn
-}
 
 // Handle answers one request. It always returns something to show: bad input and refusals
 // become a short private answer, and an internal failure is logged and answered with an
@@ -244,9 +238,6 @@ func (b *Bot) failure(req Request, cmd Command, err error) Response {
 }
 
 func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response, error) {
-	if h, ok := b.extensions[cmd.Name]; ok {
-		return h(ctx, req, cmd)
-	}
 	c := req.Community
 	switch cmd.Name {
 	case "help":
@@ -271,10 +262,28 @@ func (b *Bot) dispatch(ctx context.Context, req Request, cmd Command) (Response,
 		return b.quiz(ctx, c, req, cmd)
 	case "answer":
 		return b.answer(ctx, c, req, cmd)
+	case "review":
+		return b.review(ctx, c, req, cmd)
 	case "leaderboard":
 		return b.leaderboard(ctx, c)
+	case "note":
+		return b.note(ctx, c, req, cmd)
+	case "notes":
+		return b.notes(ctx, c, req, cmd)
+	case "export":
+		return b.export(ctx, c, req)
+	case "forget":
+		return b.forget(ctx, c, req, cmd)
 	case "timezone":
 		return b.timezone(ctx, c, req, cmd)
+	case "nudge", "remind":
+		if b.schedules == nil {
+			break
+		}
+		if cmd.Name == "nudge" {
+			return b.nudge(ctx, req, cmd)
+		}
+		return b.remind(ctx, req, cmd)
 	}
 	return Response{}, Errorf(EINVALID, "/roadmap %s is not available on this studybot.", cmd.Name)
 }
@@ -374,7 +383,7 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 		}
 		l.Version, l.UserID, l.Updated = SchemaVersion, req.UserID, now.UTC()
 		if zone, changed := profileZoneChange(l, req.ProfileZone); zone != "" {
-			moved = changed && l.Remind != ""
+			moved = changed
 			l.ProfileZone = zone
 		}
 		if req.UserName != "" {
@@ -382,8 +391,9 @@ func (b *Bot) update(ctx context.Context, c Community, req Request, fn func(*Lea
 		}
 		return nil
 	})
-	if err == nil && moved && b.zoneMoved != nil {
-		b.zoneMoved(ctx, c, req.UserID)
+	if err == nil && moved {
+		// The day boundary a reminder follows moved with the profile.
+		b.followProfileZone(ctx, c, req.UserID)
 	}
 	return err
 }
@@ -438,9 +448,10 @@ func (b *Bot) question(id string) (*Question, error) {
 
 // studyToday records study for the learner's local today (see Streak.Today: a day counts
 // only once the day last counted has ended where it was counted); profileZone and community
-// are what the request and the community say when the learner set no zone of their own.
-func (b *Bot) studyToday(l *Learner, profileZone string, community *time.Location) StudyResult {
+// are what the request and the community say when the learner set no zone of their own;
+// what was done shades the day in the streak card.
+func (b *Bot) studyToday(l *Learner, profileZone string, community *time.Location, what Activity) StudyResult {
 	var res StudyResult
-	l.Streak, res = l.Streak.Study(b.clock.Now(), learnerZone(l, profileZone, community))
+	l.Streak, res = l.Streak.Study(b.clock.Now(), learnerZone(l, profileZone, community), what)
 	return res
 }

@@ -6,22 +6,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/bot/bottest"
 )
 
-// harness is the core over a real bbolt file and a clock the test moves.
+// harness is the core over an in-memory store and a clock the test moves.
 type harness struct {
 	t     *testing.T
 	bot   *bot.Bot
 	clock *bot.ManualClock
-	store *bolt.DB
+	store *bottest.Store
 }
 
 // start is a Tuesday noon in UTC.
@@ -35,11 +33,7 @@ func newHarness(t *testing.T) *harness {
 // newHarnessWith runs the core on roadmap, with intn deciding questions and their orders.
 func newHarnessWith(t *testing.T, roadmap *bot.Roadmap, intn func(int) int) *harness {
 	t.Helper()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "studybot.db"), bolt.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := bottest.NewStore()
 	clock := bot.NewManualClock(start)
 	// newHarness's Intn 0: questions in roadmap order, choices as written.
 	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Clock: clock,
@@ -424,11 +418,7 @@ func TestUserNameCannotFakeAnotherCommunity(t *testing.T) {
 }
 
 func ExampleBot_Handle() {
-	dir, _ := os.MkdirTemp("", "studybot-example")
-	defer os.RemoveAll(dir)
-	store, _ := bolt.Open(filepath.Join(dir, "example.db"), bolt.Options{})
-	defer store.Close()
-	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: store, Clock: bot.NewManualClock(start)})
+	b, _ := bot.New(bot.Config{Roadmap: bot.TestRoadmap(&testing.T{}), Store: bottest.NewStore(), Clock: bot.NewManualClock(start)})
 	r := b.Handle(context.Background(), bot.Request{Community: bot.Community{Platform: "console", ID: "demo"}, UserID: "ana", Text: "/roadmap next"})
 	fmt.Println(r.Title)
 	fmt.Println(strings.SplitN(r.Text, "\n", 2)[0])

@@ -2,15 +2,24 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MaxInputLen is the longest command text accepted, in characters. No valid command comes
-// close; anything longer is refused before it is looked at.
+// MaxInputLen is the longest command text accepted, in characters, besides the free text of
+// a command that takes some (a note): no valid command comes close; anything longer is
+// refused before it is looked at.
 const MaxInputLen = 200
+
+// MaxTextLen is the longest free text (an ArgText argument: a note) accepted, in characters.
+const MaxTextLen = 1000
+
+// maxTextLine bounds a line with free text before it is read at all: text this far over
+// MaxTextLen is refused by the same answer without counting it.
+const maxTextLine = MaxInputLen + 4*MaxTextLen
 
 // Command is one parsed `/roadmap` line. Buttons carry the same text, so a button press and a
 // typed command are the same thing.
@@ -24,6 +33,9 @@ type Command struct {
 	Choice   int       // 0-based choice index for answer, as shown
 	At       TimeOfDay // remind set, nudge set
 	Zone     string    // timezone, nudge set
+	Rating   Rating    // review rate: how the learner rates the recall of a right answer
+	User     string    // forget confirm: the learner the confirm button was made for
+	On       bool      // nudge recap: on (true) or off
 
 	target   *Target // Target resolved against the roadmap, by the core before it dispatches
 	forgiven bool    // the target was a misspelling the matcher forgave
@@ -55,7 +67,7 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 type ArgKind int
 
 const (
-	ArgText          ArgKind = iota + 1 // free text, the rest of the line
+	ArgText          ArgKind = iota + 1 // free text, the rest of the line as typed, at most MaxTextLen characters
 	ArgTopic                            // a topic: number, slug, title, alias or a close spelling; the rest of the line
 	ArgLesson                           // a lesson: slug, title or a close spelling; the rest of the line
 	ArgLessonOrTopic                    // a lesson, or a topic for all its lessons; the rest of the line
@@ -63,6 +75,12 @@ const (
 	ArgChoice                           // a choice: a letter (a, b…) or a 1-based number
 	ArgTime                             // a local time of day, HH:MM
 	ArgZone                             // an IANA time zone name, checked by the core before it runs
+	ArgRating                           // how well a right answer was recalled: hard, good or easy
+	// ArgLessonWord is a lesson named in one word, its slug or a close spelling of it, so
+	// that free text can follow it (note caching-http-headers max-age is in seconds).
+	ArgLessonWord
+	ArgUser   // a user ID, as a button that only that user may press carries it; the rest of the line
+	ArgSwitch // on or off
 )
 
 // kinds says of each kind what a usage line calls it, whether it takes the rest of the line
@@ -80,6 +98,22 @@ var kinds = [...]struct {
 	ArgChoice:        {"choice", false, false},
 	ArgTime:          {"HH:MM", false, false},
 	ArgZone:          {"IANA zone", false, false},
+	ArgRating:        {"hard|good|easy", false, false},
+	ArgLessonWord:    {"lesson", false, true},
+	ArgUser:          {"user ID", true, false},
+	ArgSwitch:        {"on|off", false, false},
+}
+
+// Values are the only words an argument of the kind accepts, when it has a fixed few (a
+// platform may offer them as choices); nil when it takes open input.
+func (k ArgKind) Values() []string {
+	switch k {
+	case ArgRating:
+		return []string{RatingHard.String(), RatingGood.String(), RatingEasy.String()}
+	case ArgSwitch:
+		return []string{"on", "off"}
+	}
+	return nil
 }
 
 // Rest reports whether an argument of the kind takes the rest of the line.
@@ -91,7 +125,7 @@ func (k ArgKind) Suggested() bool { return kinds[k].suggested }
 // read puts one typed argument into c.
 func (k ArgKind) read(c *Command, s string) (err error) {
 	switch k {
-	case ArgTopic, ArgLesson, ArgLessonOrTopic:
+	case ArgTopic, ArgLesson, ArgLessonOrTopic, ArgLessonWord:
 		c.Target = s
 	case ArgText:
 		c.Text = s
@@ -103,6 +137,19 @@ func (k ArgKind) read(c *Command, s string) (err error) {
 		c.At, err = ParseTimeOfDay(s)
 	case ArgZone:
 		c.Zone = s
+	case ArgRating:
+		c.Rating, err = parseRatingArg(s)
+	case ArgUser:
+		c.User = s
+	case ArgSwitch:
+		switch strings.ToLower(s) {
+		case "on":
+			c.On = true
+		case "off":
+			c.On = false
+		default:
+			err = Errorf(EINVALID, "%q is neither on nor off.", clip(s, 20))
+		}
 	}
 	return err
 }
@@ -150,18 +197,19 @@ type Verb struct {
 // "nudge set <HH:MM> [IANA zone] | nudge off | nudge status".
 func (v Verb) Usage() string { return strings.Join(v.forms(), " | ") }
 
-// forms are the usage lines of the command's forms; an implied form with no arguments (the
-// command word alone) goes without saying.
+// forms are the usage lines of the command's forms. An implied form with no arguments (the
+// command word alone) goes without saying, unless it comes first: then it is what the
+// command is for (review), not a way to look at a setting (remind).
 func (v Verb) forms() []string {
 	if len(v.Subs) == 0 {
 		return []string{usage(v.Name, v.Args)}
 	}
 	var forms []string
-	for _, s := range v.Subs {
+	for i, s := range v.Subs {
 		switch {
 		case !s.Implied:
 			forms = append(forms, usage(v.Name+" "+s.Word, s.Args))
-		case len(s.Args) > 0:
+		case len(s.Args) > 0 || i == 0:
 			forms = append(forms, usage(v.Name, s.Args))
 		}
 	}
@@ -200,7 +248,7 @@ func (v Verb) missing(a Arg) error {
 	switch a.Kind {
 	case ArgTopic:
 		return Errorf(EINVALID, "Which topic? Usage: /roadmap %s. /roadmap topics lists them.", v.Usage())
-	case ArgLesson, ArgLessonOrTopic:
+	case ArgLesson, ArgLessonOrTopic, ArgLessonWord:
 		return Errorf(EINVALID, "Which lesson? Usage: /roadmap %s. /roadmap topic <name> lists a topic's lessons.", v.Usage())
 	}
 	return v.usageError()
@@ -232,6 +280,24 @@ var Verbs = []Verb{
 			{Name: "question", Kind: ArgQuestion, Help: "Question ID the quiz shows, e.g. caching-http-headers-2/7"},
 			{Name: "choice", Kind: ArgChoice, Help: "Your answer"},
 		}},
+	{Name: "review", Help: "spaced review: the question due next (FSRS); review stats: your cards and retention", Class: ClassQuiz,
+		Example: "review stats", Subs: []Sub{
+			{Word: "next", Implied: true, Help: "the next review question due"},
+			{Word: "stats", Help: "your review cards, how many are due and your retention", Class: ClassRead},
+			// What the Hard, Good and Easy buttons after a right answer run: "review caching-2 hard".
+			{Word: "rate", Implied: true, Help: "rate how well you recalled the question you just answered right", Class: ClassWrite,
+				Args: []Arg{
+					{Name: "question", Kind: ArgQuestion, Help: "The question you just answered right (the buttons fill it in), or: stats"},
+					{Name: "rating", Kind: ArgRating, Help: "How well you recalled it: hard, good or easy"},
+				}},
+		}},
+	{Name: "note", Help: "your private note on a lesson: save or replace it; without text, edit it; - deletes it", Class: ClassWrite,
+		Args: []Arg{
+			{Name: "lesson", Kind: ArgLessonWord, Help: "Lesson slug, e.g. caching-http-headers"},
+			{Name: "text", Kind: ArgText, Optional: true, Help: "Your note, at most 1,000 characters; - deletes it; empty: edit it"},
+		}},
+	{Name: "notes", Help: "your notes, on every lesson or on one topic's", Class: ClassRead,
+		Args: []Arg{{Name: "topic", Kind: ArgTopic, Optional: true, Help: "A topic (default: every topic)"}}},
 	{Name: "leaderboard", Help: "top current streaks in this community", Class: ClassRead},
 	{Name: "timezone", Help: "set where your day starts and ends, e.g. Europe/Berlin", Class: ClassWrite,
 		Example: "timezone Europe/Berlin", Args: []Arg{{Name: "zone", Kind: ArgZone, Optional: true, Help: "IANA time zone, e.g. Europe/Berlin (empty: show yours)"}}},
@@ -248,7 +314,19 @@ var Verbs = []Verb{
 				{Name: "zone", Kind: ArgZone, Optional: true, Help: "IANA time zone, e.g. Europe/Berlin (default: the community's)"},
 			}},
 			{Word: "off", Help: "(admins) stop the daily lesson post in this channel"},
-			{Word: "status", Help: "(admins) when the daily lesson is posted here", Class: ClassRead},
+			{Word: "status", Help: "(admins) when the daily lesson and the weekly recap are posted here", Class: ClassRead},
+			{Word: "recap", Help: "(admins) the Monday recap of last week's study in this channel: on or off", Args: []Arg{
+				{Name: "state", Kind: ArgSwitch, Help: "on or off"},
+			}},
+		}},
+	{Name: "export", Help: "everything studybot keeps about you in this community, as a JSON file only you get", Class: ClassNudge},
+	{Name: "forget", Help: "delete everything studybot keeps about you in this community (asks first)", Class: ClassNudge,
+		Subs: []Sub{
+			{Word: "ask", Implied: true, Help: "ask to delete everything kept about you here; a button confirms"},
+			// What the confirm button runs: only the learner it names may run it.
+			{Word: "confirm", Help: "what the confirm button runs: delete everything kept about you here", Args: []Arg{
+				{Name: "user", Kind: ArgUser, Help: "Your user ID, as the confirm button carries it"},
+			}},
 		}},
 	{Name: "help", Help: "this list", Class: ClassRead},
 }
@@ -269,8 +347,13 @@ func ParseCommand(text string) (Command, error) {
 	if !utf8.ValidString(text) {
 		return Command{}, Errorf(EINVALID, "I could not read that: it is not valid text.")
 	}
-	if utf8.RuneCountInString(text) > MaxInputLen {
-		return Command{}, Errorf(EINVALID, "That is too long: commands are at most %d characters.", MaxInputLen)
+	if n := utf8.RuneCountInString(text); n > MaxInputLen {
+		if !takesText(text) {
+			return Command{}, Errorf(EINVALID, "That is too long: commands are at most %d characters.", MaxInputLen)
+		}
+		if n > maxTextLine {
+			return Command{}, textTooLong(n)
+		}
 	}
 	for _, r := range text {
 		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
@@ -307,7 +390,60 @@ func ParseCommand(text string) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
+	if c.Text != "" {
+		// Free text (a note typed into a modal) keeps its line breaks and spacing: it is
+		// the line's last words, taken as typed rather than re-joined.
+		c.Text = lastFields(stripFormat(text), len(strings.Fields(c.Text)))
+		if n := utf8.RuneCountInString(c.Text); n > MaxTextLen {
+			return Command{}, textTooLong(n)
+		}
+	}
 	return c, nil
+}
+
+// takesText reports whether the line's command word is one with free text (note), whose
+// line may be longer than MaxInputLen. Only the first two words are looked at.
+func takesText(line string) bool {
+	words := strings.Fields(line[:min(len(line), 64)])
+	if len(words) > 0 && strings.EqualFold(words[0], "/roadmap") {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return false
+	}
+	v, ok := lookupVerb(strings.ToLower(words[0]))
+	return ok && slices.ContainsFunc(v.Args, func(a Arg) bool { return a.Kind == ArgText })
+}
+
+func textTooLong(n int) error {
+	return Errorf(EINVALID, "A note is at most %s characters; yours has %s. Nothing was saved: shorten it and send it again.",
+		thousands(MaxTextLen), thousands(n))
+}
+
+// thousands writes n with a comma between thousands: 1,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// lastFields is the part of s from its n-th last whitespace-separated word to its last,
+// with the whitespace between them as it was.
+func lastFields(s string, n int) string {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	start := len(s)
+	for ; n > 0; n-- {
+		start = len(strings.TrimRightFunc(s[:start], unicode.IsSpace))
+		i := strings.LastIndexFunc(s[:start], unicode.IsSpace)
+		if i < 0 {
+			return s
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		start = i + size
+	}
+	return s[start:]
 }
 
 // readForm picks the form of a command with sub-command words: the one whose word comes
@@ -378,6 +514,15 @@ func parseQuestionToken(s string) (id string, order int, err error) {
 		return "", 0, Errorf(EINVALID, "%q is not a question ID. Use the ID the quiz shows, like caching-http-headers-2/7.", clip(s, 40))
 	}
 	return id, order, nil
+}
+
+// parseRatingArg reads the rating of a right answer: hard, good or easy (Again is what a
+// wrong answer gets, never a button).
+func parseRatingArg(s string) (Rating, error) {
+	if r, ok := ParseRating(s); ok && r != RatingAgain {
+		return r, nil
+	}
+	return 0, Errorf(EINVALID, "%q is not a rating. Rate a right answer hard, good or easy.", clip(s, 10))
 }
 
 // parseChoice accepts a letter (a, B) or a 1-based number.

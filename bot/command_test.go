@@ -36,6 +36,11 @@ func TestParseCommand(t *testing.T) {
 		{"remind OFF", Command{Name: "remind", Sub: "off"}},
 		{"skip  git   and  github ", Command{Name: "skip", Target: "git and github"}},
 		{"quiz", Command{Name: "quiz"}},
+		{"review", Command{Name: "review", Sub: "next"}},
+		{"review Stats", Command{Name: "review", Sub: "stats"}},
+		{"review caching-2 hard", Command{Name: "review", Sub: "rate", Question: "caching-2", Rating: RatingHard}},
+		{"review caching-2/7 EASY", Command{Name: "review", Sub: "rate", Question: "caching-2", Order: 7, Rating: RatingEasy}},
+		{"review stats-1 good", Command{Name: "review", Sub: "rate", Question: "stats-1", Rating: RatingGood}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -75,6 +80,10 @@ func TestParseCommandRefusesBadInputWithASpecificAnswer(t *testing.T) {
 		{"remind off now", "Usage: /roadmap remind"},
 		{"nudge", "Usage: /roadmap nudge"},
 		{"nudge off now", "Usage: /roadmap nudge"},
+		{"review caching-2", "Usage: /roadmap review, /roadmap review stats or /roadmap review <question> <hard|good|easy>"},
+		{"review caching-2 again", "is not a rating"}, // Again is a wrong answer's, never a button's
+		{"review caching-2 great", "is not a rating"},
+		{"review stats now", "Usage: /roadmap review"},
 		{strings.Repeat("a", 10000), "too long"},
 		{"next \xff\xfe", "not valid text"},
 		{"next \x00\x01", "control characters"},
@@ -106,7 +115,8 @@ func TestUsageLinesComeFromTheDeclaredArguments(t *testing.T) {
 		"answer":   "answer <question> <choice>",
 		"timezone": "timezone [IANA zone]",
 		"remind":   "remind <HH:MM> | remind off",
-		"nudge":    "nudge set <HH:MM> [IANA zone] | nudge off | nudge status",
+		"nudge":    "nudge set <HH:MM> [IANA zone] | nudge off | nudge status | nudge recap <on|off>",
+		"review":   "review | review stats | review <question> <hard|good|easy>",
 	} {
 		v, ok := lookupVerb(name)
 		if !ok {
@@ -237,6 +247,20 @@ func TestParseTimeOfDay(t *testing.T) {
 	for _, in := range []string{"24:00", "12:60", "1230", "12:5", "-1:00", "+1:00", "12:00:00", "", ":"} {
 		if _, err := ParseTimeOfDay(in); err == nil {
 			t.Errorf("ParseTimeOfDay(%q) accepted", in)
+		}
+	}
+}
+
+func TestReviewSpendsFromItsFormsClass(t *testing.T) {
+	for in, want := range map[string]CooldownClass{
+		"review": ClassQuiz, "review stats": ClassRead, "review caching-1 hard": ClassWrite, "quiz": ClassQuiz, "answer caching-1 a": ClassWrite,
+	} {
+		cmd, err := ParseCommand(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cooldownClass(cmd); got != want {
+			t.Errorf("%q spends from %s, want %s", in, got, want)
 		}
 	}
 }

@@ -55,15 +55,17 @@ func plural(n int, word string) string {
 func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, error) {
 	community := b.communityZone(ctx, c)
 	var (
-		res    StudyResult
-		streak Streak
-		loc    *time.Location
+		res     StudyResult
+		streak  Streak
+		loc     *time.Location
+		learner Learner // for the card of a milestone
 	)
 	now := b.clock.Now()
 	err := b.update(ctx, c, req, func(l *Learner) error {
 		loc = learnerZone(l, req.ProfileZone, community)
-		res = b.studyToday(l, req.ProfileZone, community)
+		res = b.studyToday(l, req.ProfileZone, community, ActivityCheckin)
 		streak = l.Streak
+		learner = *l
 		return nil
 	})
 	if err != nil {
@@ -91,6 +93,10 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 	}
 	if res.Milestone > 0 {
 		r.Tone = ToneCelebrate
+		// A milestone is the moment people share: the public answer shows the heatmap.
+		r = b.withCard(r, "streak.png", func(cr CardRenderer) ([]byte, error) {
+			return cr.StreakCard(StreakCardOf(&learner, req.UserName, streak.Today(now, loc), loc))
+		})
 	}
 	return r, nil
 }
@@ -98,7 +104,7 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 var calendarMarks = map[DayMark]string{DayStudied: "🟩", DayFrozen: "🧊", DayMissed: "⬛", DayPending: "⬜", DayBefore: "▫️"}
 
 func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, error) {
-	l, err := b.store.Learner(ctx, c, req.UserID)
+	l, err := b.learner(ctx, c, req.UserID) // upgraded, so cards seeded from old quiz history count as due
 	if err != nil {
 		return Response{}, fmt.Errorf("streak: %w", err)
 	}
@@ -142,12 +148,24 @@ func (b *Bot) streak(ctx context.Context, c Community, req Request) (Response, e
 		{Name: "Today's window closes", Value: window},
 		{Name: "Last 4 weeks", Value: cal.String() + "\n🟩 studied  🧊 freeze  ⬛ missed  ⬜ today  ▫️ before you began"},
 	}
-	return Response{
+	buttons := []Button{{Label: "Check in", Command: "checkin", Style: StyleSuccess}}
+	if cards := l.Cards.Stats(today); cards.Cards > 0 {
+		// A review answer counts as study: the reviews due are a way to keep the streak.
+		due := fmt.Sprintf("%s due today, %d in the next 7 days", plural(cards.DueToday, "review"), cards.DueWeek)
+		if cards.DueToday > 0 {
+			buttons = append(buttons, Button{Label: fmt.Sprintf("Review (%d due)", cards.DueToday), Command: "review", Style: StylePrimary})
+		}
+		fields = append(fields, Field{Name: "Reviews due", Value: due})
+	}
+	r := Response{
 		Title:     "Your study streak",
 		Fields:    fields,
-		Buttons:   []Button{{Label: "Check in", Command: "checkin", Style: StyleSuccess}},
+		Buttons:   buttons,
 		Ephemeral: true,
-	}, nil
+	}
+	return b.withCard(r, "streak.png", func(cr CardRenderer) ([]byte, error) {
+		return cr.StreakCard(StreakCardOf(&l, req.UserName, today, loc))
+	}), nil
 }
 
 // compareBool orders false before true.
@@ -192,10 +210,18 @@ func formatDuration(d time.Duration) string {
 	return fmt.Sprintf("%dh %02dm", h, m)
 }
 
+// boardRows is how many ranks the leaderboard shows.
+const boardRows = 10
+
 // The leaderboard ranks the streaks going today, longest current streak first. Equal
 // streaks share a rank (1, 1, 3: the medals too); within a rank, the longer best streak comes
 // first, then the name in alphabetical order (learners without one last), then the user ID
 // shorter first, so numeric IDs (Discord's) compare as numbers, never as text.
+//
+// It reads the store's streak ranking from the top and stops below the board's last rank,
+// so its cost follows the board, not the community. A streak that is still going today
+// shows its stored length, so the ranking's order is the board's; one that lapsed since it
+// was stored is skipped.
 func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 	type entry struct {
 		name, user       string
@@ -203,17 +229,27 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 	}
 	community := b.communityZone(ctx, c)
 	now := b.clock.Now()
-	var entries []entry
-	lapsed := 0
-	err := b.store.Learners(ctx, c, func(l Learner) error {
+	var (
+		entries []entry
+		lapsed  int
+		// beyond: a streak going below the last rank shown, where the walk stopped, so
+		// len(entries) is a lower bound.
+		beyond bool
+	)
+	err := b.store.LearnersByStreak(ctx, c, func(l Learner) (bool, error) {
 		v := l.Streak.View(l.Streak.Today(now, learnerZone(&l, "", community)))
 		switch {
-		case v.Current > 0:
-			entries = append(entries, entry{l.Name, l.UserID, v.Current, l.Streak.Longest})
-		case l.Streak.Last != 0:
-			lapsed++
+		case v.Current == 0:
+			if l.Streak.Last != 0 {
+				lapsed++
+			}
+			return true, nil
+		case len(entries) >= boardRows && v.Current < entries[boardRows-1].current:
+			beyond = true
+			return false, nil
 		}
-		return nil
+		entries = append(entries, entry{l.Name, l.UserID, v.Current, l.Streak.Longest})
+		return true, nil
 	})
 	if err != nil {
 		return Response{}, fmt.Errorf("leaderboard: %w", err)
@@ -225,6 +261,7 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 			cmp.Compare(len(a.user), len(b.user)), strings.Compare(a.user, b.user))
 	})
 	if len(entries) == 0 {
+		// The walk read the whole ranking: every learner who ever studied is in it.
 		text := "Nobody has a streak going yet. Be the first: /roadmap checkin"
 		if lapsed > 0 {
 			text = fmt.Sprintf("Every streak here has lapsed (%s had one). Check in to start a new one: /roadmap checkin", plural(lapsed, "learner"))
@@ -238,7 +275,7 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 	medals := []string{"🥇", "🥈", "🥉"}
 	var lines []string
 	rank := 0
-	for i, e := range entries[:min(10, len(entries))] {
+	for i, e := range entries[:min(boardRows, len(entries))] {
 		if i == 0 || e.current != entries[i-1].current {
 			rank = i + 1
 		}
@@ -252,10 +289,14 @@ func (b *Bot) leaderboard(ctx context.Context, c Community) (Response, error) {
 		}
 		lines = append(lines, fmt.Sprintf("%s %s — %s (longest %d)", place, name, plural(e.current, "day"), e.longest))
 	}
+	footer := fmt.Sprintf("%s with a streak going", plural(len(entries), "learner"))
+	if beyond {
+		footer = fmt.Sprintf("more than %s with a streak going", plural(len(entries), "learner"))
+	}
 	return Response{
 		Title:   "Leaderboard: current streaks",
 		Text:    strings.Join(lines, "\n"),
-		Footer:  fmt.Sprintf("%s with a streak going", plural(len(entries), "learner")),
+		Footer:  footer,
 		Buttons: []Button{{Label: "Check in", Command: "checkin", Style: StyleSuccess}},
 	}, nil
 }
@@ -288,9 +329,19 @@ func (b *Bot) timezone(ctx context.Context, c Community, req Request, cmd Comman
 	if err != nil {
 		return Response{}, fmt.Errorf("timezone: %w", err)
 	}
-	return Response{
+	resp := Response{
 		Text:      fmt.Sprintf("🕐 Your day now follows %s (it is %s there). Days already counted stay as they were.", loc, now.In(loc).Format("Mon 15:04")),
 		Ephemeral: true,
 		Tone:      ToneSuccess,
-	}, nil
+	}
+	// The learner's reminder follows their day.
+	switch at, moved, err := b.moveReminder(ctx, c, req.UserID, loc); {
+	case err != nil:
+		// The zone has changed already; say so, and how to move the reminder by hand.
+		b.log.Error("could not move a reminder to the learner's new zone", "community", c.Key(), "err", err)
+		resp.Text += " Your reminder could not follow it: set it again with /roadmap remind HH:MM."
+	case moved:
+		resp.Text += fmt.Sprintf(" Your %s reminder follows it.", at)
+	}
+	return resp, nil
 }

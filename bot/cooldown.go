@@ -13,9 +13,9 @@ import (
 type CooldownClass string
 
 const (
-	ClassRead  CooldownClass = "read"  // next, topics, topic, lesson, progress, streak, leaderboard, help, nudge status
-	ClassWrite CooldownClass = "write" // start, done, skip, reset, checkin, answer, timezone, remind
-	ClassQuiz  CooldownClass = "quiz"  // quiz (and review): "Another question" presses in normal study
+	ClassRead  CooldownClass = "read"  // next, topics, topic, lesson, progress, streak, leaderboard, help, nudge status, review stats
+	ClassWrite CooldownClass = "write" // start, done, skip, reset, checkin, answer, timezone, remind, review's Hard/Good/Easy
+	ClassQuiz  CooldownClass = "quiz"  // quiz and review: "Another question" and "Next review" presses in normal study
 	ClassNudge CooldownClass = "nudge" // nudge set and off (and export, forget): rare, admin-sized changes
 )
 
@@ -54,6 +54,15 @@ func cooldownClass(cmd Command) CooldownClass {
 // backend and every replica, so a budget is one budget wherever the command lands.
 func cooldownKey(c Community, userID string, class CooldownClass) string {
 	return strings.Join([]string{c.Platform, c.ID, userID, string(class)}, "/")
+}
+
+// learnerCooldownKeys are every cooldown key a learner can have in a community, one per class.
+func learnerCooldownKeys(c Community, userID string) []string {
+	keys := make([]string, 0, len(CooldownLimits))
+	for class := range CooldownLimits {
+		keys = append(keys, cooldownKey(c, userID, class))
+	}
+	return keys
 }
 
 // GCRA is the generic cell rate algorithm: given the key's theoretical arrival time tat (zero
@@ -101,6 +110,16 @@ func (c *LocalCooldowns) Allow(_ context.Context, key string, limit Limit) (time
 	tat, wait := GCRA(c.tat[key], now, limit)
 	c.tat[key] = tat
 	return wait, nil
+}
+
+// Forget implements Cooldowns.
+func (c *LocalCooldowns) Forget(_ context.Context, keys ...string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		delete(c.tat, k)
+	}
+	return nil
 }
 
 // sweep drops keys whose budget is full again, so memory follows active users, not all users

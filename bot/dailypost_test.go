@@ -22,7 +22,7 @@ func TestTheDailyWalkAndItsFirstReviewLapNeverAskTheSameQuestionTwice(t *testing
 	seen := map[string]int{}
 	// Day N is lesson N, then one review lap: one more question of each lesson.
 	for day := 1; day <= 2*n; day++ {
-		id := asked(t, b.dailyPost(day, day-1))
+		id := asked(t, b.dailyPost(day, day-1, ""))
 		if prev, ok := seen[id]; ok {
 			t.Errorf("day %d asks %s again, first asked on day %d", day, id, prev)
 		}
@@ -39,10 +39,10 @@ func TestAPathOfProjectsOnlyStillGetsADailyPostOnceWalked(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &Bot{roadmap: r, intn: func(int) int { return 0 }}
-	if p := b.dailyPost(1, 0); !strings.Contains(p.Title, "Build it") {
+	if p := b.dailyPost(1, 0, ""); !strings.Contains(p.Title, "Build it") {
 		t.Errorf("day 1 = %q", p.Title)
 	}
-	p := b.dailyPost(2, 1) // past the last lesson, with no question anywhere to review
+	p := b.dailyPost(2, 1, "") // past the last lesson, with no question anywhere to review
 	if !strings.Contains(p.Text, "whole path is behind this channel") {
 		t.Errorf("day 2 after the walk = %q %q", p.Title, p.Text)
 	}

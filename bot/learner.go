@@ -3,9 +3,9 @@ package bot
 import "time"
 
 // SchemaVersion is stamped on every stored record, so a later release can tell old records
-// from new ones and migrate them. Version 2 keeps progress per lesson; version 1 kept it per
-// topic (one lesson each).
-const SchemaVersion = 2
+// from new ones and migrate them. Version 3 has spaced-review cards; version 2 keeps progress
+// per lesson; version 1 kept it per topic (one lesson each).
+const SchemaVersion = 3
 
 // State is where a learner stands on a lesson, or, derived from its lessons, on a topic. A
 // lesson absent from the record is todo.
@@ -27,7 +27,6 @@ type Learner struct {
 	Streak      Streak   `json:"streak"`
 	Zone        string   `json:"tz,omitempty"`         // set by the learner with /roadmap timezone
 	ProfileZone string   `json:"profile_tz,omitempty"` // last zone their platform profile gave (Slack)
-	Remind      string   `json:"remind,omitempty"`     // "HH:MM" local, "" = off
 	// QuizAnswered and QuizRight count first answers only: one per question per day.
 	QuizAnswered int `json:"quiz_answered,omitempty"`
 	QuizRight    int `json:"quiz_right,omitempty"`
@@ -39,6 +38,8 @@ type Learner struct {
 	V1Topics map[string]State `json:"topics,omitempty"`
 	// V1QuizNext is version 1's per-topic question rotation; migration drops it.
 	V1QuizNext map[string]int `json:"quiz_next,omitempty"`
+	// Cards are the learner's spaced-review cards, one per question answered (cards.go).
+	Cards Cards `json:"cards,omitzero"`
 }
 
 // QuestionRecord is what a learner did with one question.
@@ -147,28 +148,50 @@ func (l *Learner) StudiedMinutes(r *Roadmap) int {
 }
 
 // Upgrade turns a record of an earlier schema into the current one, in place, and reports
-// whether it changed anything. A version 1 topic that was done has all its lessons done; one
-// being learned has its first lesson learning; a skipped one has all its lessons skipped.
+// whether it changed anything. Each step runs on a record older than it, so a version 1
+// record takes both:
+//   - to 2: a version 1 topic that was done has all its lessons done; one being learned has
+//     its first lesson learning; a skipped one has all its lessons skipped.
+//   - to 3: the quiz history seeds review cards (Cards.Seed), so nobody starts spaced review
+//     from zero; questions the roadmap no longer has get none.
+//
 // Streaks, quiz scores, reminders and zones are untouched.
 func (r *Roadmap) Upgrade(l *Learner) bool {
 	if l.Version >= SchemaVersion || l.Version == 0 && l.UserID == "" {
 		return false
 	}
-	for slug, s := range l.V1Topics {
-		t, ok := r.Topic(slug)
-		if !ok {
-			continue // a topic no longer in the roadmap has nothing to carry over
-		}
-		switch s {
-		case StateDone, StateSkipped:
-			for i := range t.Lessons {
-				l.setState(t.Lessons[i].Slug, s)
+	if l.Version < 2 {
+		for slug, s := range l.V1Topics {
+			t, ok := r.Topic(slug)
+			if !ok {
+				continue // a topic no longer in the roadmap has nothing to carry over
 			}
-		case StateLearning:
-			l.setState(t.Lessons[0].Slug, StateLearning)
+			switch s {
+			case StateDone, StateSkipped:
+				for i := range t.Lessons {
+					l.setState(t.Lessons[i].Slug, s)
+				}
+			case StateLearning:
+				l.setState(t.Lessons[0].Slug, StateLearning)
+			}
+		}
+		l.V1Topics, l.V1QuizNext = nil, nil
+	}
+	if l.Version < 3 && !l.Questions.IsZero() {
+		// An answer the history has no day for stands at the record's last change, the
+		// latest it can have been given.
+		fallback := l.Streak.Last
+		if !l.Updated.IsZero() {
+			fallback = max(fallback, DayOf(l.Updated, time.UTC))
+		}
+		if l.Cards.Seed(&l.Questions, fallback) > 0 {
+			for _, id := range l.Cards.IDs() {
+				if _, ok := r.Question(id); !ok {
+					l.Cards.Remove(id)
+				}
+			}
 		}
 	}
-	l.V1Topics, l.V1QuizNext = nil, nil
 	l.Version = SchemaVersion
 	return true
 }
@@ -180,7 +203,7 @@ func (r *Roadmap) UpgradeSchedule(s *Schedule) bool {
 	if s.Version == 0 || s.Version >= SchemaVersion {
 		return false
 	}
-	if s.Kind == KindNudge {
+	if s.Kind == KindNudge && s.Version < 2 {
 		s.Cursor = r.Topics[s.Cursor%len(r.Topics)].Lessons[0].index
 	}
 	s.Version = SchemaVersion

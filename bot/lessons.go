@@ -15,7 +15,7 @@ func (b *Bot) help() Response {
 		Title: "studybot commands",
 		Text:  strings.Join(lines, "\n"),
 		Fields: []Field{{Name: "How the streak counts", Value: "A day is your local calendar day (set it with /roadmap timezone). " +
-			"A check-in, a quiz answer or a lesson marked done counts as study; several in a day count once. " +
+			"A check-in, a quiz or review answer or a lesson marked done counts as study; several in a day count once. " +
 			"Study the day after your last study day and the streak grows by one; today stays pending until midnight, never broken. " +
 			"A new day counts only once the day you last counted has ended in the zone you counted it in, so changing zone never earns a day " +
 			"(and never rewrites the days already counted). " +
@@ -44,12 +44,24 @@ func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, err
 	if err != nil {
 		return Response{}, fmt.Errorf("next: %w", err)
 	}
+	var today Day
+	if !l.Cards.IsZero() { // the zone may cost a read of the community's settings
+		today = l.Streak.Today(b.clock.Now(), b.Zone(ctx, c, &l, req.ProfileZone))
+	}
+	due := l.Cards.Due(today)
 	x := l.Next(b.roadmap)
+	if x == nil && due > 0 {
+		return b.nextReview(ctx, c, req, true)
+	}
 	if x == nil {
+		text := fmt.Sprintf("Every lesson of %s is done or skipped. Keep what you learned fresh with quizzes, or /roadmap reset a lesson or topic to study it again.",
+			b.roadmap.Name)
+		if d, ok := l.Cards.NextDue(); ok {
+			text += fmt.Sprintf(" Your next review is on %s, %s.", dayName(d), inDays(int(d-today)))
+		}
 		return Response{
 			Title: "You finished the roadmap!",
-			Text: fmt.Sprintf("Every lesson of %s is done or skipped. Keep what you learned fresh with quizzes, or /roadmap reset a lesson or topic to study it again.",
-				b.roadmap.Name),
+			Text:  text,
 			Buttons: []Button{
 				{Label: "Quiz me", Command: "quiz", Style: StylePrimary},
 				{Label: "All topics", Command: "topics"},
@@ -58,7 +70,13 @@ func (b *Bot) next(ctx context.Context, c Community, req Request) (Response, err
 			Tone:      ToneCelebrate,
 		}, nil
 	}
-	return b.renderLesson(&l, x), nil
+	r := b.withNote(ctx, c, req.UserID, b.renderLesson(&l, x), x)
+	if due > 0 {
+		r.Fields = append(r.Fields, Field{Name: "Spaced review", Value: fmt.Sprintf("%s due (questions you answered before, back before you forget them)",
+			plural(due, "review"))})
+		r.Buttons = append(r.Buttons, Button{Label: fmt.Sprintf("Review (%d due)", due), Command: "review"})
+	}
+	return r, nil
 }
 
 // forgiven prefixes a response with a note when a misspelling was accepted, so a learner who
@@ -87,7 +105,7 @@ func (b *Bot) lesson(ctx context.Context, c Community, req Request, cmd Command)
 		return Response{}, fmt.Errorf("lesson: %w", err)
 	}
 	x := cmd.target.Lesson
-	return forgiven(b.renderLesson(&l, x), cmd, "lesson", x.Title), nil
+	return forgiven(b.withNote(ctx, c, req.UserID, b.renderLesson(&l, x), x), cmd, "lesson", x.Title), nil
 }
 
 // bullets is a list as "• " lines.
@@ -287,18 +305,23 @@ func (b *Bot) progress(ctx context.Context, c Community, req Request) (Response,
 	if l.QuizAnswered > 0 {
 		quiz = fmt.Sprintf("%d right of %d answered (%d %%)", l.QuizRight, l.QuizAnswered, l.QuizRight*100/l.QuizAnswered)
 	}
-	return Response{
+	today := l.Streak.Today(b.clock.Now(), b.Zone(ctx, c, &l, req.ProfileZone))
+	r := Response{
 		Title: "Your progress",
 		Text:  b.overall(&l) + "\n\n" + strings.Join(perTopic, "\n"),
 		Fields: []Field{
 			{Name: "Minutes studied", Value: fmt.Sprintf("%d of %d", l.StudiedMinutes(b.roadmap), b.roadmap.minutes), Inline: true},
 			{Name: "Quiz", Value: quiz, Inline: true},
+			{Name: "Spaced review", Value: reviewSummary(l.Cards.Stats(today))},
 			{Name: "Next", Value: b.nextLine(&l)},
 		},
 		Buttons:   []Button{{Label: "Next lesson", Command: "next", Style: StylePrimary}},
 		Footer:    "Quiz scores count the first answer to each question per day.",
 		Ephemeral: true,
-	}, nil
+	}
+	return b.withCard(r, "progress.png", func(cr CardRenderer) ([]byte, error) {
+		return cr.ProgressCard(b.roadmap.ProgressCardOf(&l, req.UserName, today))
+	}), nil
 }
 
 // stateAfter is the state each state-changing command puts a lesson in.
@@ -368,7 +391,7 @@ func (b *Bot) changeState(ctx context.Context, c Community, req Request, cmd Com
 			changed = append(changed, x)
 		}
 		if after == StateDone && len(changed) > 0 {
-			studied = b.studyToday(l, req.ProfileZone, community)
+			studied = b.studyToday(l, req.ProfileZone, community, ActivityLesson)
 		}
 		next = l.Next(b.roadmap)
 		return nil
@@ -501,18 +524,32 @@ func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command)
 		res    StudyResult
 		streak Streak
 		first  bool
+		today  Day
+		card   Card // the question's review card after this answer
+		due    int  // reviews still due today
+		rates  []Button
 	)
 	err = b.update(ctx, c, req, func(l *Learner) error {
 		// The day the streak would count, so a zone hop does not make a second first answer.
-		today := l.Streak.Today(b.clock.Now(), learnerZone(l, req.ProfileZone, community))
+		today = l.Streak.Today(b.clock.Now(), learnerZone(l, req.ProfileZone, community))
 		rec := l.Questions.Get(q.ID)
 		first = rec.Right+rec.Wrong == 0 || rec.Answered != today
+		rates = nil
 		if first {
 			l.QuizAnswered++
 			if right {
 				l.QuizRight++
 			}
+			// The review card is graded by the first answer of the day too, as the score is:
+			// trying again after seeing the explanation proves nothing about memory.
+			card = l.Cards.Grade(q.ID, RatingOf(right), today, 0)
+			if right {
+				rates = ratingButtons(l, q, today)
+			}
+		} else {
+			card, _ = l.Cards.Get(q.ID)
 		}
+		due = l.Cards.Due(today)
 		if right {
 			rec.Right++
 		} else {
@@ -520,12 +557,15 @@ func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command)
 		}
 		rec.Answered, rec.LastGood = today, right
 		l.Questions.Set(q.ID, rec)
-		res = b.studyToday(l, req.ProfileZone, community)
+		res = b.studyToday(l, req.ProfileZone, community, ActivityAnswer)
 		streak = l.Streak
 		return nil
 	})
 	if err != nil {
 		return Response{}, fmt.Errorf("answer: %w", err)
+	}
+	if first && !right {
+		b.countMiss(ctx, c, req.Channel, q.ID) // the channel's weak spots (recap.go)
 	}
 	shownAt := 0
 	for i, original := range shown {
@@ -547,16 +587,24 @@ func (b *Bot) answer(ctx context.Context, c Community, req Request, cmd Command)
 		line = "Today's study was already counted."
 	}
 	if !first {
-		line += " You answered this question earlier today, so your quiz score keeps that first answer."
+		line += " You answered this question earlier today, so your quiz score keeps that first answer, and so does its review."
 	}
-	r.Fields = []Field{{Name: "Streak", Value: fmt.Sprintf("%s. %s", plural(streak.Current, "day"), line)}}
+	next := reviewWhen(card.Due, today)
+	if len(rates) > 0 {
+		next += "; Hard or Easy below if it was harder or easier than that"
+	}
+	r.Fields = []Field{
+		{Name: "Streak", Value: fmt.Sprintf("%s. %s", plural(streak.Current, "day"), line)},
+		{Name: "Next review", Value: next},
+	}
 	if res.Milestone > 0 {
 		r.Tone = ToneCelebrate
 	}
-	r.Buttons = []Button{
-		{Label: "Another question", Command: "quiz " + q.lesson.Slug, Style: StylePrimary},
-		{Label: "Next lesson", Command: "next"},
-	}
+	// At most 5 buttons, one action row on Discord: Hard, Good, Easy, then what to do next.
+	r.Buttons = append(rates, afterAnswerButtons(q, due)...)
 	r.Footer = fmt.Sprintf("%s · %s", q.ID, q.lesson.Title)
+	if due > 0 {
+		r.Footer += fmt.Sprintf(" · %s due", plural(due, "review"))
+	}
 	return r, nil
 }

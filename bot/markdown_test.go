@@ -48,7 +48,7 @@ func TestUpgradeCarriesTopicProgressToItsLessons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := Learner{Version: 1, UserID: "ana", QuizRight: 3, QuizAnswered: 5, Remind: "20:00", Zone: "Asia/Tokyo",
+	l := Learner{Version: 1, UserID: "ana", QuizRight: 3, QuizAnswered: 5, Zone: "Asia/Tokyo",
 		V1Topics:   map[string]State{"a": StateDone, "b": StateLearning, "c": StateSkipped, "gone": StateDone},
 		V1QuizNext: map[string]int{"a": 2}}
 	if !r.Upgrade(&l) {
@@ -64,7 +64,7 @@ func TestUpgradeCarriesTopicProgressToItsLessons(t *testing.T) {
 		}
 	}
 	if l.Version != SchemaVersion || l.V1Topics != nil || l.V1QuizNext != nil || l.QuizRight != 3 || l.QuizAnswered != 5 ||
-		l.Remind != "20:00" || l.Zone != "Asia/Tokyo" {
+		l.Zone != "Asia/Tokyo" {
 		t.Errorf("upgraded record = %+v", l)
 	}
 	if r.Upgrade(&l) {

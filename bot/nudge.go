@@ -18,7 +18,11 @@ import (
 //     sets it, by naming the zone in `nudge set HH:MM <zone>` while the community has none.
 //     A channel admin's nudge sets that channel's post and nothing else.
 //   - `nudge off` stops it and `nudge set` resumes it where it left off (Day N+1).
-//   - `nudge status` says when the last lesson went out, and when the next comes and which.
+//   - `nudge status` says when the last lesson went out, and when the next comes and which,
+//     and when the weekly recap (recap.go) comes.
+//   - The recap follows the daily lesson: on with it by default, at its time and zone, off
+//     with it. `nudge recap off` stops the recap alone, and it stays off across nudge off
+//     and set until `nudge recap on`.
 
 // communityAdminHint says, in parentheses, who administers a whole community on platform.
 func communityAdminHint(platform string) string {
@@ -34,7 +38,7 @@ func communityAdminHint(platform string) string {
 // nudgeOff is the Disabled reason of a nudge turned off by an admin.
 const nudgeOff = "turned off with /roadmap nudge off"
 
-func (s *Scheduler) nudgeCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
+func (b *Bot) nudge(ctx context.Context, req Request, cmd Command) (Response, error) {
 	c := req.Community
 	if req.Channel == "" {
 		return Response{}, Errorf(EINVALID, "Run /roadmap nudge in the channel that should get the daily lesson.")
@@ -45,15 +49,16 @@ func (s *Scheduler) nudgeCommand(ctx context.Context, req Request, cmd Command) 
 	}
 	switch cmd.Sub {
 	case "set":
-		return s.nudgeSet(ctx, req, cmd, key)
+		return b.nudgeSet(ctx, req, cmd, key)
 	case "off":
-		return s.nudgeOff(ctx, key)
+		return b.nudgeOff(ctx, key)
+	case "recap":
+		return b.nudgeRecap(ctx, cmd, key)
 	}
-	return s.nudgeStatus(ctx, key)
+	return b.nudgeStatus(ctx, key)
 }
 
-func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key ScheduleKey) (Response, error) {
-	b := s.bot
+func (b *Bot) nudgeSet(ctx context.Context, req Request, cmd Command, key ScheduleKey) (Response, error) {
 	settings, err := b.store.Settings(ctx, key.Community)
 	if err != nil {
 		return Response{}, fmt.Errorf("nudge set: %w", err)
@@ -74,10 +79,8 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 	now := b.clock.Now()
 	var saved Schedule
 	var upcoming time.Time
-	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
-		sch.Version, sch.Kind = SchemaVersion, KindNudge
-		sch.At, sch.Zone = cmd.At, loc.String()
-		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
+	err = b.schedules.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+		sch.turnOn(KindNudge, cmd.At, loc, req.UserID, now)
 		// Never at once, and never twice on a date already posted or being posted.
 		upcoming = NextOccurrence(sch.At, loc, now, sch.handled()+1)
 		sch.replan(upcoming)
@@ -85,6 +88,9 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 		return nil
 	})
 	if err != nil {
+		return Response{}, fmt.Errorf("nudge set: %w", err)
+	}
+	if err := b.followNudge(ctx, key.Channel(), &saved); err != nil {
 		return Response{}, fmt.Errorf("nudge set: %w", err)
 	}
 	adopted := false
@@ -101,7 +107,7 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 			b.log.Warn("could not adopt the nudge's zone as the community's", "community", key.Community.Key(), "err", err)
 		}
 		if adopted {
-			s.followCommunityZone(ctx, key.Community, loc)
+			b.followCommunityZone(ctx, key.Community, loc)
 		}
 	}
 	text := fmt.Sprintf("📅 Daily lesson on: this channel gets a lesson every day at %s (%s).\n", saved.At, loc)
@@ -127,13 +133,13 @@ func (s *Scheduler) nudgeSet(ctx context.Context, req Request, cmd Command, key 
 	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
 
-func (s *Scheduler) nudgeOff(ctx context.Context, key ScheduleKey) (Response, error) {
+func (b *Bot) nudgeOff(ctx context.Context, key ScheduleKey) (Response, error) {
 	var saved Schedule
-	err := s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+	err := b.schedules.UpdateSchedule(ctx, key, func(sch *Schedule) error {
 		if !sch.Active() {
 			return errUnchanged
 		}
-		sch.Disabled, sch.Next, sch.Updated = nudgeOff, time.Time{}, s.bot.clock.Now().UTC()
+		sch.turnOff(nudgeOff, b.clock.Now())
 		saved = *sch
 		return nil
 	})
@@ -143,20 +149,23 @@ func (s *Scheduler) nudgeOff(ctx context.Context, key ScheduleKey) (Response, er
 	if err != nil {
 		return Response{}, fmt.Errorf("nudge off: %w", err)
 	}
-	title := s.bot.postTitle(saved.Cursor)
+	if err := b.followNudge(ctx, key.Channel(), &saved); err != nil {
+		return Response{}, fmt.Errorf("nudge off: %w", err)
+	}
+	title := b.postTitle(saved.Cursor)
 	text := fmt.Sprintf("Daily lesson off in this channel. /roadmap nudge set HH:MM turns it back on; it continues with Day %d · %s.",
 		saved.Day+1, title)
 	if saved.Sending != nil {
-		// A post waiting for its retry is stopped before it is tried again; one being
-		// delivered this very moment still arrives.
+		// A post waiting for its retry is out of the due index now; one being delivered
+		// this very moment still arrives, and its record says so.
 		text = fmt.Sprintf("Daily lesson off in this channel. Day %d · %s was on its way out: it is stopped unless it was being "+
 			"delivered this very moment (/roadmap nudge status tells). /roadmap nudge set HH:MM turns it back on.", saved.Day+1, title)
 	}
 	return Response{Text: text, Ephemeral: true, Tone: ToneSuccess}, nil
 }
 
-func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response, error) {
-	sch, err := s.store.Schedule(ctx, key)
+func (b *Bot) nudgeStatus(ctx context.Context, key ScheduleKey) (Response, error) {
+	sch, err := b.schedules.Schedule(ctx, key)
 	if err != nil {
 		return Response{}, fmt.Errorf("nudge status: %w", err)
 	}
@@ -170,7 +179,7 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 	if err != nil {
 		loc = time.UTC
 	}
-	title := s.bot.postTitle(sch.Cursor)
+	title := b.postTitle(sch.Cursor)
 	last := "not yet"
 	switch posted := sch.Posted; {
 	case posted == 0 && sch.Day > 0:
@@ -183,7 +192,7 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 		{Name: "Time", Value: fmt.Sprintf("%s %s", sch.At, loc), Inline: true},
 		{Name: "Last post", Value: last, Inline: true},
 	}
-	now := s.bot.clock.Now()
+	now := b.clock.Now()
 	switch {
 	case sch.Active() && sch.Sending != nil:
 		fields = append(fields, Field{Name: "Next", Value: fmt.Sprintf("Day %d · %s, due %s, not posted yet",
@@ -195,18 +204,150 @@ func (s *Scheduler) nudgeStatus(ctx context.Context, key ScheduleKey) (Response,
 		fields = append(fields, Field{Name: "Paused", Value: fmt.Sprintf("%s. An admin can resume with /roadmap nudge set HH:MM; it continues with Day %d · %s.",
 			capitalize(sch.Disabled), sch.Day+1, title)})
 	}
+	fields = append(fields, b.recapStatus(ctx, key.Channel(), now))
 	return Response{Title: "Daily lesson in this channel", Fields: fields, Ephemeral: true}, nil
+}
+
+// Disabled reasons of a recap: turned off by an admin, or resting while the daily lesson is.
+const (
+	recapOff    = "turned off with /roadmap nudge recap off"
+	recapPaused = "the daily lesson is off"
+)
+
+// followNudge keeps the channel's recap in step with its daily lesson, now saved as nudge:
+// on at its time and zone while it runs (unless an admin turned the recap off), resting
+// while it does not.
+func (b *Bot) followNudge(ctx context.Context, ch Channel, nudge *Schedule) error {
+	now := b.clock.Now()
+	err := b.schedules.UpdateSchedule(ctx, RecapKey(ch), func(sch *Schedule) error {
+		switch {
+		case sch.Disabled == recapOff:
+			return errUnchanged
+		case !nudge.Active():
+			if !sch.Active() {
+				return errUnchanged
+			}
+			sch.turnOff(recapPaused, now)
+			return nil
+		case sch.Active() && sch.At == nudge.At && sch.Zone == nudge.Zone:
+			return errUnchanged
+		}
+		loc, err := LoadZone(nudge.Zone)
+		if err != nil {
+			return err
+		}
+		from := sch.handled() + 1
+		if sch.Version == 0 {
+			// A channel's first recap is of a week it had its daily lesson in, not of the one
+			// before it started (a lesson set on a Monday morning waits a week).
+			from = max(from, DayOf(now, loc)+1)
+		}
+		// Nobody is named: the recap belongs to the channel.
+		sch.turnOn(KindRecap, nudge.At, loc, "", now)
+		sch.replan(nextOccurrence(KindRecap, sch.At, loc, now, from))
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("weekly recap: %w", err)
+	}
+	return nil
+}
+
+// ensureRecap gives a channel whose daily lesson was set before recaps existed its recap,
+// on by default; once the channel has a recap record, it costs a read.
+func (b *Bot) ensureRecap(ctx context.Context, ch Channel) {
+	if sch, err := b.schedules.Schedule(ctx, RecapKey(ch)); err != nil || sch.Version != 0 {
+		return
+	}
+	nudge, err := b.schedules.Schedule(ctx, NudgeKey(ch))
+	if err == nil {
+		err = b.followNudge(ctx, ch, &nudge)
+	}
+	if err != nil {
+		b.log.Warn("could not start a channel's weekly recap", "channel", ch.ID, "community", ch.Community.Key(), "err", err)
+	}
+}
+
+func (b *Bot) nudgeRecap(ctx context.Context, cmd Command, key ScheduleKey) (Response, error) {
+	ch := key.Channel()
+	now := b.clock.Now()
+	nudge, err := b.schedules.Schedule(ctx, key)
+	if err != nil {
+		return Response{}, fmt.Errorf("nudge recap: %w", err)
+	}
+	if !cmd.On {
+		err := b.schedules.UpdateSchedule(ctx, RecapKey(ch), func(sch *Schedule) error {
+			if sch.Disabled == recapOff {
+				return errUnchanged
+			}
+			sch.Version, sch.Kind = SchemaVersion, KindRecap
+			sch.turnOff(recapOff, now)
+			return nil
+		})
+		if errors.Is(err, errUnchanged) {
+			return Response{Text: "The weekly recap is off in this channel already; nothing changed.", Ephemeral: true}, nil
+		}
+		if err != nil {
+			return Response{}, fmt.Errorf("nudge recap off: %w", err)
+		}
+		return Response{Text: "Weekly recap off in this channel; the daily lesson goes on. /roadmap nudge recap on turns it back on.",
+			Ephemeral: true, Tone: ToneSuccess}, nil
+	}
+	err = b.schedules.UpdateSchedule(ctx, RecapKey(ch), func(sch *Schedule) error {
+		if sch.Disabled != recapOff {
+			return errUnchanged
+		}
+		sch.Version, sch.Kind, sch.Disabled, sch.Updated = SchemaVersion, KindRecap, recapPaused, now.UTC()
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return Response{}, fmt.Errorf("nudge recap on: %w", err)
+	}
+	if err := b.followNudge(ctx, ch, &nudge); err != nil {
+		return Response{}, fmt.Errorf("nudge recap on: %w", err)
+	}
+	r := Response{Ephemeral: true, Tone: ToneSuccess}
+	if !nudge.Active() {
+		r.Text = "Weekly recap on: it comes on Mondays at the daily lesson's time, once this channel has a daily lesson again (/roadmap nudge set HH:MM)."
+		return r, nil
+	}
+	r.Text = "Weekly recap on in this channel. " + b.recapStatus(ctx, ch, now).Value
+	return r, nil
+}
+
+// recapStatus is the status line of the channel's recap.
+func (b *Bot) recapStatus(ctx context.Context, ch Channel, now time.Time) Field {
+	f := Field{Name: "Weekly recap"}
+	sch, err := b.schedules.Schedule(ctx, RecapKey(ch))
+	loc, zerr := LoadZone(sch.Zone)
+	switch {
+	case err != nil:
+		f.Value = "unknown (the store could not be read)"
+	case sch.Disabled == recapOff:
+		f.Value = "off. An admin can turn it on with /roadmap nudge recap on."
+	case sch.Active() && zerr == nil:
+		f.Value = fmt.Sprintf("Mondays at %s (%s), last week's study in this channel; next %s (in %s).",
+			sch.At, loc, localTime(sch.Next, loc), formatDuration(max(sch.Next.Sub(now), 0)))
+		if sch.Sending != nil {
+			f.Value = fmt.Sprintf("Mondays at %s (%s); the one due %s is on its way.", sch.At, loc, localTime(sch.Sending.Due, loc))
+		}
+	default:
+		f.Value = "on; it comes on Mondays at the daily lesson's time while there is one."
+	}
+	return f
 }
 
 // followCommunityZone moves the reminders of learners whose day follows the community's
 // zone (they set none and their profile gave none) to loc, the zone the community just
 // adopted, so each comes at their local time from its next occurrence on.
-func (s *Scheduler) followCommunityZone(ctx context.Context, c Community, loc *time.Location) {
-	b := s.bot
+func (b *Bot) followCommunityZone(ctx context.Context, c Community, loc *time.Location) {
 	var users []string
 	// Collected first: bbolt must not open a write inside a read on one goroutine.
 	err := b.store.Learners(ctx, c, func(l Learner) error {
-		if l.Remind != "" && ownZone(&l, "") == nil {
+		if ownZone(&l, "") == nil {
 			users = append(users, l.UserID)
 		}
 		return nil
@@ -216,7 +357,7 @@ func (s *Scheduler) followCommunityZone(ctx context.Context, c Community, loc *t
 		return
 	}
 	for _, user := range users {
-		if _, _, err := s.moveReminder(ctx, c, user, loc); err != nil {
+		if _, _, err := b.moveReminder(ctx, c, user, loc); err != nil {
 			b.log.Warn("could not move a reminder to the community's new zone", "community", c.Key(), "err", err)
 		}
 	}
@@ -265,12 +406,17 @@ const streakHint = "Answer the quiz (right or wrong), /roadmap checkin, or mark 
 
 // dailyPost is the post for day number day at roadmap lesson index cursor: the lesson with
 // its quiz, one lesson a day in roadmap order, so a roadmap of N lessons gives N days before
-// anything repeats. Past the last lesson the channel gets a review question a day instead,
-// drawn from the whole roadmap.
-func (b *Bot) dailyPost(day, cursor int) Response {
+// anything repeats. Past the last lesson the channel gets a review question a day instead:
+// review, the question the channel got wrong most often (weakSpot), else the next of a
+// rotation through the whole roadmap, which starts with the lessons posted longest ago.
+func (b *Bot) dailyPost(day, cursor int, review string) Response {
 	n := len(b.roadmap.lessons)
 	if cursor >= n {
 		q := b.reviewQuestion(cursor - n)
+		weak := false
+		if x, ok := b.roadmap.Question(review); ok {
+			q, weak = x, true
+		}
 		if q == nil {
 			return Response{
 				Title:    fmt.Sprintf("📅 Day %d · The path is walked", day),
@@ -283,7 +429,11 @@ func (b *Bot) dailyPost(day, cursor int) Response {
 		}
 		order := b.shuffle(q)
 		quiz := RenderQuestion(q, order)
-		text := "*The whole path is behind this channel: every day brings a review question from it now.*\n\n" + quizMarkdown(q, order)
+		text := "*The whole path is behind this channel: every day brings a review question from it now.*\n\n"
+		if weak {
+			text += "This one was answered wrong here more than any other since it last came up.\n\n"
+		}
+		text += quizMarkdown(q, order)
 		return Response{
 			Title:    fmt.Sprintf("📅 Day %d · Review: %s", day, q.lesson.Title),
 			Text:     text,

@@ -60,14 +60,14 @@ func TestNudgeOffStopsThePostsAndSetResumesWhereItLeftOff(t *testing.T) {
 	mustContain(t, r.ok("ada", "general", "nudge off"), "Daily lesson off", "Day 2 · Caching")
 	mustContain(t, r.ok("bo", "general", "nudge off"), "nothing changed")
 	r.tickUntil(utc("2026-11-26T10:00:00Z"))
-	if n := len(r.poster.all()); n != 1 {
+	if n := len(r.poster.All()); n != 1 {
 		t.Fatalf("%d posts after nudge off, want only the one before", n)
 	}
 	mustContain(t, r.ok("cy", "general", "nudge status"), "Paused", "Turned off", "Day 2 · Caching")
 
 	mustContain(t, r.ok("ada", "general", "nudge set 09:00"), "Next post: Day 2 · Caching")
 	r.tickUntil(utc("2026-11-27T10:00:00Z"))
-	if got := titles(r.poster.to("general")); len(got) != 2 || got[1] != "📅 Day 2 · Caching" {
+	if got := titles(r.poster.To("general")); len(got) != 2 || got[1] != "📅 Day 2 · Caching" {
 		t.Errorf("after resuming: %v", got)
 	}
 }
@@ -98,29 +98,8 @@ func TestMovingTheTimeAfterTodaysLessonWaitsForTomorrow(t *testing.T) {
 	r.ok("ada", "general", "nudge off")
 	r.ok("ada", "general", "nudge set 11:00")
 	r.tickUntil(utc("2026-11-25T12:00:00Z"))
-	if got := times(r.poster.to("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z", "2026-11-25T11:00:00Z"}) {
+	if got := times(r.poster.To("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z", "2026-11-25T11:00:00Z"}) {
 		t.Errorf("posts at %v, want today's 09:00 and then tomorrow's 11:00 only", got)
-	}
-}
-
-// retryGate is a scheduler Sleep that holds a failed post in its retry wait until the test
-// lets it go, so commands can run while the post is on its way.
-type retryGate struct {
-	waiting chan struct{} // receives once per retry wait that began
-	release chan struct{}
-}
-
-func newRetryGate() *retryGate {
-	return &retryGate{waiting: make(chan struct{}, 10), release: make(chan struct{})}
-}
-
-func (g *retryGate) sleep(ctx context.Context, _ time.Duration) error {
-	g.waiting <- struct{}{}
-	select {
-	case <-g.release:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
@@ -132,33 +111,13 @@ func failFirst(_ string, n int) error {
 	return nil
 }
 
-// runInBackground runs the scheduler's 09:00 tick on another goroutine and returns its end.
-func (r *rig) runInBackground(from, to time.Time) <-chan error {
-	done := make(chan error, 1)
-	r.clock.Set(to)
-	go func() { done <- r.sched.RunDue(context.Background(), from, to) }()
-	return done
-}
-
-// holdingRetries is a rig whose first attempt at every target fails with a rate limit, and
-// whose scheduler then waits in gate until the test lets it go.
-func holdingRetries(t *testing.T, start time.Time) (*rig, *retryGate) {
+// holdingRetries is a rig whose first attempt at every target fails with a rate limit that
+// asks for ten minutes: the post then waits in the store for its retry.
+func holdingRetries(t *testing.T, start time.Time) *rig {
 	t.Helper()
-	gate := newRetryGate()
-	r := newRig(t, start, func(c *bot.SchedulerConfig) { c.Sleep = gate.sleep })
-	r.poster.fail = failFirst
-	return r, gate
-}
-
-// holdRetry runs the tick over (from, to] in the background and returns once a post waits
-// for its retry; let releases the wait and returns the tick's error.
-func (r *rig) holdRetry(gate *retryGate, from, to time.Time) (let func() error) {
-	done := r.runInBackground(from, to)
-	<-gate.waiting
-	return func() error {
-		close(gate.release)
-		return <-done
-	}
+	r := newRig(t, start)
+	r.poster.Fail = failFirst
+	return r
 }
 
 func TestNudgeCommandsWhileTheLessonWaitsForItsRetry(t *testing.T) {
@@ -170,22 +129,19 @@ func TestNudgeCommandsWhileTheLessonWaitsForItsRetry(t *testing.T) {
 	}{
 		{"set counts the lesson on its way", "nudge set 10:00",
 			[]string{"Day 1 · Internet basics is on its way now", "next post: Day 2 · Caching, Wed 25 Nov 10:00"},
-			[]string{"2026-11-24T09:00:00Z 📅 Day 1 · Internet basics", "2026-11-25T10:00:00Z 📅 Day 2 · Caching"}},
+			[]string{"2026-11-24T09:10:00Z 📅 Day 1 · Internet basics", "2026-11-25T10:00:00Z 📅 Day 2 · Caching"}},
 		{"off stops the retry", "nudge off",
 			[]string{"Daily lesson off", "Day 1 · Internet basics was on its way out: it is stopped"},
 			nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, gate := holdingRetries(t, utc("2026-11-24T08:00:00Z"))
+			r := holdingRetries(t, utc("2026-11-24T08:00:00Z"))
 			r.ok("ada", "general", "nudge set 09:00 UTC")
-			let := r.holdRetry(gate, utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
+			r.runTo(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z")) // the first attempt fails
 			mustContain(t, r.ok("ada", "general", tt.command), tt.reply...)
-			if err := let(); err != nil {
-				t.Fatal(err)
-			}
 			r.tickUntil(utc("2026-11-25T10:01:00Z"))
-			if got := stamped(r.poster.to("general")); !slices.Equal(got, tt.posts) {
+			if got := stamped(r.poster.To("general")); !slices.Equal(got, tt.posts) {
 				t.Errorf("posts %v, want %v", got, tt.posts)
 			}
 		})
@@ -193,17 +149,15 @@ func TestNudgeCommandsWhileTheLessonWaitsForItsRetry(t *testing.T) {
 }
 
 func TestALessonStoppedByNudgeOffIsTheOneThatComesWhenTurnedBackOn(t *testing.T) {
-	r, gate := holdingRetries(t, utc("2026-11-24T08:00:00Z"))
+	r := holdingRetries(t, utc("2026-11-24T08:00:00Z"))
 	r.ok("ada", "general", "nudge set 09:00 UTC")
-	let := r.holdRetry(gate, utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
+	r.runTo(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
 	r.ok("ada", "general", "nudge off")
-	if err := let(); err != nil {
-		t.Fatal(err)
-	}
+	r.tickUntil(utc("2026-11-24T10:00:00Z")) // past the retry's time
 	mustContain(t, r.ok("ada", "general", "nudge status"), "Paused", "not yet", "Day 1 · Internet basics")
 	mustContain(t, r.ok("ada", "general", "nudge set 09:00"), "First post: Day 1 · Internet basics, Wed 25 Nov 09:00")
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+	if got := titles(r.poster.To("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
 		t.Errorf("posts %v, want the stopped lesson the next day", got)
 	}
 }

@@ -46,8 +46,29 @@ type Store interface {
 	UpdateLearner(ctx context.Context, c Community, userID string, fn func(*Learner) error) error
 	// Learners calls fn for every learner of the community, in no particular order.
 	Learners(ctx context.Context, c Community, fn func(Learner) error) error
+	// LearnersByStreak calls fn for the community's learners whose record holds a current
+	// streak above zero, highest stored Streak.Current first (ties in any order), until fn
+	// returns false or an error. The stored streak may have lapsed since it was written.
+	LearnersByStreak(ctx context.Context, c Community, fn func(Learner) (more bool, err error)) error
 	Settings(ctx context.Context, c Community) (Settings, error)
 	UpdateSettings(ctx context.Context, c Community, fn func(*Settings) error) error
+
+	// Notes are kept beside the learner's record, not in it: the record is decoded on every
+	// command, a learner's notes only when one is shown.
+	//
+	// Note is the learner's note on the lesson, "" when there is none.
+	Note(ctx context.Context, c Community, userID, lesson string) (string, error)
+	// SetNote saves text as the learner's note on the lesson, replacing any; "" deletes it.
+	SetNote(ctx context.Context, c Community, userID, lesson, text string) error
+	// Notes calls fn for each of the learner's notes, by lesson slug in byte order, until fn
+	// returns an error.
+	Notes(ctx context.Context, c Community, userID string, fn func(lesson, text string) error) error
+	// ForgetLearner deletes, in one write transaction, everything the store keeps of the
+	// learner in the community: their record and its streak ranking entry, their notes and,
+	// in a store that keeps schedules too, their reminder and its due entry; a daily post they
+	// set up stays but no longer names them. Other communities, where the same user ID may
+	// be a learner too, are untouched. Forgetting a learner the store does not know is no error.
+	ForgetLearner(ctx context.Context, c Community, userID string) error
 }
 
 // Cooldowns spends one use of key under limit. When the use is refused, wait says how long
@@ -55,6 +76,9 @@ type Store interface {
 // the command through rather than lock everyone out.
 type Cooldowns interface {
 	Allow(ctx context.Context, key string, limit Limit) (wait time.Duration, err error)
+	// Forget drops what is kept under keys, as if no use had been spent there: a learner
+	// who asks to be forgotten leaves no key behind. A key never used is no error.
+	Forget(ctx context.Context, keys ...string) error
 }
 
 // Clock is the time source. The core never calls time.Now, so every day, zone and cooldown

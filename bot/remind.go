@@ -11,29 +11,30 @@ import (
 //   - `/roadmap remind HH:MM` asks for a private message at that local time on days the
 //     learner has not studied yet, with the streak length and the time left before their
 //     day ends. None comes on a day they already studied, and at most one a day.
+//   - It says how many reviews are due, with a Review button.
+//   - On Mondays it comes whether or not the learner studied yet, carrying their last week
+//     (recap.go): one message, once per learner-week, by the reminder's own rules.
 //   - `remind off` stops it; `remind` alone says what is set.
 //   - The time follows the learner's day boundary (their zone, else their profile's, else
 //     the community's, else the default): `/roadmap timezone`, a new profile zone seen on
 //     any command that saves the learner's record (or on `remind`), and a zone the community
 //     adopts later each plan it again from its next occurrence on.
 
-func (s *Scheduler) remindCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
-	c := req.Community
-	key := RemindKey(c, req.UserID)
+func (b *Bot) remind(ctx context.Context, req Request, cmd Command) (Response, error) {
+	key := RemindKey(req.Community, req.UserID)
 	if err := key.Validate(); err != nil {
 		return Response{}, fmt.Errorf("remind: %w", err)
 	}
 	switch cmd.Sub {
 	case "set":
-		return s.remindSet(ctx, req, cmd, key)
+		return b.remindSet(ctx, req, cmd, key)
 	case "off":
-		return s.remindOff(ctx, req, key)
+		return b.remindOff(ctx, key)
 	}
-	return s.remindStatus(ctx, req, key)
+	return b.remindStatus(ctx, req, key)
 }
 
-func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key ScheduleKey) (Response, error) {
-	b := s.bot
+func (b *Bot) remindSet(ctx context.Context, req Request, cmd Command, key ScheduleKey) (Response, error) {
 	l, err := b.store.Learner(ctx, key.Community, req.UserID)
 	if err != nil {
 		return Response{}, fmt.Errorf("remind set: %w", err)
@@ -42,10 +43,8 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 	now := b.clock.Now()
 	var saved Schedule
 	var upcoming time.Time
-	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
-		sch.Version, sch.Kind = SchemaVersion, KindRemind
-		sch.At, sch.Zone = cmd.At, loc.String()
-		sch.Disabled, sch.SetBy, sch.Updated = "", req.UserID, now.UTC()
+	err = b.schedules.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+		sch.turnOn(KindRemind, cmd.At, loc, req.UserID, now)
 		// At most one a day: a reminder already sent today (Last, kept by remind off) leaves
 		// the next for tomorrow.
 		upcoming = NextOccurrence(sch.At, loc, now, sch.handled()+1)
@@ -56,11 +55,9 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 	if err != nil {
 		return Response{}, fmt.Errorf("remind set: %w", err)
 	}
-	// The learner's record says a reminder is wanted; the schedule says when.
-	if err := b.update(ctx, key.Community, req, func(l *Learner) error {
-		l.Remind = cmd.At.String()
-		return nil
-	}); err != nil {
+	// The learner has a record from now on, with the profile zone the reminder was planned
+	// in: a zone the community adopts later finds them among its learners.
+	if err := b.update(ctx, key.Community, req, func(*Learner) error { return nil }); err != nil {
 		return Response{}, fmt.Errorf("remind set: %w", err)
 	}
 	return Response{
@@ -71,45 +68,34 @@ func (s *Scheduler) remindSet(ctx context.Context, req Request, cmd Command, key
 	}, nil
 }
 
-func (s *Scheduler) remindOff(ctx context.Context, req Request, key ScheduleKey) (Response, error) {
-	b := s.bot
-	l, err := b.store.Learner(ctx, key.Community, req.UserID)
-	if err != nil {
-		return Response{}, fmt.Errorf("remind off: %w", err)
-	}
-	err = s.store.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+func (b *Bot) remindOff(ctx context.Context, key ScheduleKey) (Response, error) {
+	err := b.schedules.UpdateSchedule(ctx, key, func(sch *Schedule) error {
 		if !sch.Active() {
 			return errUnchanged
 		}
-		sch.Disabled, sch.Next, sch.Updated = remindOff, time.Time{}, b.clock.Now().UTC()
+		sch.turnOff(remindOff, b.clock.Now())
 		return nil
 	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		return Response{}, fmt.Errorf("remind off: %w", err)
-	}
-	if l.Remind == "" && errors.Is(err, errUnchanged) {
+	if errors.Is(err, errUnchanged) {
 		return Response{Text: "You have no reminder set; nothing changed.", Ephemeral: true}, nil
 	}
-	if err := b.update(ctx, key.Community, req, func(l *Learner) error {
-		l.Remind = ""
-		return nil
-	}); err != nil {
+	if err != nil {
 		return Response{}, fmt.Errorf("remind off: %w", err)
 	}
 	return Response{Text: "Reminder off. /roadmap remind HH:MM turns it back on.", Ephemeral: true, Tone: ToneSuccess}, nil
 }
 
-func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleKey) (Response, error) {
-	l, err := s.bot.store.Learner(ctx, key.Community, req.UserID)
+func (b *Bot) remindStatus(ctx context.Context, req Request, key ScheduleKey) (Response, error) {
+	l, err := b.store.Learner(ctx, key.Community, req.UserID)
 	if err != nil {
 		return Response{}, fmt.Errorf("remind: %w", err)
 	}
-	sch, err := s.store.Schedule(ctx, key)
+	sch, err := b.schedules.Schedule(ctx, key)
 	if err != nil {
 		return Response{}, fmt.Errorf("remind: %w", err)
 	}
 	switch {
-	case l.Remind == "" || sch.Version == 0:
+	case sch.Version == 0 || sch.Disabled == remindOff:
 		return Response{Text: "You have no reminder. /roadmap remind HH:MM sends you a private nudge at that local time on days you have not studied yet.", Ephemeral: true}, nil
 	case !sch.Active():
 		return Response{Text: fmt.Sprintf("Your %s reminder is paused: %s. /roadmap remind HH:MM turns it back on.", sch.At, sch.Disabled), Ephemeral: true}, nil
@@ -117,14 +103,14 @@ func (s *Scheduler) remindStatus(ctx context.Context, req Request, key ScheduleK
 	if _, moved := profileZoneChange(&l, req.ProfileZone); moved {
 		// A profile zone first seen here moves the learner's day: saving it plans the
 		// reminder in it, so the time below is the one it keeps.
-		if err := s.bot.update(ctx, key.Community, req, func(*Learner) error { return nil }); err != nil {
+		if err := b.update(ctx, key.Community, req, func(*Learner) error { return nil }); err != nil {
 			return Response{}, fmt.Errorf("remind: %w", err)
 		}
 	}
 	// The reminder follows the learner's day boundary as it is now, whatever zone it was
 	// planned in.
-	loc := s.bot.Zone(ctx, key.Community, &l, req.ProfileZone)
-	upcoming := NextOccurrence(sch.At, loc, s.bot.clock.Now(), sch.handled()+1)
+	loc := b.Zone(ctx, key.Community, &l, req.ProfileZone)
+	upcoming := NextOccurrence(sch.At, loc, b.clock.Now(), sch.handled()+1)
 	return Response{
 		Text:      fmt.Sprintf("⏰ Your reminder: %s (%s) on days you have not studied yet. Next possible: %s.", sch.At, loc, localTime(upcoming, loc)),
 		Ephemeral: true,
@@ -150,53 +136,38 @@ func profileZoneChange(l *Learner, profileZone string) (zone string, moved bool)
 	return zone, l.Zone == "" && zone != l.ProfileZone
 }
 
-// timezoneCommand is /roadmap timezone, then moves the learner's reminder to the new zone.
-func (s *Scheduler) timezoneCommand(ctx context.Context, req Request, cmd Command) (Response, error) {
-	b := s.bot
-	c := req.Community
-	resp, err := b.timezone(ctx, c, req, cmd)
-	if err != nil || cmd.Zone == "" {
-		return resp, err
-	}
-	loc, err := LoadZone(cmd.Zone)
-	if err != nil {
-		return resp, nil
-	}
-	at, moved, err := s.moveReminder(ctx, c, req.UserID, loc)
-	switch {
-	case err != nil:
-		// The zone has changed already; say so, and how to move the reminder by hand.
-		b.log.Error("could not move a reminder to the learner's new zone", "community", c.Key(), "err", err)
-		resp.Text += " Your reminder could not follow it: set it again with /roadmap remind HH:MM."
-	case moved:
-		resp.Text += fmt.Sprintf(" Your %s reminder follows it.", at)
-	}
-	return resp, nil
-}
-
 // followProfileZone moves the reminder of a learner whose platform profile gave a new zone
-// (and who set none of their own) to it, from its next occurrence on: the core calls it
-// once the new profile zone is saved.
-func (s *Scheduler) followProfileZone(ctx context.Context, c Community, userID string) {
+// (and who set none of their own) to it, from its next occurrence on, once that zone is
+// saved on their record.
+func (b *Bot) followProfileZone(ctx context.Context, c Community, userID string) {
 	// The learner's record is written already: the reminder follows it even when the
 	// request that carried the zone is over.
 	ctx = context.WithoutCancel(ctx)
-	l, err := s.bot.store.Learner(ctx, c, userID)
-	if err == nil && l.Remind != "" {
-		_, _, err = s.moveReminder(ctx, c, userID, s.bot.Zone(ctx, c, &l, ""))
+	l, err := b.store.Learner(ctx, c, userID)
+	if err == nil {
+		_, _, err = b.moveReminder(ctx, c, userID, b.Zone(ctx, c, &l, ""))
 	}
 	if err != nil {
-		s.log.Warn("could not move a reminder to the learner's new profile zone", "community", c.Key(), "err", err)
+		b.log.Warn("could not move a reminder to the learner's new profile zone", "community", c.Key(), "err", err)
 	}
 }
 
 // moveReminder plans the learner's reminder in loc from its next occurrence on; a reminder
 // on its way out keeps its date, and settling it plans the next one in loc. moved is false
-// when there is no active reminder or it follows loc already.
-func (s *Scheduler) moveReminder(ctx context.Context, c Community, userID string, loc *time.Location) (at TimeOfDay, moved bool, err error) {
-	now := s.bot.clock.Now()
-	err = s.store.UpdateSchedule(ctx, RemindKey(c, userID), func(sch *Schedule) error {
-		if !sch.Active() || sch.Zone == loc.String() {
+// when there is no active reminder or it follows loc already: then nothing is written, so
+// looking costs a read.
+func (b *Bot) moveReminder(ctx context.Context, c Community, userID string, loc *time.Location) (at TimeOfDay, moved bool, err error) {
+	if b.schedules == nil {
+		return at, false, nil
+	}
+	key := RemindKey(c, userID)
+	moves := func(sch *Schedule) bool { return sch.Active() && sch.Zone != loc.String() }
+	if sch, err := b.schedules.Schedule(ctx, key); err != nil || !moves(&sch) {
+		return at, false, err
+	}
+	now := b.clock.Now()
+	err = b.schedules.UpdateSchedule(ctx, key, func(sch *Schedule) error {
+		if !moves(sch) {
 			return errUnchanged
 		}
 		at = sch.At
@@ -210,59 +181,87 @@ func (s *Scheduler) moveReminder(ctx context.Context, c Community, userID string
 	return at, err == nil, err
 }
 
-// planReminder resolves, as of the job's instant, the learner's day boundary as it is now
+// planReminder resolves, as of the post's instant, the learner's day boundary as it is now
 // (their own zone, their last profile zone, else the community's), which may have moved
-// since the reminder was planned, and whether they still need a reminder today. send is
-// false when the job is settled without a message: not yet time in the learner's zone,
-// already reminded or studied today, too late, or reminders turned off. The record then
-// follows the learner's zone, so the next reminder comes at their local time.
-func (s *Scheduler) planReminder(ctx context.Context, run *platformRun, j *job) (send bool, err error) {
-	c := j.key.Community
-	l, err := s.bot.store.Learner(ctx, c, j.key.Target)
+// since the reminder was planned, and whether they still need a reminder today. When they
+// do not (not yet time in the learner's zone, already reminded or studied today, too late)
+// the post is settled without a message, the record following the learner's zone, so the
+// next reminder comes at their local time.
+func (p *Post) planReminder(ctx context.Context) (send bool, err error) {
+	b, c := p.s.bot, p.Key.Community
+	l, err := b.store.Learner(ctx, c, p.Key.Target)
 	if err != nil {
-		return false, fmt.Errorf("reminder for %s: %w", j.key, err)
+		return false, fmt.Errorf("reminder for %s: %w", p.Key, err)
 	}
-	if l.Remind == "" {
-		// The learner turned reminders off but the schedule outlived it (a crash between
-		// the two writes): retire it.
-		s.settle(ctx, run, j, "retire a reminder turned off", func(sch *Schedule) { sch.Disabled = remindOff })
-		return false, nil
-	}
-	loc := s.bot.Zone(ctx, c, &l, "")
-	date := DayOf(j.at, loc)
-	occ := Occurrence(date, j.clock, loc)
+	// Seeded review cards count as due on a record no command has migrated yet.
+	b.roadmap.Upgrade(&l)
+	loc := b.Zone(ctx, c, &l, "")
+	date := DayOf(p.At, loc)
+	occ := Occurrence(date, p.clock, loc)
+	studied := l.Streak.View(l.Streak.Today(p.At, loc)).StudiedToday
+	weekly := date.Weekday() == time.Monday
 	switch {
-	case occ.After(j.at):
-		s.log.Debug("reminder moved to the learner's zone", j.attrs("zone", loc.String(), "next", occ.UTC())...)
-		s.settle(ctx, run, j, "move a reminder to the learner's zone", func(sch *Schedule) { sch.Zone = loc.String() })
+	case occ.After(p.At):
+		p.s.log.Debug("reminder moved to the learner's zone", p.Attrs("zone", loc.String(), "next", occ.UTC())...)
+		p.settle(ctx, "move a reminder to the learner's zone", func(sch *Schedule) bool {
+			sch.Zone = loc.String()
+			return false
+		})
 		return false, nil
-	case date <= j.last || l.Streak.View(l.Streak.Today(j.at, loc)).StudiedToday || j.at.Sub(occ) > s.catchUp:
-		j.date = date
-		s.settle(ctx, run, j, "record a reminder not needed", func(sch *Schedule) {
+	case date <= p.last || studied && !weekly || p.At.Sub(occ) > p.s.catchUp:
+		p.Date = date
+		p.settle(ctx, "record a reminder not needed", func(sch *Schedule) bool {
 			sch.Zone, sch.Last = loc.String(), max(sch.Last, date)
+			return false
 		})
 		return false, nil
 	}
-	j.date, j.loc = date, loc
-	msg := reminderMessage(&l, date, j.at, loc)
-	j.msg = &msg
+	p.Date, p.loc = date, loc
+	p.Msg = reminderMessage(&l, p.clock, date, p.At, loc)
+	if weekly {
+		p.Msg = b.mondayMessage(ctx, c, &l, p.Msg, studied, date)
+	}
 	return true, nil
 }
 
+// mondayMessage is a learner's Monday reminder: reminder (as reminderMessage made it) with
+// their last week, or, when they studied today already, the week alone.
+func (b *Bot) mondayMessage(ctx context.Context, c Community, l *Learner, reminder Response, studied bool, date Day) Response {
+	week := b.weeklySummary(ctx, c, l, date)
+	if !studied {
+		reminder.Fields = append([]Field{week}, reminder.Fields...)
+		return reminder
+	}
+	r := reminder
+	r.Title = "📅 Your week in review"
+	r.Text = "You studied today already: your streak is safe."
+	if due := reviewsDueLine(l, date); due != "" {
+		r.Text += "\n" + due
+	}
+	r.Fields = []Field{week}
+	r.Buttons = []Button{
+		{Label: "Next topic", Command: "next", Style: StylePrimary},
+		{Label: "Review", Command: "review"},
+		{Label: "Stop reminders", Command: "remind off"},
+	}
+	return r
+}
+
 // reminderMessage is the private nudge for a learner who has not studied on date yet, sent
-// at the instant at.
-func reminderMessage(l *Learner, date Day, at time.Time, loc *time.Location) Response {
+// at the instant at by the reminder set for clock.
+func reminderMessage(l *Learner, clock TimeOfDay, date Day, at time.Time, loc *time.Location) Response {
 	v := l.Streak.View(date)
 	left := formatDuration(max((date + 1).Time(loc).Sub(at).Truncate(time.Minute), 0))
 	r := Response{
 		Buttons: []Button{
 			{Label: "Check in", Command: "checkin", Style: StyleSuccess},
 			{Label: "Quiz me", Command: "quiz", Style: StylePrimary},
+			{Label: "Review", Command: "review"},
 			{Label: "Next topic", Command: "next"},
 			// Works from the reminder itself, even for a learner who has left the community.
 			{Label: "Stop reminders", Command: "remind off"},
 		},
-		Footer: fmt.Sprintf("your %s reminder · /roadmap remind off stops it", l.Remind),
+		Footer: fmt.Sprintf("your %s reminder · /roadmap remind off stops it", clock),
 		Tone:   ToneInfo,
 	}
 	switch {
@@ -279,6 +278,9 @@ func reminderMessage(l *Learner, date Day, at time.Time, loc *time.Location) Res
 		r.Title = "⏰ Time to study"
 		r.Text = fmt.Sprintf("You have not studied today yet: %s left before midnight (%s) to start a streak.", left, loc)
 	}
-	r.Fields = []Field{{Name: "What counts", Value: "/roadmap checkin, a quiz answer (right or wrong) or a topic marked done."}}
+	if due := reviewsDueLine(l, date); due != "" {
+		r.Text += "\n" + due
+	}
+	r.Fields = []Field{{Name: "What counts", Value: "/roadmap checkin, a quiz or review answer (right or wrong) or a lesson marked done."}}
 	return r
 }

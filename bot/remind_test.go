@@ -26,19 +26,19 @@ func TestRemindersComeOnlyOnDaysNotYetStudiedAndAtMostOnceADay(t *testing.T) {
 	r.ok("ana", "general", "remind 20:00")
 	r.tickUntil(utc("2026-11-28T19:01:00Z"))
 
-	dms := r.poster.to("ana")
+	dms := r.poster.To("ana")
 	want := []string{"2026-11-25T18:00:00Z", "2026-11-27T18:00:00Z", "2026-11-28T19:00:00Z"}
 	if got := times(dms); !slices.Equal(got, want) {
 		t.Fatalf("reminders at %v, want %v", got, want)
 	}
 	for _, dm := range dms {
-		if dm.kind != "dm" {
-			t.Errorf("reminder sent as %s, want a direct message", dm.kind)
+		if dm.Kind != "dm" {
+			t.Errorf("reminder sent as %s, want a direct message", dm.Kind)
 		}
 	}
-	mustContain(t, dms[0].resp, "1-day streak", "5h 00m left", "Europe/Berlin", "[Check in=checkin]")
-	mustContain(t, dms[1].resp, "3-day streak", "5h 00m left")
-	mustContain(t, dms[2].resp, "3-day streak lapsed", "4h 00m left")
+	mustContain(t, dms[0].Resp, "1-day streak", "5h 00m left", "Europe/Berlin", "[Check in=checkin]")
+	mustContain(t, dms[1].Resp, "3-day streak", "5h 00m left")
+	mustContain(t, dms[2].Resp, "3-day streak lapsed", "4h 00m left")
 }
 
 func TestARemindTurnedOffAndOnAgainTheSameDayWaitsForTomorrow(t *testing.T) {
@@ -49,7 +49,7 @@ func TestARemindTurnedOffAndOnAgainTheSameDayWaitsForTomorrow(t *testing.T) {
 	mustContain(t, r.ok("bo", "general", "remind 20:00"), "First possible: Wed 25 Nov 20:00")
 	r.tickUntil(utc("2026-11-25T20:01:00Z"))
 	want := []string{"2026-11-24T19:00:00Z", "2026-11-25T20:00:00Z"}
-	if got := times(r.poster.to("bo")); !slices.Equal(got, want) {
+	if got := times(r.poster.To("bo")); !slices.Equal(got, want) {
 		t.Fatalf("reminders at %v, want %v: one a day, even turned off and on again", got, want)
 	}
 }
@@ -61,16 +61,16 @@ func TestAReminderFollowsTheLearnersTimeZoneAndStopsWhenTurnedOff(t *testing.T) 
 	mustContain(t, r.ok("bo", "general", "timezone America/New_York"), "Your 19:00 reminder follows it")
 	mustContain(t, r.ok("bo", "general", "remind"), "19:00 (America/New_York)")
 	r.tickUntil(utc("2026-11-25T01:00:00Z"))
-	dms := r.poster.to("bo")
+	dms := r.poster.To("bo")
 	if got := times(dms); !slices.Equal(got, []string{"2026-11-25T00:00:00Z"}) {
 		t.Fatalf("reminders at %v, want 19:00 New York time", got)
 	}
-	mustContain(t, dms[0].resp, "5h 00m left", "America/New_York")
+	mustContain(t, dms[0].Resp, "5h 00m left", "America/New_York")
 
 	mustContain(t, r.ok("bo", "general", "remind off"), "Reminder off")
 	mustContain(t, r.ok("bo", "general", "remind off"), "nothing changed")
 	r.tickUntil(utc("2026-11-27T01:00:00Z"))
-	if n := len(r.poster.to("bo")); n != 1 {
+	if n := len(r.poster.To("bo")); n != 1 {
 		t.Errorf("%d reminders after turning them off, want none more", n)
 	}
 	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")
@@ -114,12 +114,12 @@ func TestAReminderFollowsAZoneThatMovesAfterItWasSet(t *testing.T) {
 			tt.move(r)
 			mustContain(t, r.ok("ana", "general", "remind"), "19:00 ("+tt.zone+")")
 			r.tickUntil(utc("2026-11-26T12:00:00Z"))
-			dms := r.poster.to("ana")
+			dms := r.poster.To("ana")
 			if got := times(dms); !slices.Equal(got, tt.want) {
 				t.Fatalf("reminders at %v, want %v (19:00 %s)", got, tt.want, tt.zone)
 			}
 			for _, dm := range dms {
-				mustContain(t, dm.resp, "5h 00m left before midnight ("+tt.zone+")")
+				mustContain(t, dm.Resp, "5h 00m left before midnight ("+tt.zone+")")
 			}
 		})
 	}
@@ -139,12 +139,12 @@ func TestAReminderMissedWhileDownIsSentOnlyTheSameDay(t *testing.T) {
 			r := newRig(t, utc("2026-11-24T12:00:00Z"))
 			r.ok("cy", "general", "remind 19:00")
 			r.startAt(utc(tt.up))
-			dms := r.poster.to("cy")
+			dms := r.poster.To("cy")
 			if got := times(dms); !slices.Equal(got, tt.want) {
 				t.Fatalf("reminders at %v, want %v", got, tt.want)
 			}
-			if len(dms) == 1 && !strings.Contains(dms[0].resp.Text, "3h 00m left") {
-				t.Errorf("a late reminder must count the time left from now: %q", dms[0].resp.Text)
+			if len(dms) == 1 && !strings.Contains(dms[0].Resp.Text, "3h 00m left") {
+				t.Errorf("a late reminder must count the time left from now: %q", dms[0].Resp.Text)
 			}
 		})
 	}
@@ -157,7 +157,7 @@ func TestRemindRefusesABadTimeAndChangesNothing(t *testing.T) {
 		t.Errorf("bad time: (%s) %q", resp.Outcome, resp.Text)
 	}
 	r.tickUntil(r.clock.Now().Add(48 * time.Hour))
-	if n := len(r.poster.all()); n != 0 {
+	if n := len(r.poster.All()); n != 0 {
 		t.Errorf("%d messages after a refused remind", n)
 	}
 }
@@ -178,8 +178,8 @@ func (s failingReminders) UpdateSchedule(ctx context.Context, key bot.ScheduleKe
 
 func TestATimezoneChangeWhoseReminderCannotMoveSaysSo(t *testing.T) {
 	fail := false
-	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(c *bot.SchedulerConfig) {
-		c.Store = failingReminders{c.Store, &fail}
+	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(o *rigOptions) {
+		o.schedules = failingReminders{o.schedules, &fail}
 	})
 	r.ok("bo", "general", "remind 19:00")
 	fail = true
@@ -193,15 +193,12 @@ func TestATimezoneChangeWhoseReminderCannotMoveSaysSo(t *testing.T) {
 }
 
 func TestRemindOffStopsAReminderWaitingForItsRetry(t *testing.T) {
-	r, gate := holdingRetries(t, utc("2026-11-24T12:00:00Z"))
+	r := holdingRetries(t, utc("2026-11-24T12:00:00Z"))
 	r.ok("bo", "general", "remind 19:00")
-	let := r.holdRetry(gate, utc("2026-11-24T18:59:00Z"), utc("2026-11-24T19:00:00Z"))
+	r.runTo(utc("2026-11-24T18:59:00Z"), utc("2026-11-24T19:00:00Z"))
 	mustContain(t, r.ok("bo", "general", "remind off"), "Reminder off")
-	if err := let(); err != nil {
-		t.Fatal(err)
-	}
 	r.tickUntil(utc("2026-11-26T20:00:00Z"))
-	if n := r.poster.tries("bo"); n != 1 {
+	if n := r.poster.Tries("bo"); n != 1 {
 		t.Errorf("%d attempts, want only the one before remind off", n)
 	}
 	mustContain(t, r.ok("bo", "general", "remind"), "You have no reminder")

@@ -2,97 +2,86 @@ package bot_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/studybot/studybot/bot/bottest"
 
-	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/bot"
 )
 
-// rig is the core and its scheduler over a real bbolt file, a clock the test moves, and a
-// poster that records what would reach the platform.
+// rig is the core and its scheduler over an in-memory store (standing for the file that
+// outlives processes), a clock the test moves, and a platform that records what reaches it,
+// delivered as `studybot run` delivers.
 type rig struct {
 	t      testing.TB
-	path   string
-	store  *bolt.DB
+	store  *bottest.Store
 	bot    *bot.Bot
 	clock  *bot.ManualClock
 	sched  *bot.Scheduler
-	poster *fakePoster
+	poster *bottest.Poster
 	logs   *bottest.Buffer
-	sleeps *sleepLog
-	config func(*bot.SchedulerConfig)
+	opts   func(*rigOptions)
+}
+
+// rigOptions adjust a rig: how it delivers, and what its core keeps schedules in.
+type rigOptions struct {
+	delivery  cron.DeliveryOptions
+	schedules bot.ScheduleStore
 }
 
 var community = bot.Community{Platform: bot.PlatformConsole, ID: "study"}
 
-func newRig(t testing.TB, now time.Time, config ...func(*bot.SchedulerConfig)) *rig {
+func newRig(t testing.TB, now time.Time, opts ...func(*rigOptions)) *rig {
 	t.Helper()
-	return newRigOn(t, filepath.Join(t.TempDir(), "studybot.db"), now, config...)
+	return newRigOn(t, bottest.NewStore(), now, opts...)
 }
 
-// newRigOn is a rig over the bbolt file at path, as a process starting on it would be.
-func newRigOn(t testing.TB, path string, now time.Time, config ...func(*bot.SchedulerConfig)) *rig {
+// newRigOn is a rig over store, as a process starting on its file would be.
+func newRigOn(t testing.TB, store *bottest.Store, now time.Time, opts ...func(*rigOptions)) *rig {
 	t.Helper()
-	r := &rig{
-		t:      t,
-		path:   path,
-		clock:  bot.NewManualClock(now),
-		logs:   &bottest.Buffer{},
-		sleeps: &sleepLog{},
-	}
-	r.poster = &fakePoster{clock: r.clock, attempts: map[string]int{}}
-	r.config = func(cfg *bot.SchedulerConfig) {
-		for _, c := range config {
-			c(cfg)
+	r := &rig{t: t, store: store, clock: bot.NewManualClock(now), logs: &bottest.Buffer{}}
+	r.poster = &bottest.Poster{Clock: r.clock}
+	r.opts = func(o *rigOptions) {
+		for _, opt := range opts {
+			opt(o)
 		}
 	}
 	r.open()
 	return r
 }
 
-// open builds a store, core and scheduler over the rig's file, as a process start would.
+// open builds a core and scheduler over the rig's store, as a process start would.
 func (r *rig) open() {
 	r.t.Helper()
-	store, err := bolt.Open(r.path, bolt.Options{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	r.t.Cleanup(func() { store.Close() })
+	store := r.store
 	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(r.t), Store: store, Clock: r.clock, Logger: log,
+	o := rigOptions{
+		delivery: cron.DeliveryOptions{Clock: r.clock, Logger: log,
+			Posters: map[string]bot.Poster{bot.PlatformConsole: r.poster},
+			Retry:   cron.RetryPolicy{Backoff: func(n int) time.Duration { return time.Duration(n) * time.Second }}},
+		schedules: store,
+	}
+	r.opts(&o)
+	b, err := bot.New(bot.Config{Roadmap: bot.TestRoadmap(r.t), Store: store, Schedules: o.schedules, Clock: r.clock, Logger: log,
 		Intn: func(int) int { return 0 }})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	cfg := bot.SchedulerConfig{
-		Bot: b, Store: store, Logger: log,
-		Posters: map[string]bot.Poster{bot.PlatformConsole: r.poster},
-		Sleep:   r.sleeps.sleep,
-		Retry:   bot.RetryPolicy{Backoff: func(n int) time.Duration { return time.Duration(n) * time.Second }},
-	}
-	r.config(&cfg)
-	sched, err := bot.NewScheduler(cfg)
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Store: store, Deliverer: cron.NewDelivery(o.delivery), Logger: o.delivery.Logger})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.store, r.bot, r.sched = store, b, sched
+	r.bot, r.sched = b, sched
 }
 
-// restart closes the file and starts again over it, like a new process.
+// restart starts again over the same store, like a new process.
 func (r *rig) restart() {
 	r.t.Helper()
-	if err := r.store.Close(); err != nil {
-		r.t.Fatal(err)
-	}
 	r.open()
 }
 
@@ -127,151 +116,57 @@ func (r *rig) tickUntil(end time.Time) {
 	}
 }
 
-// startAt moves the clock to t without ticking (the process was down) and runs the
-// catch-up a start does.
-func (r *rig) startAt(t time.Time) {
+// runTo moves the clock to t and runs the scheduler over (from, t], as one tick.
+func (r *rig) runTo(from, t time.Time) {
 	r.t.Helper()
 	r.clock.Set(t)
-	if err := r.sched.RunDue(context.Background(), t, t); err != nil {
+	if err := r.sched.RunDue(context.Background(), from, t); err != nil {
 		r.t.Fatal(err)
 	}
 }
 
-func (r *rig) schedule(key bot.ScheduleKey) bot.Schedule {
+// startAt moves the clock to t without ticking (the process was down) and runs the
+// catch-up a start does.
+func (r *rig) startAt(t time.Time) {
+	r.t.Helper()
+	r.runTo(t, t)
+}
+
+// runInBackground runs the scheduler over (from, to] on another goroutine and returns its end.
+func (r *rig) runInBackground(from, to time.Time) <-chan error {
+	done := make(chan error, 1)
+	r.clock.Set(to)
+	go func() { done <- r.sched.RunDue(context.Background(), from, to) }()
+	return done
+}
+
+// next is when the schedule's record says to look at it again.
+func (r *rig) next(key bot.ScheduleKey) time.Time {
 	r.t.Helper()
 	s, err := r.store.Schedule(context.Background(), key)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	return s
+	return s.Next
 }
 
-// sent is one message that reached the fake platform.
-type sent struct {
-	kind   string // "post" or "dm"
-	target string // channel or user
-	at     time.Time
-	resp   bot.Response
+var (
+	titles  = bottest.Titles
+	times   = bottest.Times
+	stamped = bottest.Stamped
+)
+
+// daily is the daily lesson posts of ss, without the Monday recaps between them.
+func daily(ss []bottest.Sent) []bottest.Sent {
+	return slices.DeleteFunc(slices.Clone(ss), isRecap)
 }
 
-func (s sent) String() string {
-	return fmt.Sprintf("%s %s %s %q", s.kind, s.target, s.at.UTC().Format(time.RFC3339), s.resp.Title)
+// recaps is the weekly recaps of ss.
+func recaps(ss []bottest.Sent) []bottest.Sent {
+	return slices.DeleteFunc(slices.Clone(ss), func(s bottest.Sent) bool { return !isRecap(s) })
 }
 
-// fakePoster records posts. fail, when set, decides the outcome of attempt n (1-based) for a
-// target; hook runs inside every attempt, before the outcome.
-type fakePoster struct {
-	clock *bot.ManualClock
-	fail  func(target string, n int) error
-	hook  func(target string)
-
-	mu       sync.Mutex
-	sent     []sent
-	attempts map[string]int
-}
-
-func (p *fakePoster) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
-	return p.deliver("post", ch.ID, r)
-}
-
-func (p *fakePoster) DirectMessage(_ context.Context, _ bot.Community, userID string, r bot.Response) error {
-	return p.deliver("dm", userID, r)
-}
-
-func (p *fakePoster) deliver(kind, target string, r bot.Response) error {
-	if p.hook != nil {
-		p.hook(target)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.attempts[target]++
-	if p.fail != nil {
-		if err := p.fail(target, p.attempts[target]); err != nil {
-			return err
-		}
-	}
-	p.sent = append(p.sent, sent{kind: kind, target: target, at: p.clock.Now(), resp: r})
-	return nil
-}
-
-// all is every message sent so far, in order.
-func (p *fakePoster) all() []sent {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.sent)
-}
-
-// to is what target received.
-func (p *fakePoster) to(target string) []sent {
-	var out []sent
-	for _, s := range p.all() {
-		if s.target == target {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// totalTries is how many requests reached the platform, failed ones included.
-func (p *fakePoster) totalTries() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := 0
-	for _, a := range p.attempts {
-		n += a
-	}
-	return n
-}
-
-func (p *fakePoster) tries(target string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.attempts[target]
-}
-
-func titles(ss []sent) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.resp.Title
-	}
-	return out
-}
-
-// stamped is each post as "when title", for timelines.
-func stamped(ss []sent) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.at.UTC().Format(time.RFC3339) + " " + s.resp.Title
-	}
-	return out
-}
-
-func times(ss []sent) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.at.UTC().Format(time.RFC3339)
-	}
-	return out
-}
-
-// sleepLog is the scheduler's Sleep in tests: it records the wait and returns at once.
-type sleepLog struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (s *sleepLog) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.waits = append(s.waits, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleepLog) all() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.waits)
-}
+func isRecap(s bottest.Sent) bool { return strings.HasPrefix(s.Resp.Title, "📊 Weekly recap") }
 
 // logLine is the first log line containing every part, or "".
 func logLine(b *bottest.Buffer, parts ...string) string {

@@ -351,7 +351,7 @@ func TestNoReminderForADayAZoneHopCannotCount(t *testing.T) {
 	// 09:00 Wednesday in Kiritimati is 19:00 Tuesday UTC: a check-in then would be "already
 	// counted", so no reminder says otherwise. Thursday's comes.
 	r.tickUntil(utc("2026-11-25T20:00:00Z"))
-	if got := times(r.poster.to("ana")); len(got) != 1 || got[0] != "2026-11-25T19:00:00Z" {
+	if got := times(r.poster.To("ana")); len(got) != 1 || got[0] != "2026-11-25T19:00:00Z" {
 		t.Errorf("reminders at %v, want only Thursday 09:00 in Kiritimati (2026-11-25T19:00:00Z)", got)
 	}
 }

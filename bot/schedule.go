@@ -17,6 +17,8 @@ import (
 //     once, at its first occurrence.
 //   - Setting or changing a schedule never fires at once: the first post is the next
 //     occurrence strictly after the change.
+//   - A channel's weekly recap happens on Mondays only, at the time and in the zone of the
+//     channel's daily lesson, at most once per local week (its Monday's date).
 
 // ScheduleKind says what a schedule sends.
 type ScheduleKind string
@@ -24,7 +26,18 @@ type ScheduleKind string
 const (
 	KindNudge  ScheduleKind = "nudge"  // a channel's daily lesson post
 	KindRemind ScheduleKind = "remind" // a learner's private streak reminder
+	// KindRecap is a channel's Monday recap of the week before. It is a schedule of its own,
+	// not part of the Monday lesson post, so it has its own claim, catch-up and record, and
+	// turning it off leaves the lessons alone; nudge set and off keep it in step.
+	KindRecap ScheduleKind = "recap"
 )
+
+// ToChannel reports whether the kind posts to a channel (the target is a channel ID) rather
+// than messaging a learner privately.
+func (k ScheduleKind) ToChannel() bool { return k == KindNudge || k == KindRecap }
+
+// weekly reports whether the kind happens on Mondays only.
+func (k ScheduleKind) weekly() bool { return k == KindRecap }
 
 // ScheduleKey names one schedule: a channel's nudge or a learner's reminder.
 type ScheduleKey struct {
@@ -36,6 +49,11 @@ type ScheduleKey struct {
 // NudgeKey is the key of a channel's daily lesson.
 func NudgeKey(ch Channel) ScheduleKey {
 	return ScheduleKey{Kind: KindNudge, Community: ch.Community, Target: ch.ID}
+}
+
+// RecapKey is the key of a channel's weekly recap.
+func RecapKey(ch Channel) ScheduleKey {
+	return ScheduleKey{Kind: KindRecap, Community: ch.Community, Target: ch.ID}
 }
 
 // RemindKey is the key of a learner's reminder.
@@ -51,7 +69,7 @@ func (k ScheduleKey) String() string {
 
 // Validate rejects a key no adapter could have produced; stores key records by it.
 func (k ScheduleKey) Validate() error {
-	if k.Kind != KindNudge && k.Kind != KindRemind {
+	if k.Kind != KindNudge && k.Kind != KindRemind && k.Kind != KindRecap {
 		return fmt.Errorf("unknown schedule kind %q", k.Kind)
 	}
 	if err := k.Community.Validate(); err != nil {
@@ -93,6 +111,8 @@ type Schedule struct {
 	Disabled string    `json:"disabled,omitempty"`
 	SetBy    string    `json:"set_by,omitempty"`
 	Updated  time.Time `json:"updated"`
+	// Misses counts the wrong answers given in a nudge's channel (recap.go).
+	Misses *Misses `json:"misses,omitempty"`
 }
 
 // Active reports whether the schedule will post again.
@@ -105,6 +125,24 @@ func (s *Schedule) handled() Day {
 		return max(s.Last, s.Sending.Date)
 	}
 	return s.Last
+}
+
+// turnOn sets the schedule to post at `at` in loc, as user asked. A post left in flight
+// while it was off is not coming any more: its date counts as handled, so the lesson it
+// carried is the next one.
+// Turning on is where a schedule is born, so it is where its version and kind are stamped.
+func (s *Schedule) turnOn(kind ScheduleKind, at TimeOfDay, loc *time.Location, user string, now time.Time) {
+	if s.Disabled != "" && s.Sending != nil {
+		s.Last, s.Sending = max(s.Last, s.Sending.Date), nil
+	}
+	s.Version, s.Kind = SchemaVersion, kind
+	s.At, s.Zone, s.Disabled, s.SetBy, s.Updated = at, loc.String(), "", user, now.UTC()
+}
+
+// turnOff stops the schedule for reason. It leaves the due index, so a post waiting there for
+// its retry or its claim is not sent; one being delivered this very moment still settles.
+func (s *Schedule) turnOff(reason string, now time.Time) {
+	s.Disabled, s.Next, s.Updated = reason, time.Time{}, now.UTC()
 }
 
 // replan sets Next to upcoming, the next occurrence after a change, unless a post is in
@@ -128,6 +166,8 @@ type Sending struct {
 	// ClaimFailed is set the first time a claim failed because the claimer was unreachable:
 	// the post was parked to wait for it, so taking it up again is not news for the log.
 	ClaimFailed bool `json:"claim_failed,omitempty"`
+	// Attempts counts the attempts that failed; the post waits in the store for the next.
+	Attempts int `json:"attempts,omitempty"`
 }
 
 // ScheduleStore keeps schedules and finds the ones that fall due. Like Store, UpdateSchedule
@@ -217,6 +257,25 @@ func NextOccurrence(at TimeOfDay, loc *time.Location, after time.Time, minDate D
 		d++
 	}
 	// Unreachable for real zones: some date within a week has the time after `after`.
+	return Occurrence(d, at, loc)
+}
+
+// nextOccurrence is NextOccurrence for a schedule of kind: a weekly one happens on the first
+// Monday no earlier than minDate whose occurrence is after `after`.
+func nextOccurrence(kind ScheduleKind, at TimeOfDay, loc *time.Location, after time.Time, minDate Day) time.Time {
+	if !kind.weekly() {
+		return NextOccurrence(at, loc, after, minDate)
+	}
+	d := max(minDate, DayOf(after, loc)-1)
+	if m := mondayOf(d); m != d {
+		d = m + 7
+	}
+	for range 3 {
+		if o := Occurrence(d, at, loc); o.After(after) {
+			return o
+		}
+		d += 7
+	}
 	return Occurrence(d, at, loc)
 }
 

@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/studybot/studybot/bot"
 )
-
-var general = bot.Channel{Community: community, ID: "general"}
 
 func TestDailyLessonFollowsTheLocalWallClock(t *testing.T) {
 	tests := []struct {
@@ -46,13 +42,13 @@ func TestDailyLessonFollowsTheLocalWallClock(t *testing.T) {
 			r := newRig(t, utc(tt.from))
 			r.ok("ada", "general", tt.set)
 			r.tickUntil(utc(tt.till))
-			posts := r.poster.to("general")
+			posts := daily(r.poster.To("general"))
 			if got := times(posts); !slices.Equal(got, tt.want) {
 				t.Errorf("posts at %v, want %v", got, tt.want)
 			}
 			for i, p := range posts {
-				if want := fmt.Sprintf("Day %d ·", i+1); !strings.Contains(p.resp.Title, want) {
-					t.Errorf("post %d is %q, want %q", i+1, p.resp.Title, want)
+				if want := fmt.Sprintf("Day %d ·", i+1); !strings.Contains(p.Resp.Title, want) {
+					t.Errorf("post %d is %q, want %q", i+1, p.Resp.Title, want)
 				}
 			}
 		})
@@ -69,11 +65,11 @@ func TestEachPostIsTheNextLessonThenAReviewQuestionOnceThePathIsWalked(t *testin
 		want = append(want, fmt.Sprintf("📅 Day %d · %s", i+1, l.Title))
 	}
 	want = append(want, "📅 Day 7 · Review: Internet basics", "📅 Day 8 · Review: Caching")
-	posts := r.poster.to("general")
+	posts := daily(r.poster.To("general"))
 	if got := titles(posts); !slices.Equal(got, want) {
 		t.Fatalf("posts:\n%v\nwant:\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	first, seventh := posts[0].resp, posts[6].resp
+	first, seventh := posts[0].Resp, posts[6].Resp
 	if first.Ephemeral {
 		t.Error("the daily lesson must be visible to the channel")
 	}
@@ -86,7 +82,7 @@ func TestEachPostIsTheNextLessonThenAReviewQuestionOnceThePathIsWalked(t *testin
 		t.Errorf("a review post repeats the lesson:\n%s", everything(seventh))
 	}
 	// Pressing an answer button works like any command.
-	if resp := r.ok("bo", "general", posts[0].resp.Buttons[0].Command); !strings.Contains(resp.Title, "Right") {
+	if resp := r.ok("bo", "general", posts[0].Resp.Buttons[0].Command); !strings.Contains(resp.Title, "Right") {
 		t.Errorf("answer button: %q", resp.Title)
 	}
 }
@@ -100,11 +96,11 @@ func TestANewScheduleDoesNotFireAtOnce(t *testing.T) {
 	}
 	r.startAt(r.clock.Now())
 	r.tickUntil(utc("2026-11-25T08:59:00Z"))
-	if got := r.poster.all(); len(got) != 0 {
+	if got := r.poster.All(); len(got) != 0 {
 		t.Fatalf("posted before the first 09:00 after setting it: %v", got)
 	}
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if got := times(r.poster.to("general")); !slices.Equal(got, []string{"2026-11-25T09:00:00Z"}) {
+	if got := times(r.poster.To("general")); !slices.Equal(got, []string{"2026-11-25T09:00:00Z"}) {
 		t.Errorf("posts %v, want the next 09:00", got)
 	}
 
@@ -112,7 +108,7 @@ func TestANewScheduleDoesNotFireAtOnce(t *testing.T) {
 	r2 := newRig(t, utc("2026-11-24T08:59:00Z"))
 	r2.ok("ada", "general", "nudge set 09:00 UTC")
 	r2.tickUntil(utc("2026-11-24T09:05:00Z"))
-	if got := times(r2.poster.to("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z"}) {
+	if got := times(r2.poster.To("general")); !slices.Equal(got, []string{"2026-11-24T09:00:00Z"}) {
 		t.Errorf("posts %v, want today's 09:00", got)
 	}
 }
@@ -137,14 +133,14 @@ func TestAPostMissedWithinSixHoursGoesOutOnceOnStartOlderOnesAreSkipped(t *testi
 			r.startAt(utc(tt.up)) // a second start changes nothing
 			up := utc(tt.up)
 			r.tickUntil(up.Add(time.Hour))
-			if got := times(r.poster.to("general")); !slices.Equal(got, tt.posted) {
+			if got := times(r.poster.To("general")); !slices.Equal(got, tt.posted) {
 				t.Fatalf("posts %v, want %v", got, tt.posted)
 			}
 			// Whatever was skipped, the next day's lesson is the next one in line.
 			nextNine := time.Date(up.Year(), up.Month(), up.Day()+1, 9, 1, 0, 0, time.UTC)
 			r.tickUntil(nextNine)
-			posts := r.poster.to("general")
-			last := posts[len(posts)-1].resp.Title
+			posts := r.poster.To("general")
+			last := posts[len(posts)-1].Resp.Title
 			if want := fmt.Sprintf("Day %d ·", len(tt.posted)+1); !strings.Contains(last, want) {
 				t.Errorf("next day's post %q, want %q", last, want)
 			}
@@ -156,7 +152,7 @@ func TestNoDoublePostAcrossARestart(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T08:00:00Z"))
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-24T09:01:00Z"))
-	if n := len(r.poster.all()); n != 1 {
+	if n := len(r.poster.All()); n != 1 {
 		t.Fatalf("%d posts before the restart, want 1", n)
 	}
 	r.restart()
@@ -165,20 +161,20 @@ func TestNoDoublePostAcrossARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.tickUntil(utc("2026-11-24T18:00:00Z"))
-	if n := len(r.poster.all()); n != 1 {
-		t.Fatalf("%d posts after the restart, want still 1: %v", n, r.poster.all())
+	if n := len(r.poster.All()); n != 1 {
+		t.Fatalf("%d posts after the restart, want still 1: %v", n, r.poster.All())
 	}
 	r.restart()
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
 	want := []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}
-	if got := titles(r.poster.to("general")); !slices.Equal(got, want) {
+	if got := titles(r.poster.To("general")); !slices.Equal(got, want) {
 		t.Errorf("posts %v, want %v", got, want)
 	}
 }
 
 func TestAPermanentFailureDisablesThatChannelOnly(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T08:00:00Z"))
-	r.poster.fail = func(target string, _ int) error {
+	r.poster.Fail = func(target string, _ int) error {
 		if target == "gone" {
 			return &bot.PostError{Permanent: true, Err: errors.New("Unknown Channel")}
 		}
@@ -187,10 +183,10 @@ func TestAPermanentFailureDisablesThatChannelOnly(t *testing.T) {
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.ok("ada", "gone", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if got := titles(r.poster.to("general")); len(got) != 2 {
+	if got := titles(r.poster.To("general")); len(got) != 2 {
 		t.Errorf("the healthy channel got %v, want two lessons", got)
 	}
-	if n := r.poster.tries("gone"); n != 1 {
+	if n := r.poster.Tries("gone"); n != 1 {
 		t.Errorf("the gone channel was tried %d times, want once and never again", n)
 	}
 	if logLine(r.logs, "daily lesson disabled", "gone", "Unknown Channel") == "" {
@@ -200,17 +196,17 @@ func TestAPermanentFailureDisablesThatChannelOnly(t *testing.T) {
 	mustContain(t, status, "Paused", "Unknown Channel", "Day 1 · Internet basics")
 
 	// An admin fixes the channel and turns it back on: it resumes with the lesson it missed.
-	r.poster.fail = nil
+	r.poster.Fail = nil
 	r.ok("ada", "gone", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-26T09:01:00Z"))
-	if got := titles(r.poster.to("gone")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+	if got := titles(r.poster.To("gone")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
 		t.Errorf("after re-enabling: %v", got)
 	}
 }
 
 func TestATransientFailureIsRetriedWithBackoff(t *testing.T) {
 	r := newRig(t, utc("2026-11-24T08:00:00Z"))
-	r.poster.fail = func(_ string, n int) error {
+	r.poster.Fail = func(_ string, n int) error {
 		switch n {
 		case 1:
 			return &bot.PostError{RetryAfter: 30 * time.Second, Err: errors.New("429 rate limited")}
@@ -220,55 +216,51 @@ func TestATransientFailureIsRetriedWithBackoff(t *testing.T) {
 		return nil
 	}
 	r.ok("ada", "general", "nudge set 09:00 UTC")
-	r.tickUntil(utc("2026-11-24T09:01:00Z"))
-	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
-		t.Fatalf("posts %v, want one Day 1", got)
-	}
+	key := bot.NudgeKey(bot.Channel{Community: community, ID: "general"})
+	r.runTo(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
 	// The platform's Retry-After wins over the shorter backoff; then the backoff (2s).
-	if got, want := r.sleeps.all(), []time.Duration{30 * time.Second, 2 * time.Second}; !slices.Equal(got, want) {
-		t.Errorf("waits %v, want %v", got, want)
+	if got, want := r.next(key), utc("2026-11-24T09:00:30Z"); !got.Equal(want) {
+		t.Fatalf("after a 429 asking for 30s the retry is due %v, want %v", got, want)
+	}
+	r.runTo(utc("2026-11-24T09:00:00Z"), utc("2026-11-24T09:00:29Z"))
+	if n := r.poster.Tries("general"); n != 1 {
+		t.Fatalf("%d attempts before the Retry-After passed, want 1", n)
+	}
+	r.runTo(utc("2026-11-24T09:00:29Z"), utc("2026-11-24T09:00:30Z"))
+	if got, want := r.next(key), utc("2026-11-24T09:00:32Z"); !got.Equal(want) {
+		t.Fatalf("after a 502 the retry is due %v, want %v (2s of backoff)", got, want)
+	}
+	r.runTo(utc("2026-11-24T09:00:30Z"), utc("2026-11-24T09:00:32Z"))
+	if got := stamped(r.poster.To("general")); !slices.Equal(got, []string{"2026-11-24T09:00:32Z 📅 Day 1 · Internet basics"}) {
+		t.Fatalf("posts %v, want one Day 1 at 09:00:32", got)
 	}
 }
 
 func TestTransientFailuresGiveUpForTheDayAndTheLessonComesTomorrow(t *testing.T) {
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Retry.Attempts = 3 })
-	r.poster.fail = func(_ string, _ int) error { return errors.New("connection reset") }
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *rigOptions) { c.delivery.Retry.Attempts = 3 })
+	r.poster.Fail = func(_ string, _ int) error { return errors.New("connection reset") }
 	r.ok("ada", "general", "nudge set 09:00 UTC")
 	r.tickUntil(utc("2026-11-24T12:00:00Z"))
-	if n := r.poster.tries("general"); n != 3 {
+	if n := r.poster.Tries("general"); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
 	if logLine(r.logs, "given up for the day", "connection reset") == "" {
 		t.Errorf("no log line for the lost post:\n%s", r.logs)
 	}
-	r.poster.fail = nil
+	r.poster.Fail = nil
 	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+	if got := titles(r.poster.To("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
 		t.Errorf("next day: %v, want the lesson that failed", got)
 	}
 }
 
 func TestRetryWaitsDoNotHoldUpOtherChannels(t *testing.T) {
-	sleeping, wake := make(chan struct{}), make(chan struct{})
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
-		c.Concurrency = 1
-		c.Sleep = func(ctx context.Context, _ time.Duration) error {
-			close(sleeping)
-			<-wake
-			return nil
-		}
-	})
-	r.poster.fail = func(target string, n int) error {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *rigOptions) { c.delivery.Concurrency = 1 })
+	r.poster.Fail = func(target string, n int) error {
 		if target == "a-slow" && n == 1 {
-			return &bot.PostError{Err: errors.New("503")}
+			return &bot.PostError{RetryAfter: 5 * time.Minute, Err: errors.New("503")}
 		}
 		return nil
-	}
-	others := make(chan string, 10)
-	r.poster.hook = func(target string) {
-		if target != "a-slow" {
-			others <- target
-		}
 	}
 	channels := []string{"a-slow"}
 	for i := range 10 {
@@ -277,65 +269,16 @@ func TestRetryWaitsDoNotHoldUpOtherChannels(t *testing.T) {
 	for _, ch := range channels {
 		r.ok("admin-"+ch, ch, "nudge set 09:00 UTC")
 	}
-	r.clock.Set(utc("2026-11-24T09:00:00Z"))
-	done := make(chan error)
-	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
-	<-sleeping
-	// a-slow waits for its retry; with one worker, everyone else must get through meanwhile.
-	deadline := time.After(10 * time.Second)
-	for i := range 10 {
-		select {
-		case <-others:
-		case <-deadline:
-			t.Fatalf("other channels held up by a retry wait: %d of 10 posted", i)
+	// a-slow waits for its retry; with one worker, everyone else gets through in the same run.
+	r.runTo(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
+	for _, ch := range channels[1:] {
+		if got := times(r.poster.To(ch)); !slices.Equal(got, []string{"2026-11-24T09:00:00Z"}) {
+			t.Errorf("%s got posts at %v, want at 09:00 while a-slow waits", ch, got)
 		}
 	}
-	close(wake)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	for _, ch := range channels {
-		if n := len(r.poster.to(ch)); n != 1 {
-			t.Errorf("%s got %d posts, want 1", ch, n)
-		}
-	}
-}
-
-func TestPostsDueTogetherGoOutConcurrentlyWithinTheLimit(t *testing.T) {
-	const limit = 4
-	var inFlight, peak atomic.Int32
-	started, gate := make(chan struct{}, 100), make(chan struct{})
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = limit })
-	r.poster.hook = func(string) {
-		n := inFlight.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
-			}
-		}
-		started <- struct{}{}
-		<-gate
-		inFlight.Add(-1)
-	}
-	for i := range 40 {
-		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-	}
-	r.clock.Set(utc("2026-11-24T09:00:00Z"))
-	done := make(chan error)
-	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
-	for range limit {
-		<-started // the limit's worth of posts are in flight at once
-	}
-	close(gate)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if p := peak.Load(); p != limit {
-		t.Errorf("peak posts in flight %d, want %d", p, limit)
-	}
-	if n := len(r.poster.all()); n != 40 {
-		t.Errorf("%d posts, want 40", n)
+	r.tickUntil(utc("2026-11-24T10:00:00Z"))
+	if got := times(r.poster.To("a-slow")); !slices.Equal(got, []string{"2026-11-24T09:05:00Z"}) {
+		t.Errorf("a-slow got posts at %v, want one at 09:05, after its wait", got)
 	}
 }
 
@@ -343,8 +286,8 @@ func TestShutdownFinishesThePostInFlightAndLeavesTheRestForTheNextStart(t *testi
 	ctx, cancel := context.WithCancel(context.Background())
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
-	r.poster.hook = func(string) {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *rigOptions) { c.delivery.Concurrency = 1 })
+	r.poster.Hook = func(string) {
 		once.Do(func() {
 			close(entered)
 			<-release
@@ -360,13 +303,13 @@ func TestShutdownFinishesThePostInFlightAndLeavesTheRestForTheNextStart(t *testi
 	cancel()
 	close(release)
 	<-done
-	if n := len(r.poster.all()); n != 1 {
+	if n := len(r.poster.All()); n != 1 {
 		t.Fatalf("%d posts by shutdown, want only the one in flight", n)
 	}
 	r.restart()
 	r.startAt(utc("2026-11-24T09:05:00Z"))
 	for i := range 5 {
-		if n := len(r.poster.to(fmt.Sprintf("ch%d", i))); n != 1 {
+		if n := len(r.poster.To(fmt.Sprintf("ch%d", i))); n != 1 {
 			t.Errorf("ch%d got %d posts, want exactly 1", i, n)
 		}
 	}
@@ -379,10 +322,10 @@ func TestShutdownFinishesThePostInFlightAndLeavesTheRestForTheNextStart(t *testi
 func TestAKillMidDeliveryLosesNoLessonAndStatusStaysTruthful(t *testing.T) {
 	// Claims outlive the process, as Redis's do: the new process must win its own again.
 	claimer := bot.NewLocalClaimer(nil)
-	shared := func(c *bot.SchedulerConfig) { c.Claimer, c.Concurrency = claimer, 2 }
+	shared := func(c *rigOptions) { c.delivery.Claimer, c.delivery.Concurrency = claimer, 2 }
 	r := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
 	entered, release := make(chan struct{}, 10), make(chan struct{})
-	r.poster.hook = func(string) {
+	r.poster.Hook = func(string) {
 		entered <- struct{}{}
 		<-release
 	}
@@ -394,11 +337,8 @@ func TestAKillMidDeliveryLosesNoLessonAndStatusStaysTruthful(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- r.sched.RunDue(context.Background(), utc("2026-11-24T08:59:00Z"), r.clock.Now()) }()
 	<-entered
-	<-entered // two posts claimed and under way, three waiting for a worker; none delivered
-	killed := filepath.Join(t.TempDir(), "killed.db")
-	if err := r.store.Backup(killed); err != nil {
-		t.Fatal(err)
-	}
+	<-entered                    // two posts claimed and under way, three waiting for a worker; none delivered
+	killed := r.store.Snapshot() // what kill -9 leaves
 	defer func() {
 		close(release)
 		if err := <-done; err != nil {
@@ -412,27 +352,23 @@ func TestAKillMidDeliveryLosesNoLessonAndStatusStaysTruthful(t *testing.T) {
 	after.startAt(utc("2026-11-24T09:05:00Z"))
 	for i := range channels {
 		ch := fmt.Sprintf("ch%d", i)
-		if got := titles(after.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+		if got := titles(after.poster.To(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
 			t.Errorf("%s got %v after the restart, want Day 1 once", ch, got)
 		}
 	}
 	mustContain(t, after.ok("admin0", "ch0", "nudge status"), "2026-11-24 (Day 1 so far)", "Day 2 · Caching, Wed 25 Nov 09:00")
 	after.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if got := titles(after.poster.to("ch4")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}) {
+	if got := titles(after.poster.To("ch4")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}) {
 		t.Errorf("the next day: %v", got)
 	}
 }
 
 func TestARetryPendingAtShutdownIsSentOnTheNextStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
-		c.Sleep = func(ctx context.Context, _ time.Duration) error {
-			cancel() // SIGTERM arrives while the retry waits
-			return ctx.Err()
-		}
-	})
-	r.poster.fail = func(_ string, n int) error {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.poster.Fail = func(_ string, n int) error {
 		if n == 1 {
+			cancel() // SIGTERM arrives while the first attempt fails
 			return &bot.PostError{Err: errors.New("503 service unavailable")}
 		}
 		return nil
@@ -442,252 +378,19 @@ func TestARetryPendingAtShutdownIsSentOnTheNextStart(t *testing.T) {
 	if err := r.sched.RunDue(ctx, utc("2026-11-24T08:59:00Z"), r.clock.Now()); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
-	if n := len(r.poster.all()); n != 0 {
+	if n := len(r.poster.All()); n != 0 {
 		t.Fatalf("%d posts before the restart, want none (the only attempt failed)", n)
 	}
 	r.restart()
 	r.startAt(utc("2026-11-24T09:03:00Z"))
-	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
+	if got := titles(r.poster.To("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
 		t.Errorf("after the restart: %v, want the lesson that was waiting for its retry", got)
-	}
-}
-
-func TestABotWideFailurePausesThePlatformAndDisablesNoChannel(t *testing.T) {
-	const conc, channels = 3, 12
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = conc })
-	var broken atomic.Bool
-	broken.Store(true)
-	r.poster.fail = func(string, int) error {
-		if broken.Load() {
-			return &bot.PostError{BotWide: true, Err: errors.New("401: Unauthorized")}
-		}
-		return nil
-	}
-	for i := range channels {
-		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-	}
-	r.tickUntil(utc("2026-11-24T09:01:00Z"))
-	// Two refusals show the bot is refused; only the posts under way by the second (one more
-	// than the pool, when the first refusal's worker took the next post) reached the platform.
-	if n := r.poster.totalTries(); n < 2 || n > conc+1 {
-		t.Errorf("%d requests on the first day, want between 2 and %d: the rest must not be sent", n, conc+1)
-	}
-	// The next day the platform still refuses the bot: two posts, one after the other, find
-	// that out.
-	tried := r.poster.totalTries()
-	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	if n := r.poster.totalTries() - tried; n != 2 {
-		t.Errorf("%d requests on the second day, want 2", n)
-	}
-	if n := strings.Count(r.logs.String(), "level=ERROR"); n != 1 {
-		t.Errorf("%d error lines for one bot-wide outage, want 1:\n%s", n, r.logs)
-	}
-	if logLine(r.logs, "level=ERROR", "posting paused", "platform=console", "community=study", "channel=ch", "401") == "" {
-		t.Errorf("the error line does not say what happened:\n%s", r.logs)
-	}
-	status := r.ok("admin0", "ch00", "nudge status")
-	if strings.Contains(everything(status), "Paused") {
-		t.Errorf("a bot-wide failure disabled a channel: %s", everything(status))
-	}
-	mustContain(t, status, "Day 1 · Internet basics, Thu 26 Nov 09:00")
-
-	// The operator fixes the token: every channel gets the lesson it missed.
-	broken.Store(false)
-	r.tickUntil(utc("2026-11-26T09:01:00Z"))
-	for i := range channels {
-		ch := fmt.Sprintf("ch%02d", i)
-		if got := titles(r.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
-			t.Errorf("%s got %v once the platform took the bot again", ch, got)
-		}
-	}
-	if logLine(r.logs, "takes the bot's posts again", "platform=console") == "" {
-		t.Errorf("no log line that posting works again:\n%s", r.logs)
-	}
-}
-
-// TestOneChannelRefusedLikeTheBotCostsOnlyItsOwnPost: a platform may word one channel's
-// trouble as a refusal of the bot (Slack's no_permission once was). A single refusal gives up
-// that post only; every other channel gets its lesson, day after day, and the error names
-// the channel.
-func TestOneChannelRefusedLikeTheBotCostsOnlyItsOwnPost(t *testing.T) {
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 3 })
-	r.poster.fail = func(target string, _ int) error {
-		if target == "ch00" {
-			return &bot.PostError{BotWide: true, Err: errors.New("no_permission")}
-		}
-		return nil
-	}
-	const channels = 12
-	for i := range channels {
-		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-	}
-	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	for i := 1; i < channels; i++ {
-		ch := fmt.Sprintf("ch%02d", i)
-		if got := titles(r.poster.to(ch)); !slices.Equal(got, []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching"}) {
-			t.Errorf("%s got %v, want Day 1 and Day 2", ch, got)
-		}
-	}
-	if n := r.poster.tries("ch00"); n != 2 {
-		t.Errorf("the refused channel was tried %d times in two days, want once a day", n)
-	}
-	if n := strings.Count(r.logs.String(), "level=ERROR"); n != 2 {
-		t.Errorf("%d error lines, want one a day for the refused post:\n%s", n, r.logs)
-	}
-	if logLine(r.logs, "level=ERROR", "platform=console", "community=study", "channel=ch00", "no_permission") == "" {
-		t.Errorf("the error does not name the refused channel:\n%s", r.logs)
-	}
-	if logLine(r.logs, "posting paused") != "" {
-		t.Errorf("one refused channel paused the platform:\n%s", r.logs)
-	}
-	mustContain(t, r.ok("admin5", "ch05", "nudge status"), "Day 3 · API security")
-	mustContain(t, r.ok("admin0", "ch00", "nudge status"), "Day 1 · Internet basics, Thu 26 Nov 09:00")
-}
-
-// TestOnlyTwoRefusalsInARowStopThePlatformsPosts: posts go out one at a time (in the store's
-// order, ch00 first); a refusal is the bot's only when the next post is refused too.
-func TestOnlyTwoRefusalsInARowStopThePlatformsPosts(t *testing.T) {
-	tests := []struct {
-		name    string
-		refused []string
-		posted  int // channels of 8 that get their lesson
-	}{
-		{"one refused", []string{"ch00"}, 7},
-		{"two refused with a post between", []string{"ch00", "ch02"}, 6},
-		{"two refused in a row", []string{"ch00", "ch01"}, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
-			r.poster.fail = func(target string, _ int) error {
-				if slices.Contains(tt.refused, target) {
-					return &bot.PostError{BotWide: true, Err: errors.New("401: Unauthorized")}
-				}
-				return nil
-			}
-			for i := range 8 {
-				r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-			}
-			r.tickUntil(utc("2026-11-24T09:01:00Z"))
-			if n := len(r.poster.all()); n != tt.posted {
-				t.Errorf("%d channels got their lesson, want %d", n, tt.posted)
-			}
-			if paused := logLine(r.logs, "level=ERROR", "posting paused", "channel=ch00") != ""; paused != (tt.posted == 0) {
-				t.Errorf("paused %v, want %v:\n%s", paused, tt.posted == 0, r.logs)
-			}
-		})
-	}
-}
-
-// TestAPostGoingThroughAfterTwoRefusalsClosesTheBreaker: a post already under way when the
-// second refusal came goes through after all, so the refusals were those channels' own:
-// the platform is not paused and the next day's posts go out at full speed.
-func TestAPostGoingThroughAfterTwoRefusalsClosesTheBreaker(t *testing.T) {
-	// ch00 and ch01 are refused while ch02 is under way; ch02 goes through once both were
-	// given up (the ones after them may or may not have been taken meanwhile).
-	var failures atomic.Int32
-	underWay, gaveUp := make(chan struct{}), make(chan struct{})
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) {
-		c.Concurrency = 3
-		c.Observe = func(_ bot.ScheduleKind, _ string, err error) {
-			if err != nil && failures.Add(1) == 2 {
-				close(gaveUp)
-			}
-		}
-	})
-	firstDay := func() bool { return r.clock.Now().Before(utc("2026-11-25T00:00:00Z")) }
-	r.poster.fail = func(target string, _ int) error {
-		if target == "ch00" || target == "ch01" && firstDay() {
-			return &bot.PostError{BotWide: true, Err: errors.New("no_permission")}
-		}
-		return nil
-	}
-	r.poster.hook = func(target string) {
-		switch {
-		case !firstDay():
-		case target == "ch02":
-			close(underWay)
-			<-gaveUp
-		default:
-			<-underWay
-		}
-	}
-	for i := range 6 {
-		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-	}
-	r.tickUntil(utc("2026-11-24T09:01:00Z"))
-	if got := titles(r.poster.to("ch02")); len(got) != 1 {
-		t.Fatalf("the post under way got %v, want it sent", got)
-	}
-	if logLine(r.logs, "posting paused") != "" {
-		t.Errorf("a post went through, yet the log says posting is paused:\n%s", r.logs)
-	}
-	for _, ch := range []string{"ch00", "ch01"} {
-		if logLine(r.logs, "level=ERROR", "given up for the day", "channel="+ch) == "" {
-			t.Errorf("no error naming %s:\n%s", ch, r.logs)
-		}
-	}
-	// Each post given up meanwhile is logged in one warning, and goes out the next day.
-	missed := 3 - len(r.poster.to("ch03")) - len(r.poster.to("ch04")) - len(r.poster.to("ch05"))
-	if warned := logLine(r.logs, "level=WARN", "seemed to refuse the bot", fmt.Sprintf("posts_given_up=%d", missed)) != ""; warned != (missed > 0) {
-		t.Errorf("%d posts given up, warned %v:\n%s", missed, warned, r.logs)
-	}
-	r.tickUntil(utc("2026-11-25T09:01:00Z"))
-	for _, ch := range []string{"ch02", "ch03", "ch04", "ch05"} {
-		if got := titles(r.poster.to(ch)); len(got) == 0 || got[0] != "📅 Day 1 · Internet basics" {
-			t.Errorf("%s got %v by the next day, want Day 1 first", ch, got)
-		}
-	}
-}
-
-// TestAPausedPlatformProbesFromAfterTheLastRefusedPost: while the platform refuses the bot,
-// each day's first posts are the ones after those refused the day before, so one troubled
-// channel is not the probe every day, and it cannot hold back the others once the bot's
-// trouble is fixed.
-func TestAPausedPlatformProbesFromAfterTheLastRefusedPost(t *testing.T) {
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Concurrency = 1 })
-	var day atomic.Int32
-	tried := map[int32][]string{}
-	var mu sync.Mutex
-	r.poster.fail = func(target string, _ int) error {
-		mu.Lock()
-		tried[day.Load()] = append(tried[day.Load()], target)
-		mu.Unlock()
-		if day.Load() < 3 || target == "ch04" {
-			return &bot.PostError{BotWide: true, Err: errors.New("invalid_auth")}
-		}
-		return nil
-	}
-	const channels = 8
-	for i := range channels {
-		r.ok(fmt.Sprintf("admin%d", i), fmt.Sprintf("ch%02d", i), "nudge set 09:00 UTC")
-	}
-	for d, end := range []string{"2026-11-24T09:01:00Z", "2026-11-25T09:01:00Z", "2026-11-26T09:01:00Z"} {
-		day.Store(int32(d + 1))
-		r.tickUntil(utc(end))
-	}
-	want := map[int32][]string{
-		1: {"ch00", "ch01"},
-		2: {"ch02", "ch03"},
-		// The bot's token works again, ch04 alone still refuses: the rest follow.
-		3: {"ch04", "ch05", "ch06", "ch07", "ch00", "ch01", "ch02", "ch03"},
-	}
-	for d, w := range want {
-		if got := tried[d]; !slices.Equal(got, w) {
-			t.Errorf("day %d tried %v, want %v", d, got, w)
-		}
-	}
-	for i := range channels {
-		ch := fmt.Sprintf("ch%02d", i)
-		if n := len(r.poster.to(ch)); n != 1 && ch != "ch04" {
-			t.Errorf("%s got %d lessons once the bot was taken again, want 1", ch, n)
-		}
 	}
 }
 
 func TestTwoSchedulersSharingAClaimerPostOncePerChannelDay(t *testing.T) {
 	claimer := bot.NewLocalClaimer(nil)
-	shared := func(c *bot.SchedulerConfig) { c.Claimer = claimer }
+	shared := func(c *rigOptions) { c.delivery.Claimer = claimer }
 	a := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
 	b := newRig(t, utc("2026-11-24T08:00:00Z"), shared)
 	b.poster = a.poster
@@ -705,7 +408,7 @@ func TestTwoSchedulersSharingAClaimerPostOncePerChannelDay(t *testing.T) {
 	}
 	wg.Wait()
 	want := []string{"📅 Day 1 · Internet basics", "📅 Day 2 · Caching", "📅 Day 3 · API security"}
-	if got := titles(a.poster.to("general")); !slices.Equal(got, want) {
+	if got := titles(a.poster.To("general")); !slices.Equal(got, want) {
 		t.Errorf("posts %v, want %v", got, want)
 	}
 }
@@ -733,26 +436,24 @@ func TestLocalClaimerLetsTheFirstWinUntilTheClaimExpires(t *testing.T) {
 }
 
 // TestTicksWhileAPostWaitsForItsRetryDoNotSendItAgain: the retry waits longer than the
-// post's in-flight lease while the cron keeps ticking; the ticks see the post is still this
-// process's and leave it alone.
+// post's in-flight lease while the cron keeps ticking; the post goes out once, when its
+// wait is over.
 func TestTicksWhileAPostWaitsForItsRetryDoNotSendItAgain(t *testing.T) {
-	gate := newRetryGate()
-	r := newRig(t, utc("2026-11-24T08:00:00Z"), func(c *bot.SchedulerConfig) { c.Sleep = gate.sleep })
-	r.poster.fail = func(_ string, n int) error {
+	r := newRig(t, utc("2026-11-24T08:00:00Z"))
+	r.poster.Fail = func(_ string, n int) error {
 		if n == 1 {
 			return &bot.PostError{RetryAfter: 5 * time.Minute, Err: errors.New("429 rate limited")}
 		}
 		return nil
 	}
 	r.ok("ada", "general", "nudge set 09:00 UTC")
-	let := r.holdRetry(gate, utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
-	r.tickUntil(utc("2026-11-24T09:05:00Z")) // five overlapping ticks, each past the lease
-	if err := let(); err != nil {
-		t.Fatal(err)
+	r.tickUntil(utc("2026-11-24T09:04:00Z")) // four ticks past the lease, before the retry
+	if n := r.poster.Tries("general"); n != 1 {
+		t.Errorf("%d attempts while the retry waits, want 1", n)
 	}
 	r.tickUntil(utc("2026-11-24T10:00:00Z"))
-	if got := titles(r.poster.to("general")); !slices.Equal(got, []string{"📅 Day 1 · Internet basics"}) {
-		t.Errorf("posts %v, want Day 1 once", got)
+	if got := stamped(r.poster.To("general")); !slices.Equal(got, []string{"2026-11-24T09:05:00Z 📅 Day 1 · Internet basics"}) {
+		t.Errorf("posts %v, want Day 1 once, at 09:05", got)
 	}
 }
 
@@ -770,17 +471,14 @@ func TestAPostLeftInFlightIsSentOnlyWithinTheCatchUpWindow(t *testing.T) {
 		t.Run(tt.restart, func(t *testing.T) {
 			r := newRig(t, utc("2026-11-24T08:00:00Z"))
 			entered, release := make(chan struct{}), make(chan struct{})
-			r.poster.hook = func(string) {
+			r.poster.Hook = func(string) {
 				close(entered)
 				<-release
 			}
 			r.ok("admin", "ch0", "nudge set 09:00 UTC")
 			done := r.runInBackground(utc("2026-11-24T08:59:00Z"), utc("2026-11-24T09:00:00Z"))
 			<-entered
-			killed := filepath.Join(t.TempDir(), "killed.db")
-			if err := r.store.Backup(killed); err != nil {
-				t.Fatal(err)
-			}
+			killed := r.store.Snapshot() // what kill -9 leaves
 			close(release)
 			if err := <-done; err != nil {
 				t.Fatal(err)
@@ -789,7 +487,7 @@ func TestAPostLeftInFlightIsSentOnlyWithinTheCatchUpWindow(t *testing.T) {
 			after := newRigOn(t, killed, utc(tt.restart))
 			after.startAt(utc(tt.restart))
 			after.tickUntil(utc("2026-11-25T09:01:00Z"))
-			if got := stamped(after.poster.to("ch0")); !slices.Equal(got, tt.want) {
+			if got := stamped(after.poster.To("ch0")); !slices.Equal(got, tt.want) {
 				t.Errorf("posts %v, want %v", got, tt.want)
 			}
 		})
@@ -807,12 +505,12 @@ func (unreachableClaimer) Claim(context.Context, string, string, time.Duration) 
 // minutes for its claim, but not past the end of the reminder's day: a reminder at 23:50
 // goes out unclaimed at once rather than never.
 func TestAReminderCloseToMidnightDoesNotWaitForAnUnreachableClaimer(t *testing.T) {
-	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(c *bot.SchedulerConfig) { c.Claimer = unreachableClaimer{} })
+	r := newRig(t, utc("2026-11-24T12:00:00Z"), func(c *rigOptions) { c.delivery.Claimer = unreachableClaimer{} })
 	r.ok("bo", "general", "remind 23:50")
 	r.tickUntil(utc("2026-11-25T01:00:00Z"))
-	dms := r.poster.to("bo")
+	dms := r.poster.To("bo")
 	if got := times(dms); !slices.Equal(got, []string{"2026-11-24T23:50:00Z"}) {
 		t.Fatalf("reminders at %v, want the one of the 24th at 23:50", got)
 	}
-	mustContain(t, dms[0].resp, "10m left before midnight")
+	mustContain(t, dms[0].Resp, "10m left before midnight")
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -50,7 +51,10 @@ func (d Day) String() string { return time.Unix(int64(d)*86400, 0).UTC().Format(
 const (
 	FreezeEvery = 7
 	MaxFreezes  = 2
-	historyDays = 64 // bits in the history masks
+	// historyDays is how far back Streak.Days remembers: the 26-week heatmap and its current
+	// week (at most 189 days) with a day to spare for a learner whose zone moved west.
+	historyDays = 190
+	legacyDays  = 64 // bits in the masks of records written before Days
 )
 
 // Milestones are the streak lengths celebrated in the answer.
@@ -68,12 +72,104 @@ type Streak struct {
 	// counts for Last, whatever date the learner's zone now shows. Zero on records written
 	// before the rule, which then count by date alone until their next day.
 	Ends time.Time `json:"ends,omitzero"`
-	// Recent history as bit masks counted back from Last: bit i stands for day Last-i. A mask
-	// keeps a record small (the whole record is rewritten on every study), and 64 days cover
-	// the 4-week calendar with room to spare.
+	// Days is the recent history, one byte a day counted back from Last: Days[i] is day
+	// Last-i. '0'+a is a day studied, a being the Activity bits of what was done ('0' a
+	// check-in only, '1' a lesson done, '2' questions answered, '3' both); '*' a day covered by
+	// a freeze; '.' a day missed. Misses at the end are dropped, and so is anything older than
+	// historyDays. One byte a day keeps the record small (it is rewritten on every study) and
+	// lets a day gain what else was done after it was counted.
+	Days string `json:"days,omitempty"`
+	// Studied and Frozen are the history of records written before Days: bit i stands for day
+	// Last-i, studied or covered by a freeze, over 64 days. They are read as check-in days
+	// until the next study rewrites the history into Days and clears them.
 	Studied uint64 `json:"studied,omitempty"`
-	Frozen  uint64 `json:"frozen,omitempty"` // days covered by a freeze
+	Frozen  uint64 `json:"frozen,omitempty"`
 }
+
+// Activity says what a study was; its bits add up over a day.
+type Activity uint8
+
+const (
+	ActivityCheckin Activity = 0      // a check-in: study, without saying what
+	ActivityLesson  Activity = 1 << 0 // a lesson marked done
+	ActivityAnswer  Activity = 1 << 1 // a quiz or review question answered
+)
+
+// Level is how much was done on a day, the shade of its heatmap cell: a check-in only; one
+// kind of study (a lesson marked done, or quiz or review questions answered); or both.
+type Level uint8
+
+const (
+	LevelNone           Level = iota // not studied
+	LevelCheckin                     // studied by checking in only
+	LevelLessons                     // a lesson done, or questions answered, not both
+	LevelLessonsReviews              // a lesson done and questions answered
+)
+
+const (
+	markMissed = '.'
+	markFrozen = '*'
+	markPlain  = '0' // studied; '0'+Activity bits
+)
+
+// history is Days, or, for a record written before Days, its masks as check-in days.
+func (s Streak) history() string {
+	if s.Days != "" || s.Studied == 0 && s.Frozen == 0 {
+		return s.Days
+	}
+	h := make([]byte, legacyDays)
+	for i := range h {
+		switch {
+		case s.Studied&(1<<i) != 0:
+			h[i] = markPlain
+		case s.Frozen&(1<<i) != 0:
+			h[i] = markFrozen
+		default:
+			h[i] = markMissed
+		}
+	}
+	return strings.TrimRight(string(h), string(markMissed))
+}
+
+// markOf is day d's byte in history h (see Streak.Days).
+func (s Streak) markOf(h string, d Day) byte {
+	back := int(s.Last - d)
+	if s.Last == 0 || back < 0 || back >= len(h) {
+		return markMissed
+	}
+	return h[back]
+}
+
+// levelOf is how much a history byte says was done.
+func levelOf(m byte) Level {
+	if m < markPlain || m > markPlain+byte(ActivityLesson|ActivityAnswer) {
+		return LevelNone
+	}
+	switch Activity(m - markPlain) {
+	case ActivityCheckin:
+		return LevelCheckin
+	case ActivityLesson | ActivityAnswer:
+		return LevelLessonsReviews
+	}
+	return LevelLessons
+}
+
+// Did adds what was done to day, when day is a day studied and still in the history; other
+// days are left as they are (study makes a day count, Did only says what it was).
+func (s Streak) Did(day Day, what Activity) Streak {
+	h := s.history()
+	m := s.markOf(h, day)
+	if levelOf(m) == LevelNone || what == 0 {
+		return s
+	}
+	b := []byte(h)
+	b[int(s.Last-day)] = m | byte(what)
+	s.Days, s.Studied, s.Frozen = string(b), 0, 0
+	return s
+}
+
+// Level is how much was done on day d, as far as the history remembers.
+func (s Streak) Level(d Day) Level { return levelOf(s.markOf(s.history(), d)) }
 
 // StudyResult says what recording a study day changed, for the answer to the learner.
 type StudyResult struct {
@@ -119,15 +215,23 @@ func (s Streak) Record(day Day) (Streak, StudyResult) {
 		res.Milestone = s.Current
 	}
 	s.Longest = max(s.Longest, s.Current)
-	shift := uint64(day - s.Last) // Go defines shifts of 64 and more: they empty the mask
-	if s.Last == 0 {
-		shift = historyDays
+	old, gap := "", 1 // gap: days from the last study to this one, as far as the history goes
+	if s.Last != 0 {
+		old, gap = s.history(), min(int(day-s.Last), historyDays)
 	}
-	s.Studied = s.Studied<<shift | 1
-	s.Frozen <<= shift
-	if res.FreezesSpent > 0 {
-		s.Frozen |= (uint64(1)<<res.FreezesSpent - 1) << 1 // the missed days just before today
+	h := make([]byte, gap, min(gap+len(old), historyDays))
+	for i := range h {
+		h[i] = markMissed
 	}
+	h[0] = markPlain
+	for i := 1; i <= res.FreezesSpent; i++ {
+		h[i] = markFrozen // the missed days just before today
+	}
+	if gap < historyDays {
+		h = append(h, old[:min(len(old), historyDays-gap)]...)
+	}
+	s.Days = strings.TrimRight(string(h), string(markMissed))
+	s.Studied, s.Frozen = 0, 0
 	s.Last = day
 	return s, res
 }
@@ -155,14 +259,14 @@ func (s Streak) TodayEnds(now time.Time, loc *time.Location) time.Time {
 }
 
 // Study counts study at now for a learner whose day follows loc: Record on Today, keeping
-// when the day counted ends in loc.
-func (s Streak) Study(now time.Time, loc *time.Location) (Streak, StudyResult) {
+// when the day counted ends in loc, and noting what was done that day (Did).
+func (s Streak) Study(now time.Time, loc *time.Location, what Activity) (Streak, StudyResult) {
 	day := s.Today(now, loc)
 	s, res := s.Record(day)
 	if res.Counted {
 		s.Ends = (day + 1).Time(loc).UTC()
 	}
-	return s, res
+	return s.Did(day, what), res
 }
 
 // StreakView is the streak as it stands on a given day, without changing anything.
@@ -205,12 +309,13 @@ const (
 // Calendar marks the n days ending on today, oldest first.
 func (s Streak) Calendar(today Day, n int) []DayMark {
 	marks := make([]DayMark, n)
+	h := s.history()
 	for i := range marks {
 		d := today - Day(n-1-i)
-		switch back := s.Last - d; {
-		case s.Last != 0 && back >= 0 && back < historyDays && s.Studied&(1<<back) != 0:
+		switch m := s.markOf(h, d); {
+		case levelOf(m) != LevelNone:
 			marks[i] = DayStudied
-		case s.Last != 0 && back >= 0 && back < historyDays && s.Frozen&(1<<back) != 0:
+		case m == markFrozen:
 			marks[i] = DayFrozen
 		case d == today:
 			marks[i] = DayPending

@@ -199,10 +199,105 @@ func TestCalendarMarksStudiedFrozenMissedAndPending(t *testing.T) {
 
 func TestCalendarForgetsDaysBeyondTheHistory(t *testing.T) {
 	const d0 Day = 20000
-	s, _ := studyOn(d0, d0+100)
-	marks := s.Calendar(d0+100, 101)
-	if marks[0] != DayMissed || marks[100] != DayStudied {
-		t.Errorf("day %s is still remembered 100 days later: %v", d0, marks[0])
+	s, _ := studyOn(d0, d0+189, d0+190)
+	marks := s.Calendar(d0+190, 191)
+	if marks[0] != DayMissed || marks[1] != DayMissed || marks[189] != DayStudied || marks[190] != DayStudied {
+		t.Errorf("day %s is still remembered 190 days later, or a recent one is not: %v %v", d0, marks[0], marks[189:])
+	}
+	if len(s.Days) > historyDays {
+		t.Errorf("history keeps %d days, want at most %d", len(s.Days), historyDays)
+	}
+}
+
+func TestTheHistoryCoversTheHeatmapsTwentySixWeeks(t *testing.T) {
+	const d0 Day = 20000
+	days := []Day{d0}
+	for d := d0 + 1; d <= d0+188; d += 3 {
+		days = append(days, d)
+	}
+	s, _ := studyOn(days...)
+	marks := s.Calendar(d0+188, 189)
+	for i, d := range consecutive(d0, 189) {
+		want := DayMissed
+		switch {
+		case d == d0+188:
+			want = DayPending
+		case (d-d0)%3 == 1 || d == d0:
+			want = DayStudied
+		}
+		if marks[i] != want {
+			t.Fatalf("day %s (%d days back) = %v, want %v", d, 188-i, marks[i], want)
+		}
+	}
+}
+
+func TestALevelSaysHowMuchWasDoneThatDay(t *testing.T) {
+	const d0 Day = 20000
+	noon := d0.Time(time.UTC).Add(12 * time.Hour)
+	day := func(n int) time.Time { return noon.Add(time.Duration(n) * 24 * time.Hour) }
+	var s Streak
+	for _, st := range []struct {
+		at   time.Time
+		what Activity
+	}{
+		{day(0), ActivityCheckin},
+		{day(1), ActivityLesson}, {day(1).Add(time.Hour), ActivityCheckin},
+		{day(2), ActivityAnswer}, {day(2).Add(time.Hour), ActivityAnswer},
+		{day(3), ActivityCheckin}, {day(3).Add(time.Hour), ActivityLesson}, {day(3).Add(2 * time.Hour), ActivityAnswer},
+	} {
+		s, _ = s.Study(st.at, time.UTC, st.what)
+	}
+	want := []Level{LevelCheckin, LevelLessons, LevelLessons, LevelLessonsReviews, LevelNone}
+	for i, w := range want {
+		if got := s.Level(d0 + Day(i)); got != w {
+			t.Errorf("day %d: level %d, want %d", i, got, w)
+		}
+	}
+	if s.Current != 4 {
+		t.Errorf("streak %d after 4 days, want 4: what was done must not change what counts", s.Current)
+	}
+}
+
+func TestWhatWasDoneNeverMakesADayCount(t *testing.T) {
+	const d0 Day = 20000
+	s, _ := studyOn(d0, d0+2)
+	for _, d := range []Day{d0 + 1, d0 + 3, d0 - 1} {
+		if got := s.Did(d, ActivityLesson); got.Level(d) != LevelNone || got.Days != s.Days {
+			t.Errorf("Did on day %s not studied changed the history: %q, was %q", d, got.Days, s.Days)
+		}
+	}
+}
+
+// A record written before Days has 64-day masks; its days stay studied and frozen as they
+// were, as check-ins, and the next study carries them into Days.
+func TestAHistoryFromBeforeLevelsIsKept(t *testing.T) {
+	const d0 Day = 20000
+	legacy := Streak{Current: 9, Longest: 9, Last: d0, First: d0 - 9, Studied: 0b1111111011, Frozen: 0b100}
+	wantMarks := func(s Streak, today Day) {
+		t.Helper()
+		marks := s.Calendar(today, 11)
+		want := []DayMark{DayBefore, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied, DayStudied,
+			DayFrozen, DayStudied, DayStudied}
+		if today > d0 {
+			want = append(want[1:], DayStudied)
+		}
+		for i := range want {
+			if marks[i] != want[i] {
+				t.Fatalf("calendar = %v, want %v", marks, want)
+			}
+		}
+	}
+	wantMarks(legacy, d0)
+	if legacy.Level(d0) != LevelCheckin || legacy.Level(d0-2) != LevelNone {
+		t.Errorf("levels %d and %d, want a check-in and a freeze", legacy.Level(d0), legacy.Level(d0-1))
+	}
+	s, res := legacy.Study((d0 + 1).Time(time.UTC).Add(time.Hour), time.UTC, ActivityLesson)
+	if !res.Counted || s.Current != 10 || s.Longest != 10 {
+		t.Fatalf("after the migration: %+v %+v, want day 10 counted", s, res)
+	}
+	wantMarks(s, d0+1)
+	if s.Studied != 0 || s.Frozen != 0 || s.Level(d0+1) != LevelLessons {
+		t.Errorf("masks %b %b, level %d: want the history moved into Days with today's lesson", s.Studied, s.Frozen, s.Level(d0+1))
 	}
 }
 
@@ -245,7 +340,7 @@ func TestANewDayCountsOnlyOnceTheLastCountedDayHasEndedWhereItWasCounted(t *test
 				if i+1 == tt.legacy {
 					s.Ends = time.Time{}
 				}
-				s, res = s.Study(st.at, st.loc)
+				s, res = s.Study(st.at, st.loc, ActivityCheckin)
 				if res.Counted != st.counted {
 					t.Fatalf("study %d at %s in %s: counted %v, want %v", i+1, st.at.UTC().Format(time.RFC3339), st.loc, res.Counted, st.counted)
 				}
@@ -260,7 +355,7 @@ func TestANewDayCountsOnlyOnceTheLastCountedDayHasEndedWhereItWasCounted(t *test
 func TestTodayEndsWhenTheNextDayCanCount(t *testing.T) {
 	noon := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	kiritimati := mustZone(t, "Pacific/Kiritimati")
-	s, _ := Streak{}.Study(noon, time.UTC)
+	s, _ := Streak{}.Study(noon, time.UTC, ActivityCheckin)
 	tests := []struct {
 		name string
 		loc  *time.Location

@@ -34,6 +34,11 @@ type manifest struct {
 		} `yaml:"scopes"`
 	} `yaml:"oauth_config"`
 	Settings struct {
+		EventSubscriptions struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+			UserEvents []string `yaml:"user_events"`
+		} `yaml:"event_subscriptions"`
 		Interactivity struct {
 			IsEnabled bool `yaml:"is_enabled"`
 		} `yaml:"interactivity"`
@@ -55,10 +60,11 @@ func TestSlackAppManifestDeclaresWhatTheAdapterUses(t *testing.T) {
 	// chat:write for chat.postMessage (daily lessons, reminders), chat:write.public so a
 	// lesson reaches a public channel nobody invited the bot to, users:read for users.info
 	// (admin or owner, profile time zone, name), im:write for the conversations.open of a
-	// reminder's direct message. A scope added or dropped changes what every workspace must
-	// approve.
+	// reminder's direct message (and of a private card's or export's), files:write for the
+	// files upload v2 of cards and exports. A scope added or dropped changes what every
+	// workspace must approve.
 	got := slices.Sorted(slices.Values(m.OAuthConfig.Scopes.Bot))
-	if want := []string{"chat:write", "chat:write.public", "commands", "im:write", "users:read"}; !slices.Equal(got, want) {
+	if want := []string{"chat:write", "chat:write.public", "commands", "files:write", "im:write", "users:read"}; !slices.Equal(got, want) {
 		t.Errorf("manifest bot scopes %v, want exactly %v", got, want)
 	}
 	if len(m.OAuthConfig.Scopes.User) > 0 {
@@ -71,6 +77,19 @@ func TestSlackAppManifestDeclaresWhatTheAdapterUses(t *testing.T) {
 		// Escaping turns @names and #channels into <@U…> markup, which the grammar would
 		// see instead of what the learner typed.
 		t.Error("/roadmap must set should_escape: false")
+	}
+	// Exactly the events adapters/slack acts on: an uninstall stops the workspace's posts
+	// and starts its retention. Neither needs a scope; any other event would be delivered
+	// for nothing (or need a scope every workspace must approve).
+	ev := m.Settings.EventSubscriptions
+	if got := slices.Sorted(slices.Values(ev.BotEvents)); !slices.Equal(got, []string{"app_uninstalled", "tokens_revoked"}) {
+		t.Errorf("bot events %v, want exactly [app_uninstalled tokens_revoked]", got)
+	}
+	if len(ev.UserEvents) > 0 {
+		t.Errorf("the manifest subscribes to user events %v; studybot acts only as its bot", ev.UserEvents)
+	}
+	if ev.RequestURL != "" && m.Settings.SocketModeEnabled {
+		t.Errorf("event_subscriptions has a request_url (%s) although Socket Mode delivers events", ev.RequestURL)
 	}
 	if !m.Settings.Interactivity.IsEnabled {
 		t.Error("interactivity is off: no button would work")

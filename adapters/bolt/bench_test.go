@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -174,4 +175,68 @@ func BenchmarkConcurrentCheckins(b *testing.B) {
 		}
 		b.ReportMetric(float64(learners*b.N)/b.Elapsed().Seconds(), "checkins/s")
 	})
+}
+
+// BenchmarkLeaderboard is `/roadmap leaderboard` through the core in communities of 1,000,
+// 10,000 and 50,000 learners, a third of whose streaks have lapsed (a week ago), the rest
+// going. Streak lengths fall off geometrically as in any habit (half the learners at 6 days
+// or fewer, one in 20,000 past 80), so a few learners hold each of the top ranks. The
+// "ties" case puts them evenly on 1..60 days instead: about 830 learners share each length,
+// and the board must read every one sharing its last rank to order them by longest streak
+// and name. The communities are written in one transaction each, as the store writes them.
+func BenchmarkLeaderboard(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		n       int
+		streaks func(i int) int
+	}{
+		{"1000", 1000, geometricStreak},
+		{"10000", 10000, geometricStreak},
+		{"50000", 50000, geometricStreak},
+		{"50000-ties", 50000, func(i int) int { return 1 + i*7919%60 }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			core, db, clock := benchCore(b)
+			fillCommunity(b, db, request("", "").Community, clock.Now(), tc.n, tc.streaks)
+			req := request("ana", "/roadmap leaderboard")
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := core.Handle(ctx, req); r.Outcome != bot.OutcomeOK || !strings.Contains(r.Text, "🥇") {
+					b.Fatal(r.Title, r.Text)
+				}
+			}
+		})
+	}
+}
+
+// geometricStreak is learner i's streak: 1 + ⌊8·ln(1/u)⌋ for u spread evenly over (0, 1],
+// so each further 5.5 days halves the learners who reach it.
+func geometricStreak(i int) int {
+	u := float64(i*7919%100003+1) / 100003
+	return 1 + int(-8*math.Log(u))
+}
+
+// fillCommunity writes n learners with lesson progress and a streak each, every third one
+// lapsed a week ago.
+func fillCommunity(b *testing.B, db *bolt.DB, c bot.Community, now time.Time, n int, streak func(int) int) {
+	b.Helper()
+	today := bot.DayOf(now, time.UTC)
+	learners := make([]bot.Learner, n)
+	for i := range learners {
+		current := streak(i)
+		last := today - bot.Day(i%2)
+		if i%3 == 0 {
+			last = today - 7
+		}
+		l := bot.Learner{Version: bot.SchemaVersion, UserID: fmt.Sprintf("%018d", 100000+i), Name: fmt.Sprintf("learner %d", i),
+			Lessons: bot.Progress{}, Updated: now,
+			Streak: bot.Streak{Current: current, Longest: current + i%5, Last: last, First: last - bot.Day(current), Studied: 1<<min(current, 63) - 1}}
+		for j := range 12 {
+			l.Lessons[fmt.Sprintf("lesson-%d", j)] = bot.StateDone
+		}
+		learners[i] = l
+	}
+	if err := db.PutLearners(c, learners); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -2,26 +2,35 @@
 // streaks and communities' settings, each namespaced by platform and community.
 //
 // Layout: bucket "communities" holds one bucket per community key ("discord/123"), which
-// holds bucket "learners" (user ID -> JSON record) and bucket "settings" ("community" -> JSON).
-// Bucket "meta" holds the schema version of the file.
+// holds bucket "learners" (user ID -> JSON record), bucket "streaks" (the learners whose
+// record holds a current streak, keyed by that streak inverted, big-endian, then user ID, so
+// a cursor reads the longest first), bucket "notes" (user ID, a NUL byte, lesson slug -> JSON
+// note, so one learner's notes are one run of keys) and bucket "settings" ("community" ->
+// JSON). Bucket "meta" holds the schema version of the file and whether the streak index was
+// built.
 package bolt
 
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/studybot/studybot/bot"
 	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 var (
@@ -29,7 +38,10 @@ var (
 	bucketMeta        = []byte("meta")
 	bucketLearners    = []byte("learners")
 	bucketSettings    = []byte("settings")
+	bucketStreaks     = []byte("streaks")
+	bucketNotes       = []byte("notes")
 	keySchema         = []byte("schema")
+	keyStreakIndex    = []byte("streak_index")
 	keyCommunity      = []byte("community")
 	keyConsoleClock   = []byte("console_clock")
 )
@@ -45,15 +57,24 @@ type DB struct {
 	onPanic func()
 	// failure is the damage a transaction ran into (see guard), nil while there was none.
 	failure atomic.Pointer[error]
+	group   groupCommit
+
+	// settings is every community's settings as last read or written, so a command reads
+	// them without a transaction. This process holds the file's lock and every write goes
+	// through UpdateSettings, so the copy cannot go stale. settingsMu is held across a
+	// settings write and across a read from disk, so a reader never caches a value that a
+	// write overtook.
+	settingsMu sync.Mutex
+	settings   sync.Map // community key -> bot.Settings
 }
 
 // Options tune Open.
 type Options struct {
 	// LockTimeout is how long to wait for another process to release the file (default 1s).
 	LockTimeout time.Duration
-	// BatchDelay is how long a write waits for others to share its transaction (default
-	// 2ms). bbolt's own 10ms default is what a lone learner would wait on every check-in;
-	// under load the batch fills before the delay matters.
+	// BatchDelay is how long a write through bbolt's Batch (schedules) waits for others to
+	// share its transaction (default 2ms). Learner and settings writes never wait: see
+	// groupCommit.
 	BatchDelay time.Duration
 	// Logger hears how long the consistency check took and about damage found later; nil
 	// logs nothing.
@@ -82,7 +103,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.LockTimeout})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
@@ -107,9 +128,16 @@ func Open(path string, opts Options) (*DB, error) {
 			if err != nil || n > bot.SchemaVersion {
 				return fmt.Errorf("schema version %q is newer than this studybot understands (%d): upgrade studybot", v, bot.SchemaVersion)
 			}
+		} else if err := meta.Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion))); err != nil {
+			return err
+		}
+		if meta.Get(keyStreakIndex) != nil {
 			return nil
 		}
-		return meta.Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
+		if err := buildStreakIndex(tx); err != nil {
+			return fmt.Errorf("build the streak index: %w", err)
+		}
+		return meta.Put(keyStreakIndex, []byte("1"))
 	})
 	if err != nil {
 		db.Close()
@@ -264,8 +292,9 @@ func (s *DB) Learner(ctx context.Context, c bot.Community, userID string) (bot.L
 	return l, nil
 }
 
-// UpdateLearner implements bot.Store. Concurrent updates are coalesced into shared
-// transactions by bbolt's Batch; the call returns only after its transaction is on disk.
+// UpdateLearner implements bot.Store: one write transaction (see groupCommit) that reads
+// the record, lets fn change it, writes it and moves its entry in the streak index. The
+// call returns only after its transaction is on disk.
 func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, fn func(*bot.Learner) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -273,7 +302,7 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 	if userID == "" {
 		return errors.New("update learner: empty user id")
 	}
-	return s.batch(func(tx *bbolt.Tx) error {
+	return s.commit(func(tx *bbolt.Tx) error {
 		b, err := CommunityBucket(tx, c, bucketLearners)
 		if err != nil {
 			return err
@@ -282,10 +311,78 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		if err := getJSON(b, []byte(userID), &l); err != nil {
 			return fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
 		}
+		was := l.Streak.Current
 		if err := outside(func() error { return fn(&l) }); err != nil {
 			return err
 		}
-		return putJSON(b, []byte(userID), l)
+		if err := putJSON(b, []byte(userID), l); err != nil {
+			return err
+		}
+		if err := updatePulse(tx, c, userID, &l); err != nil { // the recap's index (activity.go)
+			return err
+		}
+		if l.Streak.Current == was {
+			return nil
+		}
+		idx, err := CommunityBucket(tx, c, bucketStreaks)
+		if err != nil {
+			return err
+		}
+		return moveStreak(idx, userID, was, l.Streak.Current)
+	})
+}
+
+// streakKey orders the streak index longest first: the streak inverted, big-endian, then
+// the user ID (ties in ID order).
+func streakKey(current int, userID string) []byte {
+	k := make([]byte, 4, 4+len(userID))
+	binary.BigEndian.PutUint32(k, ^uint32(min(uint64(current), math.MaxUint32)))
+	return append(k, userID...)
+}
+
+// moveStreak moves a learner's entry in the streak index from streak was to streak now;
+// a streak of zero has no entry.
+func moveStreak(idx *bbolt.Bucket, userID string, was, now int) error {
+	if was > 0 {
+		if err := idx.Delete(streakKey(was, userID)); err != nil {
+			return err
+		}
+	}
+	if now > 0 {
+		return idx.Put(streakKey(now, userID), []byte{})
+	}
+	return nil
+}
+
+// buildStreakIndex builds every community's streak index afresh from its learners' records,
+// for a file written before the index existed. Run again, it builds the same index.
+func buildStreakIndex(tx *bbolt.Tx) error {
+	return tx.Bucket(bucketCommunities).ForEachBucket(func(name []byte) error {
+		cb := tx.Bucket(bucketCommunities).Bucket(name)
+		if cb.Bucket(bucketStreaks) != nil {
+			if err := cb.DeleteBucket(bucketStreaks); err != nil {
+				return err
+			}
+		}
+		learners := cb.Bucket(bucketLearners)
+		if learners == nil {
+			return nil
+		}
+		idx, err := cb.CreateBucket(bucketStreaks)
+		if err != nil {
+			return err
+		}
+		return learners.ForEach(func(k, v []byte) error {
+			var rec struct {
+				Streak struct {
+					Current int `json:"current"`
+				} `json:"streak"`
+			}
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode learner %s in %s: %w", k, name, err)
+			}
+			return moveStreak(idx, string(k), 0, rec.Streak.Current)
+		})
 	})
 }
 
@@ -309,18 +406,65 @@ func (s *DB) Learners(ctx context.Context, c bot.Community, fn func(bot.Learner)
 	})
 }
 
-// Settings implements bot.Store.
+// LearnersByStreak implements bot.Store: it walks the community's streak index, so a
+// caller that stops early reads only the records it was given.
+func (s *DB) LearnersByStreak(ctx context.Context, c bot.Community, fn func(bot.Learner) (bool, error)) error {
+	return s.view(func(tx *bbolt.Tx) error {
+		idx := ExistingCommunityBucket(tx, c, bucketStreaks)
+		learners := ExistingCommunityBucket(tx, c, bucketLearners)
+		if idx == nil || learners == nil {
+			return nil
+		}
+		cur := idx.Cursor()
+		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if len(k) < 4 {
+				return fmt.Errorf("streak index of %s: bad key %x", c.Key(), k)
+			}
+			user := k[4:]
+			var l bot.Learner
+			if err := getJSON(learners, user, &l); err != nil {
+				return fmt.Errorf("decode learner %s in %s: %w", user, c.Key(), err)
+			}
+			if l.Streak.Current <= 0 || !bytes.Equal(streakKey(l.Streak.Current, string(user)), k) {
+				// An entry the record does not back (a file an older studybot wrote to after
+				// the index was built): the learner is handed out at its own entry or not at all.
+				continue
+			}
+			var more bool
+			err := outside(func() (err error) { more, err = fn(l); return err })
+			if err != nil || !more {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Settings implements bot.Store. Every command of the core asks for them (the community's
+// zone), so they come from memory once read.
 func (s *DB) Settings(ctx context.Context, c bot.Community) (bot.Settings, error) {
-	var st bot.Settings
 	if err := ctx.Err(); err != nil {
-		return st, err
+		return bot.Settings{}, err
 	}
+	if st, ok := s.settings.Load(c.Key()); ok {
+		return st.(bot.Settings), nil
+	}
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if st, ok := s.settings.Load(c.Key()); ok {
+		return st.(bot.Settings), nil
+	}
+	var st bot.Settings
 	err := s.view(func(tx *bbolt.Tx) error {
 		return getJSON(ExistingCommunityBucket(tx, c, bucketSettings), keyCommunity, &st)
 	})
 	if err != nil {
 		return st, fmt.Errorf("read settings of %s: %w", c.Key(), err)
 	}
+	s.settings.Store(c.Key(), st)
 	return st, nil
 }
 
@@ -329,12 +473,15 @@ func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.S
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.batch(func(tx *bbolt.Tx) error {
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	var st bot.Settings
+	err := s.commit(func(tx *bbolt.Tx) error {
 		b, err := CommunityBucket(tx, c, bucketSettings)
 		if err != nil {
 			return err
 		}
-		var st bot.Settings
+		st = bot.Settings{}
 		if err := getJSON(b, keyCommunity, &st); err != nil {
 			return fmt.Errorf("read settings of %s: %w", c.Key(), err)
 		}
@@ -344,6 +491,13 @@ func (s *DB) UpdateSettings(ctx context.Context, c bot.Community, fn func(*bot.S
 		st.Version = bot.SchemaVersion
 		return putJSON(b, keyCommunity, st)
 	})
+	if err != nil {
+		// The write may have failed after it was on disk (a closed file, say): read it again.
+		s.settings.Delete(c.Key())
+		return err
+	}
+	s.settings.Store(c.Key(), st)
+	return nil
 }
 
 // Communities lists every community key with data in the file.
@@ -531,4 +685,208 @@ func (s *DB) Ping() error {
 		}
 		return nil
 	})
+}
+
+// storedNote is a note as the file keeps it.
+type storedNote struct {
+	Version int    `json:"v"`
+	Text    string `json:"text"`
+}
+
+// notePrefix starts the keys of every note of a learner.
+func notePrefix(userID string) []byte { return append([]byte(userID), 0) }
+
+func noteKey(userID, lesson string) ([]byte, error) {
+	if userID == "" || lesson == "" || strings.ContainsRune(userID, 0) {
+		return nil, fmt.Errorf("bad note key: user %q, lesson %q", userID, lesson)
+	}
+	return append(notePrefix(userID), lesson...), nil
+}
+
+// Note implements bot.Store.
+func (s *DB) Note(ctx context.Context, c bot.Community, userID, lesson string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	key, err := noteKey(userID, lesson)
+	if err != nil {
+		return "", err
+	}
+	var n storedNote
+	err = s.view(func(tx *bbolt.Tx) error {
+		return getJSON(ExistingCommunityBucket(tx, c, bucketNotes), key, &n)
+	})
+	if err != nil {
+		return "", fmt.Errorf("read note of %s on %s in %s: %w", userID, lesson, c.Key(), err)
+	}
+	return n.Text, nil
+}
+
+// SetNote implements bot.Store, through the same group commit as a learner's record.
+func (s *DB) SetNote(ctx context.Context, c bot.Community, userID, lesson, text string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	key, err := noteKey(userID, lesson)
+	if err != nil {
+		return err
+	}
+	err = s.commit(func(tx *bbolt.Tx) error {
+		if text == "" {
+			if b := ExistingCommunityBucket(tx, c, bucketNotes); b != nil {
+				return b.Delete(key)
+			}
+			return nil
+		}
+		b, err := CommunityBucket(tx, c, bucketNotes)
+		if err != nil {
+			return err
+		}
+		return putJSON(b, key, storedNote{Version: bot.SchemaVersion, Text: text})
+	})
+	if err != nil {
+		return fmt.Errorf("save note of %s on %s in %s: %w", userID, lesson, c.Key(), err)
+	}
+	return nil
+}
+
+// Notes implements bot.Store: one cursor run over the learner's keys.
+func (s *DB) Notes(ctx context.Context, c bot.Community, userID string, fn func(lesson, text string) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	prefix := notePrefix(userID)
+	return s.view(func(tx *bbolt.Tx) error {
+		b := ExistingCommunityBucket(tx, c, bucketNotes)
+		if b == nil {
+			return nil
+		}
+		cur := b.Cursor()
+		for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+			var n storedNote
+			if err := json.Unmarshal(v, &n); err != nil {
+				return fmt.Errorf("decode note %q in %s: %w", k, c.Key(), err)
+			}
+			lesson := string(k[len(prefix):])
+			if err := outside(func() error { return fn(lesson, n.Text) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ForgetLearner implements bot.Store in one write transaction: the learner's record and every
+// streak index entry naming them, their notes, their reminder and its due entry go, and a
+// daily post they set up no longer names them.
+func (s *DB) ForgetLearner(ctx context.Context, c bot.Community, userID string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("forget learner: %w", err)
+	}
+	if userID == "" || strings.ContainsRune(userID, 0) {
+		return fmt.Errorf("forget learner: bad user id %q", userID)
+	}
+	err := s.commit(func(tx *bbolt.Tx) error {
+		cb := community(tx, c)
+		if cb == nil {
+			return nil
+		}
+		user := []byte(userID)
+		if b := cb.Bucket(bucketLearners); b != nil {
+			if err := b.Delete(user); err != nil {
+				return err
+			}
+		}
+		// Every entry, not only the one the record backs: an entry left by an older
+		// studybot would still rank them.
+		if idx := cb.Bucket(bucketStreaks); idx != nil {
+			if err := deleteKeys(idx, func(k []byte) bool { return len(k) >= 4 && bytes.Equal(k[4:], user) }); err != nil {
+				return err
+			}
+		}
+		if err := forgetPulse(cb, userID); err != nil {
+			return err
+		}
+		if b := cb.Bucket(bucketNotes); b != nil {
+			prefix := notePrefix(userID)
+			if err := deleteKeys(b, func(k []byte) bool { return bytes.HasPrefix(k, prefix) }); err != nil {
+				return err
+			}
+		}
+		if b := cb.Bucket(bucketReminders); b != nil {
+			var sch bot.Schedule
+			if err := getJSON(b, user, &sch); err != nil {
+				return fmt.Errorf("read reminder: %w", err)
+			}
+			if !sch.Next.IsZero() {
+				if err := index(tx, bot.RemindKey(c, userID), sch.Next, time.Time{}); err != nil {
+					return err
+				}
+			}
+			if err := b.Delete(user); err != nil {
+				return err
+			}
+		}
+		if b := cb.Bucket(bucketNudges); b != nil {
+			return scrubSetBy(b, userID)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget learner %s in %s: %w", userID, c.Key(), err)
+	}
+	return nil
+}
+
+// deleteKeys deletes the keys of b that match. They are collected first: bbolt's cursor
+// must not walk a bucket while it is changed.
+func deleteKeys(b *bbolt.Bucket, match func([]byte) bool) error {
+	var keys [][]byte
+	err := b.ForEach(func(k, _ []byte) error {
+		if match(k) {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scrubSetBy removes the learner's ID from the daily posts they set up: the posts carry on.
+func scrubSetBy(nudges *bbolt.Bucket, userID string) error {
+	type change struct {
+		key []byte
+		sch bot.Schedule
+	}
+	var changes []change
+	err := nudges.ForEach(func(k, v []byte) error {
+		var sch bot.Schedule
+		if err := json.Unmarshal(v, &sch); err != nil {
+			return fmt.Errorf("decode daily post %s: %w", k, err)
+		}
+		if sch.SetBy == userID {
+			sch.SetBy = ""
+			changes = append(changes, change{bytes.Clone(k), sch})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if err := putJSON(nudges, ch.key, ch.sch); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // A damaged file is refused when it is opened, before bbolt maps it where that can be told
@@ -69,7 +70,7 @@ func Check(path string, lockTimeout time.Duration) (Report, error) {
 		return Report{}, err
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: lockTimeout})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return Report{}, fmt.Errorf("check %s: %w", path, ErrLocked)
 	}
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 )
 
 // Schedules live beside the rest of a community's data: its bucket holds "nudges" (channel
-// ID -> JSON bot.Schedule) and "reminders" (user ID -> JSON bot.Schedule). The top-level
+// ID -> JSON bot.Schedule), "recaps" (channel ID -> JSON bot.Schedule, the weekly recap) and
+// "reminders" (user ID -> JSON bot.Schedule). The top-level
 // bucket "due" indexes every schedule that has a Next by that instant, so the scheduler's
 // minute tick reads only what is due, never every community's records. An index key is
 // 8 bytes of Next in big-endian Unix nanoseconds (so keys sort by time), one kind byte,
@@ -24,15 +25,19 @@ var (
 	bucketDue       = []byte("due")
 	bucketNudges    = []byte("nudges")
 	bucketReminders = []byte("reminders")
+	bucketRecaps    = []byte("recaps")
 )
 
 var _ bot.ScheduleStore = (*DB)(nil)
 
-var kindBytes = map[bot.ScheduleKind]byte{bot.KindNudge: 'n', bot.KindRemind: 'r'}
+var kindBytes = map[bot.ScheduleKind]byte{bot.KindNudge: 'n', bot.KindRemind: 'r', bot.KindRecap: 'c'}
 
 func kindBucket(k bot.ScheduleKind) []byte {
-	if k == bot.KindNudge {
+	switch k {
+	case bot.KindNudge:
 		return bucketNudges
+	case bot.KindRecap:
+		return bucketRecaps
 	}
 	return bucketReminders
 }
@@ -57,6 +62,8 @@ func parseDueKey(k []byte) (time.Time, bot.ScheduleKey, error) {
 		key.Kind = bot.KindNudge
 	case 'r':
 		key.Kind = bot.KindRemind
+	case 'c':
+		key.Kind = bot.KindRecap
 	default:
 		return next, key, fmt.Errorf("due key %q: unknown kind", k)
 	}
@@ -137,7 +144,6 @@ func (s *DB) UpdateSchedule(ctx context.Context, key bot.ScheduleKey, fn func(*b
 }
 
 func save(tx *bbolt.Tx, b *bbolt.Bucket, key bot.ScheduleKey, old time.Time, sch *bot.Schedule) error {
-	sch.Version, sch.Kind = bot.SchemaVersion, key.Kind
 	if err := putJSON(b, []byte(key.Target), sch); err != nil {
 		return fmt.Errorf("save schedule %s: %w", key, err)
 	}

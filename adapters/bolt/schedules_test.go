@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,7 +11,10 @@ import (
 	"time"
 
 	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/bot/bottest"
+	"github.com/studybot/studybot/data"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -19,6 +23,7 @@ var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 func setNext(t *testing.T, db *bolt.DB, key bot.ScheduleKey, next time.Time) {
 	t.Helper()
 	err := db.UpdateSchedule(ctx, key, func(s *bot.Schedule) error {
+		s.Version, s.Kind = bot.SchemaVersion, key.Kind
 		s.At, s.Zone, s.Next = bot.TimeOfDay{Hour: next.Hour(), Minute: next.Minute()}, "UTC", next
 		return nil
 	})
@@ -165,5 +170,61 @@ func TestScheduleKeysNoAdapterCouldProduceAreRefused(t *testing.T) {
 		if err := db.UpdateSchedule(context.Background(), key, func(*bot.Schedule) error { return nil }); err == nil {
 			t.Errorf("UpdateSchedule(%q) accepted", key)
 		}
+	}
+}
+
+// TestARemindFromBeforeTheScheduleWasItsOnlyRecordStillComes: learner records of older
+// releases also held the reminder's time ("remind"); the remind schedule, written beside it
+// since reminders exist, is all the core reads now. alice set 20:00 in the version 1 file:
+// after the upgrade her reminder is still on and comes at 20:00 on a day she has not studied.
+func TestARemindFromBeforeTheScheduleWasItsOnlyRecordStillComes(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "v1.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roadmap, err := data.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, path)
+	defer db.Close()
+	if _, _, err := db.Upgrade(ctx, roadmap); err != nil {
+		t.Fatal(err)
+	}
+	console := bot.Community{Platform: bot.PlatformConsole, ID: "study"}
+	key := bot.RemindKey(console, "alice")
+	sch, err := db.Schedule(ctx, key)
+	if err != nil || !sch.Active() || sch.At.String() != "20:00" {
+		t.Fatalf("alice's reminder after the upgrade: %+v %v", sch, err)
+	}
+	clock := bot.NewManualClock(sch.Next.Add(23 * time.Hour)) // a day later, before 20:00
+	core, err := bot.New(bot.Config{Roadmap: roadmap, Store: db, Schedules: db, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	poster := &bottest.Poster{Clock: clock}
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: core,
+		Deliverer: cron.NewDelivery(cron.DeliveryOptions{Clock: clock, Posters: map[string]bot.Poster{bot.PlatformConsole: poster}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := core.Handle(ctx, bot.Request{Community: console, Channel: "general", UserID: "alice", Text: "remind"})
+	if !strings.Contains(status.Text, "Your reminder: 20:00 (America/New_York)") {
+		t.Errorf("alice's remind status: %q", status.Text)
+	}
+	from := clock.Now()
+	if err := sched.RunDue(ctx, from, from); err != nil { // the catch-up a start does
+		t.Fatal(err)
+	}
+	to := clock.Advance(2 * time.Hour)
+	if err := sched.RunDue(ctx, from, to); err != nil {
+		t.Fatal(err)
+	}
+	if dms := poster.To("alice"); len(dms) != 1 || dms[0].Kind != "dm" {
+		t.Errorf("alice got %v, want her 20:00 reminder", dms)
 	}
 }

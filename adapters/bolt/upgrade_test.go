@@ -2,8 +2,12 @@ package bolt_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/studybot/studybot/adapters/bolt"
@@ -61,8 +65,8 @@ func TestAVersion1DatabaseIsMigratedOnceWithNothingLost(t *testing.T) {
 			t.Errorf("%s: version %d, leftovers %v %v", user, l.Version, l.V1Topics, l.V1QuizNext)
 		}
 		if l.Streak != old.Streak || l.QuizAnswered != old.QuizAnswered || l.QuizRight != old.QuizRight ||
-			l.Remind != old.Remind || l.Zone != old.Zone || l.Name != old.Name {
-			t.Errorf("%s: streak, quiz, reminder, zone or name changed:\nbefore %+v\nafter  %+v", user, old, l)
+			l.Zone != old.Zone || l.Name != old.Name {
+			t.Errorf("%s: streak, quiz, zone or name changed:\nbefore %+v\nafter  %+v", user, old, l)
 		}
 		for slug, s := range old.V1Topics {
 			lessons := lessonsOf(slug)
@@ -84,7 +88,7 @@ func TestAVersion1DatabaseIsMigratedOnceWithNothingLost(t *testing.T) {
 			t.Errorf("%s: the fixture has no progress to migrate", user)
 		}
 	}
-	if got := before["alice"]; got.QuizAnswered != 2 || got.Remind != "20:00" || got.Zone != "America/New_York" {
+	if got := before["alice"]; got.QuizAnswered != 2 || got.Zone != "America/New_York" {
 		t.Errorf("fixture alice = %+v", got)
 	}
 
@@ -107,4 +111,45 @@ func TestAVersion1DatabaseIsMigratedOnceWithNothingLost(t *testing.T) {
 	if l, s, err := again.Upgrade(ctx, roadmap); l+s != 0 || err != nil {
 		t.Errorf("reopened: Upgrade changed %d records (%v)", l+s, err)
 	}
+}
+
+// A file from before the streak index gets one when it is opened: the leaderboard of a
+// community that existed before finds every learner with a streak, longest first.
+func TestAVersion1DatabaseGetsTheStreakIndex(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "v1.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, path)
+	defer db.Close()
+	study := bot.Community{Platform: bot.PlatformConsole, ID: "study"}
+	var want []string
+	db.Learners(ctx, study, func(l bot.Learner) error {
+		if l.Streak.Current > 0 {
+			want = append(want, fmt.Sprintf("%s:%d", l.UserID, l.Streak.Current))
+		}
+		return nil
+	})
+	if len(want) == 0 {
+		t.Fatal("the fixture has no streak to index")
+	}
+	got := streaksOf(t, db, study)
+	byStreak := func(a, b string) int {
+		n := func(s string) int { v, _ := strconv.Atoi(s[strings.IndexByte(s, ':')+1:]); return v }
+		return n(b) - n(a)
+	}
+	if !slices.IsSortedFunc(got, byStreak) || !sameElements(got, want) {
+		t.Errorf("by streak = %v; want %v, longest first", got, want)
+	}
+}
+
+func sameElements(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

@@ -6,8 +6,11 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,6 +42,7 @@ type Console struct {
 	user      string
 	prompt    bool
 	tick      time.Duration
+	filesDir  string
 	// OnAdvance runs whenever console time has moved on, with the span it covered, so the
 	// scheduler can fire what fell due in between: after `:advance`, and every Tick while
 	// time passes on its own. Spans follow each other without gap or overlap.
@@ -70,6 +74,10 @@ type Options struct {
 	// Tick is how often Run lets the scheduler catch up with time that passed on its own
 	// (default 30s; negative: never, for tests that move time only with :advance).
 	Tick time.Duration
+	// FilesDir is where the files of answers and posts (cards, exports) are written, each
+	// under its own name, the path printed under the answer; it is created (0700) when the
+	// first file comes. "": files are not written, and the answer says so.
+	FilesDir string
 }
 
 // New returns a console that talks to h, moving clock on `:advance`.
@@ -90,7 +98,7 @@ func New(h Handler, clock Clock, out io.Writer, opts Options) (*Console, error) 
 		opts.Tick = 30 * time.Second
 	}
 	return &Console{handler: h, clock: clock, out: out, community: opts.Community, user: opts.User,
-		prompt: opts.Prompt, tick: opts.Tick, through: clock.Now()}, nil
+		prompt: opts.Prompt, tick: opts.Tick, through: clock.Now(), filesDir: opts.FilesDir}, nil
 }
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
@@ -226,8 +234,66 @@ func (c *Console) Line(ctx context.Context, line string) (quit bool) {
 		CommunityAdmin: true,
 		Text:           line,
 	})
-	c.printf("%s", Render(resp))
+	c.printf("%s", c.show(resp, c.user))
 	return false
+}
+
+// show renders r for the terminal: a modal as what to type instead (a terminal shows no
+// forms), and the paths of its files, written to FilesDir, under the text. A file meant for
+// one user carries their name (streak-ana.png), so several console users never overwrite
+// each other's cards.
+func (c *Console) show(r bot.Response, user string) string {
+	r = bot.WithoutModal(r)
+	if len(r.Files) == 0 {
+		return Render(r)
+	}
+	var notes []string
+	for _, f := range r.Files {
+		path, err := c.writeFile(f, user)
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("📎 %s could not be saved: %v", fileName(f.Name), err))
+			continue
+		}
+		notes = append(notes, "📎 saved "+path)
+	}
+	// Render ends with a blank line; the paths go above it.
+	return strings.TrimSuffix(Render(r), "\n") + strings.Join(notes, "\n") + "\n\n"
+}
+
+// writeFile writes f into FilesDir under its own name, with "-user" before its extension
+// unless the name already holds it, and returns its path.
+func (c *Console) writeFile(f bot.File, user string) (string, error) {
+	if c.filesDir == "" {
+		return "", errors.New("this console has no directory for files")
+	}
+	if err := os.MkdirAll(c.filesDir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", c.filesDir, err)
+	}
+	name := f.Name
+	if user != "" && !strings.Contains(name, user) {
+		ext := filepath.Ext(name)
+		name = strings.TrimSuffix(name, ext) + "-" + user + ext
+	}
+	path := filepath.Join(c.filesDir, fileName(name))
+	if err := os.WriteFile(path, f.Data, 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// fileName is name with nothing that could lead out of the files directory: path
+// separators and control characters become underscores, and "", "." and ".." a plain name.
+func fileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r < ' ' || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if name == "" || name == "." || name == ".." {
+		return "file"
+	}
+	return name
 }
 
 func (c *Console) control(ctx context.Context, line string) bool {
@@ -246,7 +312,7 @@ func (c *Console) control(ctx context.Context, line string) bool {
 	case ":advance":
 		d, err := ParseAdvance(arg)
 		if err != nil {
-			c.printf("%v\n", err)
+			c.printf("Usage: :advance DURATION, %v\n", err)
 			return false
 		}
 		to := c.clock.Advance(d)
@@ -262,7 +328,7 @@ func (c *Console) control(ctx context.Context, line string) bool {
 
 // ParseAdvance reads a positive duration: Go's syntax (90m, 1h30m) or whole days (3d).
 func ParseAdvance(s string) (time.Duration, error) {
-	bad := fmt.Errorf("Usage: :advance DURATION, a positive span up to 400d such as 30m, 24h or 3d")
+	bad := errors.New("a positive span up to 400d such as 30m, 24h or 3d")
 	var d time.Duration
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
@@ -285,14 +351,14 @@ func ParseAdvance(s string) (time.Duration, error) {
 // Post prints a scheduled channel post; with DirectMessage it makes the console a
 // bot.Poster.
 func (c *Console) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
-	c.printf("📣 post in #%s (%s):\n%s", ch.ID, ch.Community.ID, Render(r))
+	c.printf("📣 post in #%s (%s):\n%s", ch.ID, ch.Community.ID, c.show(r, ""))
 	c.delivered.Add(1)
 	return nil
 }
 
 // DirectMessage prints a private message to a console user.
 func (c *Console) DirectMessage(_ context.Context, _ bot.Community, userID string, r bot.Response) error {
-	c.printf("✉️  direct message to %s:\n%s", userID, Render(r))
+	c.printf("✉️  direct message to %s:\n%s", userID, c.show(r, userID))
 	c.delivered.Add(1)
 	return nil
 }

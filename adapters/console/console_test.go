@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +289,58 @@ func TestLessonEmphasisIsDroppedButInlineCodeStaysAsWritten(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("console shows\n%s\nwant a line %q", out, want)
 		}
+	}
+}
+
+// fixed answers every line with resp.
+type fixed struct{ resp bot.Response }
+
+func (f fixed) Handle(context.Context, bot.Request) bot.Response { return f.resp }
+
+func TestFilesAreWrittenToTheFilesDirectoryAndTheirPathsShown(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "studybot-cards")
+	card := []byte("\x89PNG a card")
+	// The core names the card streak.png; the console adds whose it is.
+	resp := bot.Response{Title: "Your streak", Text: "5 days", Ephemeral: true, Image: "streak.png",
+		Files: []bot.File{{Name: "streak.png", Type: "image/png", Data: card}, {Name: "../../escape.json", Data: []byte("{}")}}}
+	out := &bytes.Buffer{}
+	con, err := console.New(fixed{resp}, bot.NewManualClock(time.Now()), out, console.Options{User: "ana", FilesDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con.Line(context.Background(), "/roadmap streak")
+	got := out.String()
+	want := filepath.Join(dir, "streak-ana.png")
+	if data, err := os.ReadFile(want); err != nil || !bytes.Equal(data, card) {
+		t.Fatalf("the card was not written to %s: %v", want, err)
+	}
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("files directory %v (%v), want it created 0700", info.Mode(), err)
+	}
+	if i, j := strings.Index(got, "5 days"), strings.Index(got, "saved "+want); i < 0 || j < i {
+		t.Errorf("the path is not shown under the answer:\n%s", got)
+	}
+	// A name with path separators stays inside the directory.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Fatalf("files directory holds %d files, want 2", len(entries))
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(dir)), "escape.json")); err == nil {
+		t.Error("a file name with ../ escaped the files directory")
+	}
+}
+
+func TestAModalIsShownAsWhatToType(t *testing.T) {
+	out := &bytes.Buffer{}
+	con, err := console.New(fixed{bot.Response{Text: "Your note on Caching: none yet.", Ephemeral: true,
+		Modal: &bot.Modal{Title: "Note", Label: "Your note", Submit: "note caching-basics"}}},
+		bot.NewManualClock(time.Now()), out, console.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	con.Line(context.Background(), "/roadmap note caching-basics")
+	if got := out.String(); !strings.Contains(got, "Your note on Caching: none yet.") ||
+		!strings.Contains(got, "Type: /roadmap note caching-basics <your note>") {
+		t.Errorf("the console shows:\n%s", got)
 	}
 }

@@ -1,7 +1,9 @@
 // Package cron is time as an input to studybot: on github.com/robfig/cron it tells the core's
-// scheduler, every minute at second 0, how far the clock moved, and the scheduler sends the
-// daily lessons and reminders that fell due. All schedule maths (zones, daylight saving,
-// catch-up, exactly once) lives in the core; this package only ticks.
+// scheduler, every minute at second 0, how far the clock moved, and the scheduler takes the
+// daily lessons and reminders that fell due. The core holds the schedule rules (zones,
+// daylight saving, catch-up, what each post says, how its record is marked); this package's
+// Delivery sends what it takes: through each platform's poster, claimed once across
+// replicas, retried later or given up, and paused for a platform that refuses the bot.
 package cron
 
 import (
@@ -105,8 +107,9 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // Tick hands the runner the time since the previous tick. Ticks may overlap (a slow one
-// retrying a post) without sending anything twice: each window is handed out once. A tick
-// that comes more than maxLate after its time is caught up on as after a restart.
+// still sending) without sending anything twice: each window is handed out once, and the
+// scheduler runs one at a time. A tick that comes more than maxLate after its time is caught
+// up on as after a restart.
 func (s *Service) Tick(ctx context.Context) {
 	s.mu.Lock()
 	from, to := s.last, s.clock.Now()

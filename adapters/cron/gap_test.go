@@ -3,38 +3,12 @@ package cron_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/studybot/studybot/bot"
+	"github.com/studybot/studybot/bot/bottest"
 )
-
-// inbox records every lesson post and reminder, in order.
-type inbox struct {
-	mu   sync.Mutex
-	sent []string
-}
-
-func (p *inbox) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sent = append(p.sent, "#"+ch.ID+" "+r.Title)
-	return nil
-}
-
-func (p *inbox) DirectMessage(_ context.Context, _ bot.Community, user string, r bot.Response) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.sent = append(p.sent, "@"+user+" "+r.Title)
-	return nil
-}
-
-func (p *inbox) all() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.sent)
-}
 
 // TestAPausedProcessCatchesUpLikeARestart: a host suspended (or a clock stepped forward) for
 // two days hands the ticker one long window. It must not replay every lesson and reminder of
@@ -42,7 +16,7 @@ func (p *inbox) all() []string {
 // older ones and reminders for days that are over are skipped.
 func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
 	ctx := context.Background()
-	posts := &inbox{}
+	posts := &bottest.Poster{}
 	r := newRig(t, posts, nil) // the clock starts at 08:00 UTC
 	b, clock, svc, roadmap := r.bot, r.clock, r.svc, r.roadmap
 	for _, text := range []string{"nudge set 09:00 UTC", "timezone UTC", "remind 19:00"} {
@@ -52,6 +26,18 @@ func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
 			t.Fatalf("%s: %s", text, resp.Text)
 		}
 	}
+	// log is every lesson post (#channel) and reminder (@user), in order.
+	log := func() []string {
+		var out []string
+		for _, s := range posts.All() {
+			to := "#"
+			if s.Kind == "dm" {
+				to = "@"
+			}
+			out = append(out, to+s.Target+" "+s.Resp.Title)
+		}
+		return out
+	}
 	clock.Advance(time.Minute)
 	svc.Tick(ctx)
 	// Paused from 08:01 on the 24th until 10:01 on the 26th: two lessons and two reminders
@@ -59,7 +45,7 @@ func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
 	clock.Advance(50 * time.Hour)
 	svc.Tick(ctx)
 	want := []string{"#c1 📅 Day 1 · " + roadmap.Topics[0].Title}
-	if got := posts.all(); !slices.Equal(got, want) {
+	if got := log(); !slices.Equal(got, want) {
 		t.Fatalf("after the pause: %q, want only today's late lesson %q", got, want)
 	}
 	// Ticking on as usual, tomorrow's lesson is the next one and today's reminder comes.
@@ -68,7 +54,7 @@ func TestAPausedProcessCatchesUpLikeARestart(t *testing.T) {
 		svc.Tick(ctx)
 	}
 	want = append(want, "@ana ⏰ Time to study", "#c1 📅 Day 2 · "+roadmap.Topics[1].Title)
-	if got := posts.all(); !slices.Equal(got, want) {
+	if got := log(); !slices.Equal(got, want) {
 		t.Errorf("a day later: %q, want %q", got, want)
 	}
 }

@@ -15,44 +15,21 @@ import (
 
 	"github.com/studybot/studybot/bot/bottest"
 
+	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/adapters/redis"
 	"github.com/studybot/studybot/bot"
 )
-
-// sharedPoster is one Discord as both replicas see it: it records every post.
-type sharedPoster struct {
-	mu    sync.Mutex
-	posts map[string][]string // channel -> titles
-	by    map[string]int      // replica -> posts made
-}
-
-type replicaPoster struct {
-	name   string
-	shared *sharedPoster
-}
-
-func (p replicaPoster) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
-	p.shared.mu.Lock()
-	defer p.shared.mu.Unlock()
-	p.shared.posts[ch.ID] = append(p.shared.posts[ch.ID], r.Title)
-	p.shared.by[p.name]++
-	return nil
-}
-
-func (p replicaPoster) DirectMessage(context.Context, bot.Community, string, bot.Response) error {
-	return nil
-}
 
 func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 	url := bottest.RedisURL(t)
 	ctx := context.Background()
 	// A prefix no other run uses; claims expire minutes after the test instead of lingering.
 	prefix := fmt.Sprintf("studybot-test:cron:%d:", time.Now().UnixNano())
-	shared := &sharedPoster{posts: map[string][]string{}, by: map[string]int{}}
+	shared := &bottest.Poster{}
 	const channels = 20
 
 	var replicas []*rig
-	for i := range 2 {
+	for range 2 {
 		// A generous timeout: this test is about claims, and a claim that a loaded test machine
 		// answers after the default 200 ms would count as a Redis outage.
 		claims, err := redis.Open(ctx, redis.Options{URL: url, Prefix: prefix, Logger: discard, Timeout: 10 * time.Second})
@@ -60,9 +37,7 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { claims.Close() })
-		r := newRig(t, replicaPoster{fmt.Sprintf("replica-%d", i), shared}, func(c *bot.SchedulerConfig) {
-			c.Claimer, c.ClaimTTL = claims, 10*time.Minute
-		})
+		r := newRig(t, shared, func(o *cron.DeliveryOptions) { o.Claimer, o.ClaimTTL = claims, 10*time.Minute })
 		// Both replicas serve the same guild, so both hold every channel's schedule.
 		for c := range channels {
 			resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: fmt.Sprintf("c%02d", c),
@@ -95,11 +70,10 @@ func TestTwoReplicasSharingRedisPostOncePerChannelDay(t *testing.T) {
 	}
 	for c := range channels {
 		ch := fmt.Sprintf("c%02d", c)
-		if got := shared.posts[ch]; !slices.Equal(got, want) {
+		if got := bottest.Titles(shared.To(ch)); !slices.Equal(got, want) {
 			t.Errorf("%s got %q, want one post a day: %q", ch, got, want)
 		}
 	}
-	t.Logf("posts by replica: %v", shared.by)
 	// Each replica knows the lessons went out, whoever posted them.
 	for i, r := range replicas {
 		resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c00",
@@ -129,12 +103,12 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { claims.Close() })
-	poster := &timedPoster{}
+	poster := &bottest.Poster{}
 	logs := &bottest.Buffer{}
-	r := newRig(t, poster, func(c *bot.SchedulerConfig) {
-		c.Claimer, c.Logger = claims, slog.New(slog.NewTextHandler(logs, nil))
+	r := newRig(t, poster, func(o *cron.DeliveryOptions) {
+		o.Claimer, o.Logger = claims, slog.New(slog.NewTextHandler(logs, nil))
 	})
-	poster.clock = r.clock
+	poster.Clock = r.clock
 	resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: "c1",
 		UserID: "admin", Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
 	if resp.Outcome != bot.OutcomeOK {
@@ -146,11 +120,12 @@ func TestAnUnreachableRedisDoesNotLoseTheLesson(t *testing.T) {
 		svc.Tick(ctx)
 	}
 	want := []string{"📅 Day 1 · " + roadmap.Topics[0].Title, "📅 Day 2 · " + roadmap.Topics[1].Title}
-	if got := poster.titles("c1"); !slices.Equal(got, want) {
+	if got := bottest.Titles(poster.To("c1")); !slices.Equal(got, want) {
 		t.Errorf("posts with Redis unreachable: %q, want %q", got, want)
 	}
 	// Due at 08:00 UTC (09:00 Berlin); the claim is waited for 15 minutes.
-	for i, at := range poster.times("c1") {
+	for i, sent := range poster.To("c1") {
+		at := sent.At
 		due := time.Date(2026, 11, 25+i, 8, 0, 0, 0, time.UTC)
 		if at.Before(due.Add(15*time.Minute)) || at.After(due.Add(17*time.Minute)) {
 			t.Errorf("post %d went out at %s; want it held back for the claim until %s", i+1, at, due.Add(15*time.Minute))
@@ -170,7 +145,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 	ctx := context.Background()
 	line := startLine(t, redisAddr(t, url))
 	prefix := fmt.Sprintf("studybot-test:cron-cut:%d:", time.Now().UnixNano())
-	poster := &timedPoster{}
+	poster := &bottest.Poster{}
 	const channels = 5
 	var replicas []*rig
 	var stores []*redis.Store
@@ -181,7 +156,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { claims.Close() })
-		r := newRig(t, poster, func(c *bot.SchedulerConfig) { c.Claimer, c.ClaimTTL = claims, 10*time.Minute })
+		r := newRig(t, poster, func(o *cron.DeliveryOptions) { o.Claimer, o.ClaimTTL = claims, 10*time.Minute })
 		for c := range channels {
 			resp := r.bot.Handle(ctx, bot.Request{Community: bot.Community{Platform: bot.PlatformDiscord, ID: "guild"}, Channel: fmt.Sprintf("c%d", c),
 				UserID: fmt.Sprintf("admin%d", c), Admin: true, Text: "/roadmap nudge set 09:00 Europe/Berlin"})
@@ -191,7 +166,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 		}
 		replicas, stores = append(replicas, r), append(stores, claims)
 	}
-	poster.clock = replicas[0].clock
+	poster.Clock = replicas[0].clock
 	tickUntil := func(end time.Time) {
 		for replicas[0].clock.Now().Before(end) {
 			var wg sync.WaitGroup
@@ -206,7 +181,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 	tickUntil(due.Add(-time.Hour))
 	line.cut()
 	tickUntil(due.Add(10 * time.Minute))
-	if n := len(poster.all()); n != 0 {
+	if n := len(poster.All()); n != 0 {
 		t.Fatalf("%d posts while Redis was cut off, want none yet: they wait for the claim", n)
 	}
 	line.restore()
@@ -222,7 +197,7 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 	tickUntil(due.Add(4 * time.Hour))
 	want := []string{"📅 Day 1 · " + replicas[0].roadmap.Topics[0].Title}
 	for c := range channels {
-		if got := poster.titles(fmt.Sprintf("c%d", c)); !slices.Equal(got, want) {
+		if got := bottest.Titles(poster.To(fmt.Sprintf("c%d", c))); !slices.Equal(got, want) {
 			t.Errorf("c%d got %q, want one lesson once Redis answered", c, got)
 		}
 	}
@@ -233,55 +208,6 @@ func TestReplicasCutOffFromRedisPostOnceWhenItAnswersAgain(t *testing.T) {
 			t.Errorf("replica %d status: %+v", i, resp.Fields)
 		}
 	}
-}
-
-// timedPoster records what reached Discord and when, on the test's clock.
-type timedPoster struct {
-	clock *bot.ManualClock
-	mu    sync.Mutex
-	posts []timedPost
-}
-
-type timedPost struct {
-	channel, title string
-	at             time.Time
-}
-
-func (p *timedPoster) Post(_ context.Context, ch bot.Channel, r bot.Response) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.posts = append(p.posts, timedPost{ch.ID, r.Title, p.clock.Now()})
-	return nil
-}
-
-func (p *timedPoster) DirectMessage(context.Context, bot.Community, string, bot.Response) error {
-	return nil
-}
-
-func (p *timedPoster) all() []timedPost {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.posts)
-}
-
-func (p *timedPoster) titles(channel string) []string {
-	var out []string
-	for _, post := range p.all() {
-		if post.channel == channel {
-			out = append(out, post.title)
-		}
-	}
-	return out
-}
-
-func (p *timedPoster) times(channel string) []time.Time {
-	var out []time.Time
-	for _, post := range p.all() {
-		if post.channel == channel {
-			out = append(out, post.at)
-		}
-	}
-	return out
 }
 
 // line is a TCP relay to a real Redis that the test can cut and restore, as a network

@@ -9,8 +9,8 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
-// rig is one studybot's scheduling: the real core and scheduler over a real bbolt file,
-// ticked by the cron service on a clock the test moves.
+// rig is one studybot's scheduling: the real core, scheduler and delivery over a real bbolt
+// file, ticked by the cron service on a clock the test moves.
 type rig struct {
 	roadmap *bot.Roadmap
 	bot     *bot.Bot
@@ -18,16 +18,16 @@ type rig struct {
 	svc     *cron.Service
 }
 
-// newRig posts Discord through poster; configure adjusts the scheduler (claimer, logger, ...).
-func newRig(t *testing.T, poster bot.Poster, configure func(*bot.SchedulerConfig)) *rig {
+// newRig posts Discord through poster; configure adjusts the delivery (claimer, logger, ...).
+func newRig(t *testing.T, poster bot.Poster, configure func(*cron.DeliveryOptions)) *rig {
 	t.Helper()
 	clock := bot.NewManualClock(t0)
-	b, store := bolttest.Core(t, bot.Config{Clock: clock})
-	cfg := bot.SchedulerConfig{Bot: b, Store: store, Logger: discard, Posters: map[string]bot.Poster{bot.PlatformDiscord: poster}}
+	b, _ := bolttest.Core(t, bot.Config{Clock: clock})
+	opts := cron.DeliveryOptions{Clock: clock, Logger: discard, Posters: map[string]bot.Poster{bot.PlatformDiscord: poster}}
 	if configure != nil {
-		configure(&cfg)
+		configure(&opts)
 	}
-	sched, err := bot.NewScheduler(cfg)
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: b, Deliverer: cron.NewDelivery(opts), Logger: opts.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}

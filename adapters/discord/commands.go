@@ -70,14 +70,13 @@ func choiceLetters() []string {
 
 // roadmapCommand is /roadmap with one subcommand per bot.Verbs entry. It sets no
 // default_member_permissions (that would hide the whole command from learners) and is
-// available in servers only: progress belongs to a community.
+// available in servers only: progress belongs to a community. Where it may be used is said
+// by contexts alone: Discord ignores the deprecated dm_permission once contexts is present.
 func roadmapCommand(r *bot.Roadmap) *discordgo.ApplicationCommand {
-	dm := false
 	cmd := &discordgo.ApplicationCommand{
 		Type:             discordgo.ChatApplicationCommand,
 		Name:             CommandName,
 		Description:      clip("Study the "+r.Name+" roadmap: topics, streaks, quizzes", 100),
-		DMPermission:     &dm,
 		Contexts:         &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild},
 		IntegrationTypes: &[]discordgo.ApplicationIntegrationType{discordgo.ApplicationIntegrationGuildInstall},
 	}
@@ -122,10 +121,15 @@ func options(args []bot.Arg) []*discordgo.ApplicationCommandOption {
 			Autocomplete: a.Kind.Suggested(),
 			MaxLength:    100,
 		}
+		if a.Kind == bot.ArgText {
+			o.MaxLength = bot.MaxTextLen
+		}
+		words := a.Kind.Values()
 		if a.Kind == bot.ArgChoice {
-			for _, c := range choiceLetters() {
-				o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
-			}
+			words = choiceLetters()
+		}
+		for _, c := range words {
+			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
 		}
 		out = append(out, o)
 	}
@@ -219,8 +223,9 @@ type autocompleteChoice struct {
 func suggestions(r *bot.Roadmap, kind bot.ArgKind, input string) []autocompleteChoice {
 	out := []autocompleteChoice{}
 	switch kind {
-	case bot.ArgTopic, bot.ArgLesson, bot.ArgLessonOrTopic:
-		topics, lessons := kind != bot.ArgLesson, kind != bot.ArgTopic
+	case bot.ArgTopic, bot.ArgLesson, bot.ArgLessonWord, bot.ArgLessonOrTopic:
+		topics := kind == bot.ArgTopic || kind == bot.ArgLessonOrTopic
+		lessons := kind != bot.ArgTopic
 		for _, t := range r.Suggest(input, maxChoices, topics, lessons) {
 			label := t.Title()
 			if t.Topic != nil && lessons {

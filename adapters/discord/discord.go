@@ -23,6 +23,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/studybot/studybot/adapters/internal/inflight"
 	"github.com/studybot/studybot/bot"
 )
 
@@ -85,7 +86,7 @@ type Adapter struct {
 	registers    bool // this shard registers /roadmap on start
 	gate         *IdentifyGate
 	handshakes   *handshakes
-	track        tracker
+	track        inflight.Tracker
 	connected    atomic.Bool   // the gateway session is READY (or RESUMED) and not dropped since
 	shards       []int         // the shards this process serves
 	relay        Relay         // nil: presses for other processes' guilds are not handed over
@@ -143,7 +144,7 @@ func New(cfg Config) (*Adapter, error) {
 	// warnings and errors go through the redacting bridge.
 	s.LogLevel = discordgo.LogWarning
 	s.StateEnabled = false
-	s.Identify.Intents = discordgo.IntentsNone // interactions arrive without any intent
+	s.Identify.Intents = guildIntents // interactions arrive without any intent; guild events need GUILDS
 	s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	hs := &handshakes{timeout: cfg.ConnectTimeout}
 	if hs.timeout <= 0 {
@@ -182,7 +183,6 @@ func New(cfg Config) (*Adapter, error) {
 		a.drainTimeout = 10 * time.Second
 	}
 	a.command = roadmapCommand(cfg.Core.Roadmap())
-	a.track.init()
 	return a, nil
 }
 
@@ -236,6 +236,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.interaction(ctx, ic.Interaction)
 	})
 	defer removeInteraction()
+	defer a.watchGuilds(ctx)()
 	if a.relay != nil {
 		// Presses that other processes hand to this shard, from now until shutdown begins.
 		err := a.relay.Subscribe(ctx, []string{relayTopic(a.s.ShardID)}, func(_ string, msg []byte) { a.fromRelay(ctx, msg) })
@@ -340,18 +341,25 @@ func (a *Adapter) register(ctx context.Context, appID string) error {
 // shutdown drains commands in flight, then closes the gateway.
 func (a *Adapter) shutdown() {
 	a.connected.Store(false)
-	n := a.track.stopAccepting()
+	n := a.track.Drain()
 	a.log.Info("Discord adapter stopping: no new commands; finishing those in flight", "in_flight", n)
-	if !a.track.wait(a.drainTimeout) {
-		a.log.Warn("commands still running at shutdown; closing anyway", "waited", a.drainTimeout)
+	if err := a.drained(); err != nil {
+		a.log.Warn("commands still running at shutdown; closing anyway", "waited", a.drainTimeout, "err", err)
 	}
 	if err := a.s.Close(); err != nil {
 		a.log.Warn("closing the Discord gateway", "err", err)
 	}
 	// Answers to interactions that arrived while draining are short; wait for them too.
-	a.track.close()
-	a.track.wait(a.drainTimeout)
+	a.track.Close()
+	a.drained()
 	a.log.Info("Discord adapter stopped")
+}
+
+// drained waits up to drainTimeout for nothing to be in flight.
+func (a *Adapter) drained() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.drainTimeout)
+	defer cancel()
+	return a.track.Wait(ctx)
 }
 
 // rebase sends requests aimed at DefaultAPIURL to another base, so every discordgo endpoint
@@ -407,79 +415,6 @@ func restProblem(err error) error {
 	return err
 }
 
-// tracker counts interactions in flight so shutdown can wait for them.
-type tracker struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	n     int
-	state int
-}
-
-// Tracker states: accepting new commands; draining (new ones get a short "restarting"
-// answer); closed (the gateway is gone; nothing more is answered).
-const (
-	accepting = iota
-	draining
-	closed
-)
-
-func (t *tracker) init() { t.cond = sync.NewCond(&t.mu) }
-
-// enter registers one interaction and says how to treat it; a caller that gets anything but
-// closed must call leave.
-func (t *tracker) enter() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.state != closed {
-		t.n++
-	}
-	return t.state
-}
-
-func (t *tracker) leave() {
-	t.mu.Lock()
-	t.n--
-	if t.n == 0 {
-		t.cond.Broadcast()
-	}
-	t.mu.Unlock()
-}
-
-// stopAccepting moves to draining and says how many interactions are in flight.
-func (t *tracker) stopAccepting() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.state == accepting {
-		t.state = draining
-	}
-	return t.n
-}
-
-func (t *tracker) close() {
-	t.mu.Lock()
-	t.state = closed
-	t.mu.Unlock()
-}
-
-// wait blocks until no interaction is in flight or timeout passes; it reports whether all
-// finished.
-func (t *tracker) wait(timeout time.Duration) bool {
-	expired := false
-	timer := time.AfterFunc(timeout, func() {
-		t.mu.Lock()
-		expired = true
-		t.cond.Broadcast()
-		t.mu.Unlock()
-	})
-	defer timer.Stop()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for t.n > 0 && !expired {
-		t.cond.Wait()
-	}
-	return t.n == 0
-}
-
 // discordgo logs through one package-level function. The bridge sends its lines to the
 // adapter's slog logger with any token replaced, whatever discordgo puts in them.
 type logBridge struct {
@@ -522,16 +457,23 @@ func bridgeLog(level, _ int, format string, args ...any) {
 // request path (its 429 handling: wait retry_after, try again) with a bucket of its own.
 // discordgo would otherwise keep a rate-limit bucket per interaction token forever
 // (bwmarrin/discordgo#1333), and shares one bucket across all webhook edits.
-func (a *Adapter) interactionRequest(ctx context.Context, method, endpoint string, body any) error {
-	var payload []byte
-	if body != nil {
-		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return fmt.Errorf("encode %s: %w", method, err)
-		}
+//
+// With files, the body goes as multipart/form-data, the JSON as payload_json and each file
+// as files[n], as Discord takes uploads.
+func (a *Adapter) interactionRequest(ctx context.Context, method, endpoint string, body any, files []*discordgo.File) error {
+	contentType, payload := "application/json", []byte(nil)
+	var err error
+	switch {
+	case len(files) > 0:
+		contentType, payload, err = discordgo.MultipartBodyWithJSON(body, files)
+	case body != nil:
+		payload, err = json.Marshal(body)
+	}
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", method, err)
 	}
 	bucket := discordgo.NewRatelimiter().LockBucket("interaction")
-	_, err := a.s.RequestWithLockedBucket(method, endpoint, "application/json", payload, bucket, 0,
+	_, err = a.s.RequestWithLockedBucket(method, endpoint, contentType, payload, bucket, 0,
 		discordgo.WithContext(ctx))
 	return err
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/studybot/studybot/bot/bottest"
 
+	"github.com/studybot/studybot/adapters/cron"
 	"github.com/studybot/studybot/adapters/discord"
 	"github.com/studybot/studybot/adapters/discord/discordtest"
 	"github.com/studybot/studybot/bot"
@@ -116,10 +117,10 @@ func start(t testing.TB, s setup) *harness {
 	}
 	clock := bot.NewManualClock(t0)
 	core, store := bolttest.Core(t, bot.Config{Roadmap: s.roadmap, Clock: clock})
-	// NewScheduler registers nudge and remind on the core; the adapter joins its posters
-	// once it exists.
+	// The adapter joins the posters once it exists.
 	posters := map[string]bot.Poster{}
-	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: core, Store: store, Posters: posters})
+	sched, err := bot.NewScheduler(bot.SchedulerConfig{Bot: core, Store: store,
+		Deliverer: cron.NewDelivery(cron.DeliveryOptions{Posters: posters, Clock: clock})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,8 +427,13 @@ func TestRegistersOneRoadmapCommandGloballyOnStart(t *testing.T) {
 	if v, set := cmd["default_member_permissions"]; set && v != nil {
 		t.Errorf("default_member_permissions = %v: it would hide /roadmap from learners", v)
 	}
-	if cmd["dm_permission"] != false || !slices.Equal(toList(cmd["contexts"]), []any{0.0}) {
-		t.Errorf("/roadmap should be guild-only: dm_permission %v, contexts %v", cmd["dm_permission"], cmd["contexts"])
+	// Guild-only through contexts (0: GUILD; no 1: BOT_DM), guild installs only; the
+	// deprecated dm_permission is not sent.
+	if !slices.Equal(toList(cmd["contexts"]), []any{0.0}) || !slices.Equal(toList(cmd["integration_types"]), []any{0.0}) {
+		t.Errorf("/roadmap should be guild-only: contexts %v, integration_types %v", cmd["contexts"], cmd["integration_types"])
+	}
+	if v, set := cmd["dm_permission"]; set {
+		t.Errorf("dm_permission = %v is sent; contexts replaces it", v)
 	}
 	subs := map[string]map[string]any{}
 	for _, o := range toList(cmd["options"]) {
@@ -480,8 +486,8 @@ func TestRegistersOneRoadmapCommandGloballyOnStart(t *testing.T) {
 	for _, o := range toList(nudge["options"]) {
 		nudgeSubs = append(nudgeSubs, o.(map[string]any)["name"].(string))
 	}
-	if !slices.Equal(nudgeSubs, []string{"set", "off", "status"}) {
-		t.Errorf("nudge subcommands %v, want set off status", nudgeSubs)
+	if !slices.Equal(nudgeSubs, []string{"set", "off", "status", "recap"}) {
+		t.Errorf("nudge subcommands %v, want set off status recap", nudgeSubs)
 	}
 }
 

@@ -109,7 +109,9 @@ func (a *Adapter) dmPress(ctx context.Context, i *discordgo.Interaction, command
 		return true
 	}
 	shard := shardOf(guildID, a.s.ShardCount)
-	if a.relay != nil {
+	// Only a button press crosses the Relay: a modal submission carries typed text the
+	// relayed form has no room for, so its presser is told to use the command in the server.
+	if a.relay != nil && i.Type == discordgo.InteractionMessageComponent {
 		msg, err := json.Marshal(relayedPress{ID: i.ID, AppID: i.AppID, Token: i.Token, ChannelID: i.ChannelID,
 			UserID: i.User.ID, Username: i.User.Username, GlobalName: i.User.GlobalName, CustomID: i.MessageComponentData().CustomID})
 		if err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/studybot/studybot/adapters/bolt/bolttest"
 	"github.com/studybot/studybot/adapters/discord"
 	"github.com/studybot/studybot/adapters/discord/discordtest"
+	"github.com/studybot/studybot/adapters/internal/chattest"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/bot/bottest"
 )
@@ -20,33 +21,20 @@ import (
 // dmChannel is the direct-message channel presses come from.
 const dmChannel = "800000000000000001"
 
-// recordingCore passes requests on to the core and keeps them.
+// recordingCore is the core with every request it gets recorded.
 type recordingCore struct {
-	*bot.Bot
-	mu  sync.Mutex
-	got []bot.Request
+	*chattest.Recorder
+	core *bot.Bot
 }
 
-func (r *recordingCore) Handle(ctx context.Context, req bot.Request) bot.Response {
-	r.mu.Lock()
-	r.got = append(r.got, req)
-	r.mu.Unlock()
-	return r.Bot.Handle(ctx, req)
-}
-
-func (r *recordingCore) last(t *testing.T) bot.Request {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.got) == 0 {
-		t.Fatal("the core got no request")
-	}
-	return r.got[len(r.got)-1]
-}
+func (r recordingCore) Roadmap() *bot.Roadmap { return r.core.Roadmap() }
 
 func TestCommunityAdminMeansManageServerOrAdministrator(t *testing.T) {
-	var rec *recordingCore
-	h := start(t, setup{wrap: func(b *bot.Bot) discord.Core { rec = &recordingCore{Bot: b}; return rec }})
+	var rec *chattest.Recorder
+	h := start(t, setup{wrap: func(b *bot.Bot) discord.Core {
+		rec = &chattest.Recorder{Handler: b}
+		return recordingCore{Recorder: rec, core: b}
+	}})
 	const base = 1<<10 | 1<<11 | 1<<31
 	for _, tc := range []struct {
 		name                  string
@@ -62,7 +50,7 @@ func TestCommunityAdminMeansManageServerOrAdministrator(t *testing.T) {
 			u := learner
 			u.Permissions = tc.permissions
 			h.command(u, discordtest.Group("nudge", discordtest.Sub("status")))
-			req := rec.last(t)
+			req := rec.Last(t)
 			if req.Admin != tc.admin || req.CommunityAdmin != tc.communityAdmin {
 				t.Errorf("Admin=%v CommunityAdmin=%v, want %v and %v", req.Admin, req.CommunityAdmin, tc.admin, tc.communityAdmin)
 			}
@@ -160,12 +148,12 @@ func TestStopRemindersWorksForALearnerWhoLeftTheGuild(t *testing.T) {
 	if strings.Contains(a.text(), "no longer in") || !a.ephemeral() {
 		t.Fatalf("Stop reminders answered %q (ephemeral %v)", a.text(), a.ephemeral())
 	}
-	l, err := h.store.Learner(context.Background(), bot.Community{Platform: bot.PlatformDiscord, ID: guild}, learner.ID)
+	sch, err := h.store.(bot.ScheduleStore).Schedule(context.Background(), bot.RemindKey(bot.Community{Platform: bot.PlatformDiscord, ID: guild}, learner.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Remind != "" {
-		t.Errorf("after Stop reminders the learner's reminder is %q, want off", l.Remind)
+	if sch.Active() {
+		t.Errorf("after Stop reminders the learner's reminder is still on: %+v", sch)
 	}
 	if n := memberLookups(h.fake, guild); n != 0 {
 		t.Errorf("Stop reminders looked the presser up %d times", n)
@@ -224,7 +212,6 @@ type pod struct {
 	core  *bot.Bot
 	store bot.Store
 	logs  *bottest.Buffer
-	ready chan struct{}
 }
 
 // startPods runs one adapter per shard of count against fake, each over a store of its own

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/studybot/studybot/adapters/internal/inflight"
 	"github.com/studybot/studybot/bot"
 )
 
@@ -41,13 +42,13 @@ func (a *Adapter) interaction(ctx context.Context, i *discordgo.Interaction) { a
 // handle answers an interaction from this shard's gateway, or one another process handed
 // over (relayed).
 func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction, relayed bool) {
-	mode := a.track.enter()
-	if mode == closed {
-		return
+	admission := a.track.Enter()
+	defer a.track.Leave()
+	if admission == inflight.Dropped {
+		return // the gateway is closed: an answer would not be wanted any more
 	}
-	defer a.track.leave()
 	ctx = context.WithoutCancel(ctx) // a shutdown must not abort a half-done command
-	if mode == draining {
+	if admission == inflight.Refused {
 		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			a.autocomplete(ctx, i, true)
 		} else {
@@ -70,6 +71,22 @@ func (a *Adapter) handle(ctx context.Context, i *discordgo.Interaction, relayed 
 		if !ok {
 			a.respond(ctx, i, answerStale, "")
 			return
+		}
+		if i.GuildID == "" && guildID != "" && !a.dmPress(ctx, i, command, guildID, relayed) {
+			return
+		}
+		a.run(ctx, i, command, guildID)
+	case discordgo.InteractionModalSubmit:
+		// A modal studybot opened, submitted: its command with the typed text appended,
+		// run like the press of a button carrying that line.
+		data := i.ModalSubmitData()
+		command, guildID, ok := parseModalID(data.CustomID)
+		if !ok {
+			a.respond(ctx, i, answerStale, "")
+			return
+		}
+		if text := strings.TrimSpace(modalText(data)); text != "" {
+			command += " " + text
 		}
 		if i.GuildID == "" && guildID != "" && !a.dmPress(ctx, i, command, guildID, relayed) {
 			return
@@ -157,32 +174,29 @@ func displayName(m *discordgo.Member, u *discordgo.User) string {
 // goes out as a follow-up, once the private placeholder has been edited into a short note
 // (see answerPublicly): nothing private can reach the channel, whatever the core answers.
 func (a *Adapter) answer(ctx context.Context, i *discordgo.Interaction, dmGuild string, work func(context.Context) bot.Response) {
-	done := make(chan bot.Response, 1)
-	go func() {
+	result := inflight.Go(func() (resp bot.Response) {
 		defer func() {
 			// One broken command must not take the bot down for every server.
 			if v := recover(); v != nil {
 				a.log.Error("command panicked", "interaction", i.ID, "guild", i.GuildID, "panic", fmt.Sprint(v),
 					"stack", string(debug.Stack()))
-				done <- answerBroken
+				resp = answerBroken
 			}
 		}()
-		done <- work(ctx)
-	}()
-	timer := time.NewTimer(a.deferAfter)
-	defer timer.Stop()
-	select {
-	case resp := <-done:
+		return work(ctx)
+	})
+	if resp, ok := result.Within(a.deferAfter); ok {
 		a.respond(ctx, i, resp, dmGuild)
 		return
-	case <-timer.C:
 	}
 
 	deferErr := a.callback(ctx, i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()},
 	})
-	resp := <-done
+	// A modal can only be the first answer to an interaction, and this one has been
+	// deferred: the answer says what to type instead.
+	resp := bot.WithoutModal(result.Wait())
 	if deferErr != nil {
 		a.logFailure(i, "defer", resp, deferErr)
 		return
@@ -223,9 +237,13 @@ func (a *Adapter) answerPublicly(ctx context.Context, i *discordgo.Interaction, 
 func (a *Adapter) editOriginal(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) error {
 	msgs := render(resp, dmGuild)
 	editCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
-	err := a.interactionRequest(editCtx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), &discordgo.WebhookEdit{
-		Embeds: &msgs[0].embeds, Components: &msgs[0].components, AllowedMentions: noMentions(),
-	})
+	edit := struct {
+		*discordgo.WebhookEdit
+		Attachments []upload `json:"attachments,omitempty"`
+	}{&discordgo.WebhookEdit{Embeds: &msgs[0].embeds, Components: &msgs[0].components, AllowedMentions: noMentions()},
+		uploads(msgs[0].files)}
+	err := a.interactionRequest(editCtx, "PATCH", discordgo.EndpointWebhookMessage(i.AppID, i.Token, "@original"), edit,
+		msgs[0].files)
 	cancel()
 	if err != nil {
 		return err
@@ -240,8 +258,12 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs [
 		if ephemeral {
 			params.Flags = discordgo.MessageFlagsEphemeral
 		}
+		body := struct {
+			*discordgo.WebhookParams
+			Attachments []upload `json:"attachments,omitempty"`
+		}{params, uploads(m.files)}
 		postCtx, cancel := context.WithTimeout(ctx, callbackTimeout)
-		err := a.interactionRequest(postCtx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), params)
+		err := a.interactionRequest(postCtx, "POST", discordgo.EndpointWebhookToken(i.AppID, i.Token), body, m.files)
 		cancel()
 		if err != nil {
 			return err
@@ -253,11 +275,32 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs [
 // respond answers an interaction at once with a message (callback type 4), and the rest of
 // an answer too long for one message as follow-ups; dmGuild is the guild its buttons name
 // ("" in a server).
+//
+// A response with a modal opens it instead (callback type 9), when the interaction is a
+// slash command or a button press: Discord lets a modal answer nothing else (not a modal
+// submission, not a deferred interaction), so elsewhere the answer says what to type.
 func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bot.Response, dmGuild string) {
+	if resp.Modal != nil {
+		if i.Type == discordgo.InteractionApplicationCommand || i.Type == discordgo.InteractionMessageComponent {
+			modal, err := modalResponse(resp.Modal, dmGuild)
+			if err == nil {
+				if err = a.callback(ctx, i, modal); err == nil {
+					return
+				}
+				// Refused (or lost): the written answer is tried instead; should the modal
+				// have arrived after all, Discord refuses that second answer, harmlessly.
+				a.logFailure(i, "modal", resp, err)
+			} else {
+				a.log.Error("a modal cannot be shown on Discord; answering with what to type instead",
+					"command", resp.Command, "err", err)
+			}
+		}
+		resp = bot.WithoutModal(resp)
+	}
 	msgs := render(resp, dmGuild)
-	err := a.callback(ctx, i, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseChannelMessageWithSource, Data: messageData(msgs[0], resp.Ephemeral),
-	})
+	data := messageData(msgs[0], resp.Ephemeral)
+	err := a.callback(ctx, i, messageCallback{discordgo.InteractionResponseChannelMessageWithSource,
+		callbackData{data, uploads(msgs[0].files)}}, msgs[0].files...)
 	if err == nil {
 		err = a.followUp(ctx, i, msgs[1:], resp.Ephemeral)
 	}
@@ -266,10 +309,10 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, resp bo
 	}
 }
 
-func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, r any) error {
+func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, r any, files ...*discordgo.File) error {
 	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
 	defer cancel()
-	return a.interactionRequest(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), r)
+	return a.interactionRequest(ctx, "POST", discordgo.EndpointInteractionResponse(i.ID, i.Token), r, files)
 }
 
 // autocomplete answers with up to 25 matching topics (or questions). While shutting down

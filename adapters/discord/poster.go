@@ -38,6 +38,7 @@ func (a *Adapter) send(ctx context.Context, channelID string, r bot.Response, dm
 		_, err := a.s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{
 			Embeds:          m.embeds,
 			Components:      m.components,
+			Files:           m.files, // discordgo sends them as multipart files[n]
 			AllowedMentions: noMentions(),
 		}, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		if err != nil {

@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -81,10 +83,11 @@ func isSnowflake(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
 }
 
-// message is one Discord message: its embeds and rows of buttons.
+// message is one Discord message: its embeds, rows of buttons and attached files.
 type message struct {
 	embeds     []*discordgo.MessageEmbed
 	components []discordgo.MessageComponent
+	files      []*discordgo.File
 }
 
 // maxEmbedsPerMessage is how many embeds one message may carry.
@@ -161,7 +164,88 @@ func render(r bot.Response, dmGuild string) []message {
 		size += embedSize(e)
 	}
 	msgs[len(msgs)-1].components = renderButtons(r.Buttons, dmGuild)
+	msgs[0].files = renderFiles(r.Files)
+	if name, ok := imageName(r); ok {
+		// The embed shows the uploaded file itself: Discord resolves attachment://<name>
+		// against the files of the same message.
+		msgs[0].embeds[0].Image = &discordgo.MessageEmbedImage{URL: "attachment://" + name}
+	}
 	return msgs
+}
+
+// maxFiles is how many files one Discord message carries.
+const maxFiles = 10
+
+// renderFiles turns a response's files into uploads for the first message, under names
+// Discord keeps as they are.
+func renderFiles(files []bot.File) []*discordgo.File {
+	var out []*discordgo.File
+	for _, f := range files {
+		if len(out) == maxFiles {
+			break
+		}
+		out = append(out, &discordgo.File{Name: fileName(f.Name), ContentType: f.Type, Reader: bytes.NewReader(f.Data)})
+	}
+	return out
+}
+
+// imageName is the upload name of the file r shows inline, when it names one of its files.
+func imageName(r bot.Response) (string, bool) {
+	if r.Image == "" {
+		return "", false
+	}
+	if _, ok := r.FileNamed(r.Image); !ok {
+		return "", false
+	}
+	return fileName(r.Image), true
+}
+
+// fileName keeps the letters, digits, dots, dashes and underscores of name and turns the
+// rest into underscores: Discord rewrites other characters in uploaded file names, and an
+// embed's attachment://<name> must match the name Discord keeps. Path separators go too.
+func fileName(name string) string {
+	out := []rune{}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			out = append(out, r)
+		default:
+			out = append(out, '_')
+		}
+		if len(out) == 100 {
+			break
+		}
+	}
+	if s := strings.Trim(string(out), "."); s != "" {
+		return s
+	}
+	return "file"
+}
+
+// upload is one entry of a message's attachments array: the file sent as files[ID].
+type upload struct {
+	ID       int    `json:"id"`
+	Filename string `json:"filename"`
+}
+
+// messageCallback is an interaction callback with a message (type 4): discordgo's, with the
+// attachments array for its files (discordgo's own attachment type would send every field).
+type messageCallback struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data callbackData                      `json:"data"`
+}
+
+type callbackData struct {
+	*discordgo.InteractionResponseData
+	Attachments []upload `json:"attachments,omitempty"`
+}
+
+func uploads(files []*discordgo.File) []upload {
+	var out []upload
+	for n, f := range files {
+		out = append(out, upload{ID: n, Filename: f.Name})
+	}
+	return out
 }
 
 // embedSize counts the characters Discord counts toward its 6000 per message.
@@ -278,9 +362,90 @@ func escape(s string) string {
 
 // messageData is one message as an interaction answer (callback type 4 or a follow-up).
 func messageData(m message, ephemeral bool) *discordgo.InteractionResponseData {
-	d := &discordgo.InteractionResponseData{Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions()}
+	d := &discordgo.InteractionResponseData{Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions(),
+		Files: m.files}
 	if ephemeral {
 		d.Flags = discordgo.MessageFlagsEphemeral
 	}
 	return d
+}
+
+// Modal custom IDs carry the command a submission runs, the submitted text appended, the
+// way button IDs do (a direct message's modal names its guild).
+const modalPrefix = "modal:"
+
+// Discord's limits on a modal (https://discord.com/developers/docs/components/reference#text-input).
+const (
+	maxModalTitle       = 45
+	maxInputLabel       = 45
+	maxInputPlaceholder = 100
+	maxInputLength      = 4000
+)
+
+// modalInputID is the custom_id of a modal's one text input.
+const modalInputID = "text"
+
+// modalResponse is the callback (type 9) that opens m. It fails when m's command does not
+// fit a custom_id: the submission could not run it, so the form must not be shown at all.
+func modalResponse(m *bot.Modal, dmGuild string) (*discordgo.InteractionResponse, error) {
+	id, ok := buttonID(m.Submit, dmGuild)
+	id = modalPrefix + id
+	if !ok || len(id) > maxCustomID || strings.TrimSpace(m.Submit) == "" {
+		return nil, fmt.Errorf("modal command %q does not fit Discord's %d-character custom_id", clip(m.Submit, 40), maxCustomID)
+	}
+	limit := m.MaxLength
+	if limit <= 0 || limit > maxInputLength {
+		limit = maxInputLength
+	}
+	title := clip(strings.TrimSpace(m.Title), maxModalTitle)
+	if title == "" {
+		title = "studybot"
+	}
+	label := clip(strings.TrimSpace(m.Label), maxInputLabel)
+	if label == "" {
+		label = "Text"
+	}
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: id,
+			Title:    title,
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{
+					CustomID:    modalInputID,
+					Label:       label,
+					Style:       discordgo.TextInputParagraph,
+					Placeholder: clip(m.Placeholder, maxInputPlaceholder),
+					Value:       clip(m.Value, limit),
+					Required:    true,
+					MaxLength:   limit,
+				},
+			}}},
+		},
+	}, nil
+}
+
+// parseModalID reverses modalResponse's custom_id.
+func parseModalID(id string) (command, guildID string, ok bool) {
+	rest, found := strings.CutPrefix(id, modalPrefix)
+	if !found {
+		return "", "", false
+	}
+	return parseButtonID(rest)
+}
+
+// modalText is what was typed into a submitted modal's text input.
+func modalText(d discordgo.ModalSubmitInteractionData) string {
+	for _, row := range d.Components {
+		r, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range r.Components {
+			if in, ok := c.(*discordgo.TextInput); ok && in.CustomID == modalInputID {
+				return in.Value
+			}
+		}
+	}
+	return ""
 }

@@ -198,6 +198,59 @@ func (s *Store) allowShared(ctx context.Context, key string, limit bot.Limit) (t
 	return time.Duration(waitMicros) * time.Microsecond, nil
 }
 
+// Forget implements bot.Cooldowns: the keys go from Redis, and from the fallback, which may
+// hold some from an outage. While Redis is out the Redis part fails (the keys expire by
+// themselves within their limit's period).
+func (s *Store) Forget(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := s.fallback.Forget(ctx, keys...); err != nil {
+		return err
+	}
+	if s.down.Load() {
+		return fmt.Errorf("redis forget cooldowns: %w", ErrUnavailable)
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.prefix + "cooldown:" + k
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.rdb.Del(cctx, full...).Err(); err != nil {
+		if ctx.Err() == nil {
+			s.markDown(err)
+		}
+		return fmt.Errorf("redis forget cooldowns: %w", err)
+	}
+	return nil
+}
+
+var _ bot.ClaimForgetter = (*Store)(nil)
+
+// ForgetClaims implements bot.ClaimForgetter: the claims go whoever holds them.
+func (s *Store) ForgetClaims(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if s.down.Load() {
+		return fmt.Errorf("redis forget claims: %w", ErrUnavailable)
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.prefix + "claim:" + k
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.rdb.Del(cctx, full...).Err(); err != nil {
+		if ctx.Err() == nil {
+			s.markDown(err)
+		}
+		return fmt.Errorf("redis forget claims: %w", err)
+	}
+	return nil
+}
+
 // claimScript wins KEYS[1] for ARGV[1] (the claimant's token) for ARGV[2] milliseconds, in
 // one atomic step: free, it is set; held under the same token, it counts as won again (a
 // restarted process finishing its own post); held by anyone else, it is lost.

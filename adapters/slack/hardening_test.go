@@ -11,45 +11,20 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/studybot/studybot/adapters/internal/chattest"
 	slackadapter "github.com/studybot/studybot/adapters/slack"
 	"github.com/studybot/studybot/adapters/slack/internal/fakeslack"
 	"github.com/studybot/studybot/bot"
 )
 
-// recorder passes requests on to the core and keeps them, so a test can see what the
-// adapter told the core about the user.
-type recorder struct {
-	h   slackadapter.Handler
-	mu  sync.Mutex
-	got []bot.Request
-}
-
-func (r *recorder) Handle(ctx context.Context, req bot.Request) bot.Response {
-	r.mu.Lock()
-	r.got = append(r.got, req)
-	r.mu.Unlock()
-	return r.h.Handle(ctx, req)
-}
-
-func (r *recorder) last(t *testing.T) bot.Request {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.got) == 0 {
-		t.Fatal("the core got no request")
-	}
-	return r.got[len(r.got)-1]
-}
-
 func TestAdminRightsHoldOnlyInTheCommunityTheCommandBelongsTo(t *testing.T) {
-	var rec *recorder
-	w := newWorld(t, options{wrap: func(h slackadapter.Handler) slackadapter.Handler { rec = &recorder{h: h}; return rec }})
+	var rec *chattest.Recorder
+	w := newWorld(t, options{wrap: func(h slackadapter.Handler) slackadapter.Handler { rec = &chattest.Recorder{Handler: h}; return rec }})
 	w.runSocket()
 	const refusal = "Only community admins"
 	for _, tc := range []struct {
@@ -85,7 +60,7 @@ func TestAdminRightsHoldOnlyInTheCommunityTheCommandBelongsTo(t *testing.T) {
 			if refused := strings.Contains(allText(t, m.Raw), refusal); refused == tc.admin {
 				t.Errorf("refused = %v, want %v:\n%s", refused, !tc.admin, allText(t, m.Raw))
 			}
-			req := rec.last(t)
+			req := rec.Last(t)
 			if req.UserID != u.ID || req.Admin != tc.admin || req.CommunityAdmin != tc.admin {
 				t.Errorf("the core was told %s: Admin=%v CommunityAdmin=%v, want both %v", req.UserID, req.Admin, req.CommunityAdmin, tc.admin)
 			}
@@ -96,15 +71,7 @@ func TestAdminRightsHoldOnlyInTheCommunityTheCommandBelongsTo(t *testing.T) {
 func TestAButtonPressInAnOrgWideInstallIsFiledUnderTheWorkspaceWhereItWasPressed(t *testing.T) {
 	w := newWorld(t, options{})
 	w.runSocket()
-	var done *button
-	for _, b := range buttons(t, w.answer("U0LEARNER", "next")) {
-		if b.Text.Text == "Mark done" {
-			done = &b
-		}
-	}
-	if done == nil {
-		t.Fatal("no Mark done button on /roadmap next")
-	}
+	done := w.markDone(t, "U0LEARNER")
 	if want := "@" + team + ":done " + w.first.Slug; done.Value != want {
 		t.Fatalf("the button's value is %q, want %q: the command stamped with its workspace", done.Value, want)
 	}
@@ -134,30 +101,13 @@ const markup = "*Ada* _the_ ~first~ `coder`"
 // textObjects is every text object of a message: type and text.
 func textObjects(t testing.TB, raw json.RawMessage) [][2]string {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
 	var out [][2]string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			if typ, _ := x["type"].(string); typ == "mrkdwn" || typ == "plain_text" {
-				text, _ := x["text"].(string)
-				out = append(out, [2]string{typ, text})
-				return
-			}
-			for _, e := range x {
-				walk(e)
-			}
+	for _, o := range jsonObjects(t, raw) {
+		if typ, _ := o["type"].(string); typ == "mrkdwn" || typ == "plain_text" {
+			text, _ := o["text"].(string)
+			out = append(out, [2]string{typ, text})
 		}
 	}
-	walk(v)
 	return out
 }
 

@@ -199,6 +199,18 @@ func buttons(t testing.TB, m fakeslack.Message) []button {
 	return out
 }
 
+// markDone is the Mark done button on userID's /roadmap next.
+func (w *world) markDone(t testing.TB, userID string) button {
+	t.Helper()
+	for _, b := range buttons(t, w.answer(userID, "next")) {
+		if b.Text.Text == "Mark done" {
+			return b
+		}
+	}
+	t.Fatal("no Mark done button on /roadmap next")
+	return button{}
+}
+
 // texts is every string in a message, decoded, the way Slack reads them.
 func texts(t testing.TB, raw json.RawMessage) []string {
 	t.Helper()
@@ -256,10 +268,21 @@ func next(s string, i int) int {
 // assertVerbatim fails when a mrkdwn text object lets Slack guess mentions and links.
 func assertVerbatim(t testing.TB, raw json.RawMessage) {
 	t.Helper()
+	for _, o := range jsonObjects(t, raw) {
+		if o["type"] == "mrkdwn" && o["verbatim"] != true {
+			t.Fatalf("mrkdwn text without verbatim: %v", o)
+		}
+	}
+}
+
+// jsonObjects is every JSON object in raw, however deeply nested.
+func jsonObjects(t testing.TB, raw json.RawMessage) []map[string]any {
+	t.Helper()
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
+	var out []map[string]any
 	var walk func(any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -268,15 +291,14 @@ func assertVerbatim(t testing.TB, raw json.RawMessage) {
 				walk(e)
 			}
 		case map[string]any:
-			if x["type"] == "mrkdwn" && x["verbatim"] != true {
-				t.Fatalf("mrkdwn text without verbatim: %v", x)
-			}
+			out = append(out, x)
 			for _, e := range x {
 				walk(e)
 			}
 		}
 	}
 	walk(v)
+	return out
 }
 
 // gate holds every command until released, to make a command slow without sleeping.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/studybot/studybot/adapters/internal/inflight"
 	"github.com/studybot/studybot/bot"
 )
 
@@ -25,7 +26,7 @@ import (
 type HTTP struct {
 	a        *Adapter
 	secret   []byte
-	inflight tracker
+	inflight inflight.Tracker
 	seen     replays
 	bodies   bodyReads
 }
@@ -64,7 +65,10 @@ func (h *HTTP) Run(ctx context.Context) error {
 	if n := h.bodies.cut(); n > 0 {
 		h.a.log.Info("slack http: shutting down; cut off requests whose bodies were still arriving", "requests", n)
 	}
-	h.inflight.closeAndWait()
+	// Requests that arrive from now on are still answered ("studybot is restarting"): the
+	// HTTP server is the caller's and may deliver them until it shuts down itself.
+	h.inflight.Drain()
+	h.inflight.Wait(context.Background()) // commands are bounded by commandTimeout and replyTimeout
 	return nil
 }
 
@@ -83,25 +87,35 @@ func (h *HTTP) Commands() http.Handler {
 		in := incoming{
 			team: form.Get("team_id"), enterprise: form.Get("enterprise_id"), channel: form.Get("channel_id"),
 			user: form.Get("user_id"), userName: form.Get("user_name"), text: commandText(form.Get("text")),
-			responseURL: form.Get("response_url"),
+			responseURL: form.Get("response_url"), triggerID: form.Get("trigger_id"),
 		}
 		if err := in.check(); err != nil {
 			h.refuse(w, "slash command", err)
 			return
 		}
 		ctx := context.WithoutCancel(r.Context())
-		late := func(resp bot.Response) { h.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team)) }
-		p := h.a.start(ctx, &h.inflight, in, late)
-		if p == nil {
+		admission := h.inflight.Enter()
+		defer h.inflight.Leave()
+		if admission != inflight.Admitted {
 			writeJSON(w, reply(restarting, true, in.team))
 			return
 		}
-		resp, ok := p.wait(h.a.ackWithin)
-		if !ok {
-			w.WriteHeader(http.StatusOK)
+		result := inflight.Go(func() bot.Response { return h.a.answer(ctx, in) })
+		if resp, ok := result.Within(h.a.ackWithin); ok {
+			if modalOpen(resp) {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			writeJSON(w, reply(resp, false, in.team))
 			return
 		}
-		writeJSON(w, reply(resp, false, in.team))
+		w.WriteHeader(http.StatusOK)
+		// Counted before the deferred Leave, so a shutdown waits for the late answer too.
+		h.inflight.Go(func(inflight.Admission) {
+			if resp := result.Wait(); !modalOpen(resp) {
+				h.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team))
+			}
+		})
 	})
 }
 
@@ -119,6 +133,9 @@ func (h *HTTP) Interactions() http.Handler {
 			return
 		}
 		in, ok := buttonPress(cb)
+		if !ok {
+			in, ok = viewSubmission(cb) // acknowledged empty: the modal closes
+		}
 		if ok {
 			if err := in.check(); err != nil {
 				h.refuse(w, "button press", err)
@@ -127,7 +144,8 @@ func (h *HTTP) Interactions() http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 		if ok {
-			h.a.runLate(context.WithoutCancel(r.Context()), &h.inflight, in)
+			ctx := context.WithoutCancel(r.Context())
+			h.inflight.Go(func(admission inflight.Admission) { h.a.answerPress(ctx, admission, in) })
 		}
 	})
 }
@@ -140,13 +158,31 @@ func (h *HTTP) refuse(w http.ResponseWriter, what string, err error) {
 	http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 }
 
-// formType is the content type Slack sends slash commands and interaction payloads in.
-const formType = "application/x-www-form-urlencoded"
+// formType is the content type Slack sends slash commands and interaction payloads in;
+// jsonType the one of Events API requests.
+const (
+	formType = "application/x-www-form-urlencoded"
+	jsonType = "application/json"
+)
 
 // verified reads and checks a request: 401 without a fresh, valid signature, 415 for a body
 // that is not a form, 413 for a body over MaxBodyBytes. Nothing is parsed and nothing
 // changes before these checks pass.
 func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	body, ok := h.verifiedBody(w, r, formType)
+	if !ok {
+		return nil, false
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		http.Error(w, "bad form body", http.StatusBadRequest)
+		return nil, false
+	}
+	return form, true
+}
+
+// verifiedBody is verified for a body of media type want, returned unparsed.
+func (h *HTTP) verifiedBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -159,9 +195,9 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 		http.Error(w, "missing or stale signature", http.StatusUnauthorized)
 		return nil, false
 	}
-	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != formType {
-		w.Header().Set("Accept-Post", formType)
-		http.Error(w, "unsupported content type: Slack sends "+formType, http.StatusUnsupportedMediaType)
+	if mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mediaType != want {
+		w.Header().Set("Accept-Post", want)
+		http.Error(w, "unsupported content type: Slack sends "+want, http.StatusUnsupportedMediaType)
 		return nil, false
 	}
 	if r.ContentLength > MaxBodyBytes {
@@ -189,12 +225,7 @@ func (h *HTTP) verified(w http.ResponseWriter, r *http.Request) (url.Values, boo
 		http.Error(w, "replayed request", http.StatusUnauthorized)
 		return nil, false
 	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		http.Error(w, "bad form body", http.StatusBadRequest)
-		return nil, false
-	}
-	return form, true
+	return body, true
 }
 
 // readBody reads a request body of at most MaxBodyBytes; cut says a shutdown cut it off.

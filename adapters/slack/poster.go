@@ -61,12 +61,25 @@ var permanentErrors = map[string]bool{
 
 // Post sends a scheduled post (a daily lesson) into a channel with chat.postMessage. The
 // bot must be a member of a private channel; Slack's refusal comes back as a permanent
-// *bot.PostError.
+// *bot.PostError. Its files follow it into the channel (see postFiles).
 func (a *Adapter) Post(ctx context.Context, ch bot.Channel, r bot.Response) error {
 	if err := a.postMessage(ctx, ch.Community.ID, ch.ID, r); err != nil {
 		return classify(errf("chat.postMessage", err))
 	}
+	a.postFiles(ctx, ch.Community.ID, ch.ID, r.Files)
 	return nil
+}
+
+// postFiles shares a scheduled message's files after it, with files upload v2. The
+// message has gone out by then, so a failed upload is logged rather than returned: a
+// retry of the whole post would repeat the message.
+func (a *Adapter) postFiles(ctx context.Context, team, channel string, files []bot.File) {
+	if len(files) == 0 {
+		return
+	}
+	if err := a.upload(ctx, channel, files); err != nil {
+		a.log.Warn("slack: a scheduled post went out without its file", "team", team, "err", redactErr(err))
+	}
 }
 
 // DirectMessage sends a private message (a streak reminder) to a user: conversations.open
@@ -84,6 +97,7 @@ func (a *Adapter) DirectMessage(ctx context.Context, c bot.Community, userID str
 	if err := a.postMessage(ctx, c.ID, im.ID, r); err != nil {
 		return classify(errf("chat.postMessage", err))
 	}
+	a.postFiles(ctx, c.ID, im.ID, r.Files)
 	return nil
 }
 

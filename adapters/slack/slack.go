@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -64,6 +63,7 @@ type Adapter struct {
 	http      *http.Client
 	ackWithin time.Duration
 	users     *userCache
+	lifecycle Lifecycle // nil when the handler keeps no community lifecycle
 }
 
 // defaults for Config.
@@ -124,6 +124,7 @@ func New(cfg Config) (*Adapter, error) {
 		ackWithin: cfg.AckWithin,
 	}
 	a.users = newUserCache(api, cfg.Clock, cfg.UserTTL, cfg.Logger)
+	a.lifecycle, _ = cfg.Handler.(Lifecycle)
 	return a, nil
 }
 
@@ -136,6 +137,8 @@ type incoming struct {
 	userName    string // from the payload: the fallback when users.info has no name
 	text        string // the command line, Slack's escaping undone
 	responseURL string
+	triggerID   string // opens a modal, for 3 seconds
+	private     bool   // the answer is shown to the user alone, whatever it says (a button press)
 }
 
 // check refuses a command studybot cannot file under a community: the workspace (and the
@@ -181,7 +184,9 @@ var answerBroken = bot.Response{
 	Tone:      bot.ToneError,
 }
 
-// answer runs one command for its Slack user. users.info supplies admin rights, the
+// answer runs one command for its Slack user and does what its response asks beyond a
+// message (see finish): when the response still carries a modal, the modal is open and
+// nothing is to be sent. users.info supplies admin rights, the
 // profile's time zone and the display name; when it fails the user is treated as a
 // non-admin without a profile zone, so read commands still work. A command that panics is
 // logged with its stack and answered with an apology; other commands go on.
@@ -194,6 +199,7 @@ func (a *Adapter) answer(ctx context.Context, in incoming) (resp bot.Response) {
 			resp = answerBroken
 		}
 	}()
+	a.comeBack(ctx, in.team) // a workspace that uninstalled the app cannot send a command
 	u := a.users.get(ctx, in.team, in.user)
 	name := u.name
 	if name == "" {
@@ -202,7 +208,7 @@ func (a *Adapter) answer(ctx context.Context, in incoming) (resp bot.Response) {
 	// Slack has no channel-level admin: whoever administers the community may also manage
 	// its channels' daily posts.
 	admin := u.adminOf(in.team, in.enterprise)
-	return a.handler.Handle(ctx, bot.Request{
+	resp = a.handler.Handle(ctx, bot.Request{
 		Community:      bot.Community{Platform: bot.PlatformSlack, ID: in.team},
 		Channel:        in.channel,
 		UserID:         in.user,
@@ -212,6 +218,7 @@ func (a *Adapter) answer(ctx context.Context, in incoming) (resp bot.Response) {
 		ProfileZone:    u.zone,
 		Text:           in.text,
 	})
+	return a.finish(ctx, in, resp)
 }
 
 // commandText is what the grammar gets from a slash command's text.
@@ -267,103 +274,6 @@ func redactErr(err error) string {
 		}
 	}
 	return msg
-}
-
-// pending is a command running in the background whose answer goes either into the
-// acknowledgement (when ready in time) or, later, to its response_url.
-type pending struct {
-	mu    sync.Mutex
-	state int // pendingRunning, pendingTaken, pendingLate
-	ready chan bot.Response
-}
-
-const (
-	pendingRunning = iota
-	pendingTaken   // the acknowledgement carries the answer
-	pendingLate    // the acknowledgement went out empty; the answer goes to response_url
-)
-
-// start runs in's command on its own goroutine, counted in t; nil means t is closing and
-// the command did not start. If nobody is waiting for the answer any more when it is ready,
-// late receives it.
-func (a *Adapter) start(ctx context.Context, t *tracker, in incoming, late func(bot.Response)) *pending {
-	if !t.start() {
-		return nil
-	}
-	p := &pending{ready: make(chan bot.Response, 1)}
-	go func() {
-		defer t.done()
-		resp := a.answer(ctx, in)
-		p.mu.Lock()
-		taken := p.state == pendingRunning
-		if taken {
-			p.state = pendingTaken
-		}
-		p.mu.Unlock()
-		if taken {
-			p.ready <- resp
-			return
-		}
-		late(resp)
-	}()
-	return p
-}
-
-// wait returns the answer if it is ready within d; otherwise ok is false and the answer
-// will go to the late function given to start.
-func (p *pending) wait(d time.Duration) (resp bot.Response, ok bool) {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case resp = <-p.ready:
-		return resp, true
-	case <-timer.C:
-	}
-	p.mu.Lock()
-	gaveUp := p.state == pendingRunning
-	if gaveUp {
-		p.state = pendingLate
-	}
-	p.mu.Unlock()
-	if gaveUp {
-		return bot.Response{}, false
-	}
-	return <-p.ready, true
-}
-
-// tracker counts work in flight so a shutdown can wait for it. After close, start refuses
-// new work, so nothing can be added while close waits.
-type tracker struct {
-	mu     sync.Mutex
-	closed bool
-	wg     sync.WaitGroup
-}
-
-// start counts one piece of work; false means the tracker is closing and the work must not
-// begin.
-func (t *tracker) start() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return false
-	}
-	t.wg.Add(1)
-	return true
-}
-
-func (t *tracker) done() { t.wg.Done() }
-
-// close refuses new work from now on; what has started may still finish.
-func (t *tracker) close() {
-	t.mu.Lock()
-	t.closed = true
-	t.mu.Unlock()
-}
-
-// closeAndWait refuses new work and waits for the work in flight.
-func (t *tracker) closeAndWait() {
-	t.close()
-	t.wg.Wait()
 }
 
 // unreadable is the answer to a command studybot cannot file under a community.

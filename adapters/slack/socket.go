@@ -7,13 +7,13 @@ import (
 	"io"
 	"log"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/studybot/studybot/adapters/internal/inflight"
 	"github.com/studybot/studybot/bot"
 )
 
@@ -24,11 +24,10 @@ import (
 type SocketMode struct {
 	a         *Adapter
 	client    *socketmode.Client
-	inflight  tracker
-	notices   sync.WaitGroup // "restarting" answers to presses that came during shutdown
-	closing   atomic.Bool    // shutdown has begun
-	lastAck   atomic.Int64   // when the last acknowledgement was queued, Unix nanoseconds
-	connected atomic.Bool    // Slack said hello on the current connection
+	inflight  inflight.Tracker
+	closing   atomic.Bool  // shutdown has begun
+	lastAck   atomic.Int64 // when the last acknowledgement was queued, Unix nanoseconds
+	connected atomic.Bool  // Slack said hello on the current connection
 }
 
 // Connected reports whether the websocket is up and Slack has said hello on it: readiness
@@ -74,14 +73,14 @@ func (s *SocketMode) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			// Closed before anything else, so every envelope dispatched from here on is
+			// Drained before anything else, so every envelope dispatched from here on is
 			// refused, however the goroutines are scheduled.
-			s.inflight.close()
+			n := s.inflight.Drain()
 			s.closing.Store(true)
 			s.connected.Store(false)
-			s.a.log.Info("slack socket mode stopping; finishing the commands in flight")
-			drained := make(chan struct{})
-			go func() { s.inflight.closeAndWait(); close(drained) }()
+			s.a.log.Info("slack socket mode stopping; finishing the commands in flight", "in_flight", n)
+			drained := make(chan error, 1)
+			go func() { drained <- s.inflight.Wait(context.Background()) }()
 			// Envelopes keep being acknowledged until the socket closes: new commands are
 			// told studybot is restarting instead of timing out in the learner's face.
 			for waiting := true; waiting; {
@@ -92,14 +91,18 @@ func (s *SocketMode) Run(ctx context.Context) error {
 					s.dispatch(work, evt)
 				}
 			}
-			s.notices.Wait()
+			// Nothing is dispatched any more; the refusals sent during the last wait may
+			// still be on their way to a response_url.
+			s.inflight.Close()
+			s.inflight.Wait(context.Background())
 			s.flushAcks()
 			closeSocket()
 			<-runErr
 			s.a.log.Info("slack socket mode stopped")
 			return nil
 		case err := <-runErr:
-			s.inflight.closeAndWait()
+			s.inflight.Close()
+			s.inflight.Wait(context.Background())
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				return nil
 			}
@@ -148,9 +151,10 @@ func (s *SocketMode) dispatch(ctx context.Context, evt socketmode.Event) {
 			s.interaction(ctx, evt.Request, cb)
 		}
 	case socketmode.EventTypeEventsAPI:
-		// studybot subscribes to no events; acknowledging stops Slack from retrying one.
+		// app_uninstalled and tokens_revoked, the only events studybot subscribes to; the
+		// acknowledgement stops Slack from retrying one.
 		if evt.Request != nil {
-			s.ack(evt.Request, nil)
+			s.socketEvent(ctx, evt.Request)
 		}
 	}
 }
@@ -161,28 +165,28 @@ func (s *SocketMode) dispatch(ctx context.Context, evt socketmode.Event) {
 func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
 	in := incoming{
 		team: cmd.TeamID, enterprise: cmd.EnterpriseID, channel: cmd.ChannelID, user: cmd.UserID,
-		userName: cmd.UserName, text: commandText(cmd.Text), responseURL: cmd.ResponseURL,
+		userName: cmd.UserName, text: commandText(cmd.Text), responseURL: cmd.ResponseURL, triggerID: cmd.TriggerID,
 	}
 	if err := in.check(); err != nil {
 		s.a.log.Warn("slack socket mode: refused a command it cannot act on", "request", "slash command", "reason", err.Error())
 		s.ack(req, reply(unreadable, true, ""))
 		return
 	}
-	if !s.inflight.start() {
-		s.ack(req, reply(restarting, true, in.team))
-		return
-	}
-	late := func(resp bot.Response) { s.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team)) }
-	p := s.a.start(ctx, &s.inflight, in, late)
-	if p == nil {
-		s.inflight.done()
-		s.ack(req, reply(restarting, true, in.team))
-		return
-	}
-	go func() {
-		defer s.inflight.done()
-		resp, ok := p.wait(s.a.ackWithin)
+	s.inflight.Go(func(admission inflight.Admission) {
+		if admission != inflight.Admitted {
+			s.ack(req, reply(restarting, true, in.team))
+			return
+		}
+		result := inflight.Go(func() bot.Response { return s.a.answer(ctx, in) })
+		resp, ok := result.Within(s.a.ackWithin)
 		if !ok {
+			s.ack(req, nil)
+			if resp := result.Wait(); !modalOpen(resp) {
+				s.a.postResponseURL(ctx, in.responseURL, reply(resp, false, in.team))
+			}
+			return
+		}
+		if modalOpen(resp) {
 			s.ack(req, nil)
 			return
 		}
@@ -201,7 +205,7 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 			s.ack(req, nil)
 			s.a.postResponseURL(ctx, in.responseURL, msg)
 		}
-	}()
+	})
 }
 
 // interaction acknowledges first, then runs a pressed button's command for the person who
@@ -209,39 +213,27 @@ func (s *SocketMode) slashCommand(ctx context.Context, req *socketmode.Request, 
 // runs nothing and tells the presser studybot is restarting, as HTTP mode does.
 func (s *SocketMode) interaction(ctx context.Context, req *socketmode.Request, cb slack.InteractionCallback) {
 	in, ok := buttonPress(cb)
+	if !ok {
+		// A submitted modal: the empty acknowledgement closes it, and its command's answer
+		// goes where the interaction that opened it was answered.
+		in, ok = viewSubmission(cb)
+	}
+	var unfiled error
 	if ok {
-		if err := in.check(); err != nil {
-			s.a.log.Warn("slack socket mode: refused a command it cannot act on", "request", "button press", "reason", err.Error())
-			s.ack(req, nil)
-			s.notices.Add(1) // dispatch runs on Run's goroutine, before Run waits for notices
-			go func() {
-				defer s.notices.Done()
-				s.a.postResponseURL(ctx, in.responseURL, reply(unreadable, true, ""))
-			}()
-			return
+		if unfiled = in.check(); unfiled != nil {
+			s.a.log.Warn("slack socket mode: refused a command it cannot act on", "request", "button press", "reason", unfiled.Error())
 		}
 	}
-	if !s.inflight.start() {
+	s.inflight.Go(func(admission inflight.Admission) {
 		s.ack(req, nil)
-		if ok {
-			// Run waits for these before it returns; dispatch runs on Run's goroutine,
-			// so this Add always happens before that Wait.
-			s.notices.Add(1)
-			go func() {
-				defer s.notices.Done()
-				s.a.postResponseURL(ctx, in.responseURL, reply(restarting, true, in.team))
-			}()
+		switch {
+		case !ok:
+		case unfiled != nil:
+			s.a.postResponseURL(ctx, in.responseURL, reply(unreadable, true, ""))
+		default:
+			s.a.answerPress(ctx, admission, in)
 		}
-		return
-	}
-	go func() {
-		defer s.inflight.done()
-		s.ack(req, nil)
-		if ok {
-			resp := s.a.answer(ctx, in)
-			s.a.postResponseURL(ctx, in.responseURL, reply(resp, true, in.team))
-		}
-	}()
+	})
 }
 
 // ackFlushGrace is how long after queueing an acknowledgement the socket stays open at
@@ -321,20 +313,30 @@ func buttonPress(cb slack.InteractionCallback) (incoming, bool) {
 	}
 	return incoming{
 		team: team, enterprise: enterprise, channel: channel, user: cb.User.ID, userName: cb.User.Name,
-		text: command, responseURL: cb.ResponseURL,
+		text: command, responseURL: cb.ResponseURL, triggerID: cb.TriggerID, private: true,
 	}, true
 }
 
-// runLate runs a command in the background and answers privately through its
-// response_url.
-func (a *Adapter) runLate(ctx context.Context, t *tracker, in incoming) {
-	if !t.start() {
-		a.postResponseURL(ctx, in.responseURL, reply(restarting, true, in.team))
+// answerPress answers a pressed button's command privately through its response_url; during
+// a shutdown it runs nothing and tells the presser studybot is restarting.
+func (a *Adapter) answerPress(ctx context.Context, admission inflight.Admission, in incoming) {
+	resp := restarting
+	switch admission {
+	case inflight.Admitted:
+		resp = a.answer(ctx, in)
+	case inflight.Dropped:
 		return
 	}
-	go func() {
-		defer t.done()
-		resp := a.answer(ctx, in)
-		a.postResponseURL(ctx, in.responseURL, reply(resp, true, in.team))
-	}()
+	if modalOpen(resp) {
+		return
+	}
+	if in.responseURL == "" && in.team != "" {
+		// A modal opened without a response_url (none came with its trigger) is answered
+		// in the learner's direct message instead.
+		if err := a.DirectMessage(ctx, bot.Community{Platform: bot.PlatformSlack, ID: in.team}, in.user, resp); err != nil {
+			a.log.Warn("slack: answer to a submitted modal could not be sent", "team", in.team, "err", redactErr(err))
+		}
+		return
+	}
+	a.postResponseURL(ctx, in.responseURL, reply(resp, true, in.team))
 }

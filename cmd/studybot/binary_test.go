@@ -245,13 +245,13 @@ func (p *process) get(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// stop sends SIGTERM and returns the exit error and how long the exit took.
-func (p *process) stop(t *testing.T) (error, time.Duration) {
+// stop sends SIGTERM and returns how long the exit took and the exit error.
+func (p *process) stop(t *testing.T) (time.Duration, error) {
 	t.Helper()
 	began := time.Now()
 	p.cmd.Process.Signal(syscall.SIGTERM)
 	p.wait(t)
-	return p.exitErr, p.exitAt.Sub(began)
+	return p.exitAt.Sub(began), p.exitErr
 }
 
 // wait waits for the process to exit, failing the test if it does not after the grace.
@@ -340,7 +340,7 @@ func TestBinaryCountsCommandsAndStaysReadyWhenRedisGoesAway(t *testing.T) {
 	if _, metrics := p.get(t, "/metrics"); !strings.Contains(metrics, "studybot_redis_fallback 1") {
 		t.Error("/metrics does not report the fallback")
 	}
-	if err, took := p.stop(t); err != nil {
+	if took, err := p.stop(t); err != nil {
 		t.Errorf("exit after SIGTERM: %v (after %v)", err, took)
 	}
 	if strings.Contains(p.stderr.String(), "xoxb-test-token") || strings.Contains(p.stderr.String(), signingSecret) {

@@ -34,6 +34,9 @@ type config struct {
 	// newest BackupKeep; empty: no scheduled backups.
 	BackupDir  string
 	BackupKeep int
+	// Retention is how long a community's data outlives the bot's removal from it
+	// (STUDYBOT_RETENTION): after it, the daily purge deletes it.
+	Retention time.Duration
 
 	DiscordToken      string
 	DiscordGuildID    string
@@ -89,6 +92,7 @@ func loadConfig(getenv func(string) string) (config, []string) {
 		DiscordShardsPerProcess: 1,
 		BackupDir:               get("STUDYBOT_BACKUP_DIR"),
 		BackupKeep:              7,
+		Retention:               bot.DefaultCommunityRetention,
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "studybot:"
@@ -102,6 +106,17 @@ func loadConfig(getenv func(string) string) (config, []string) {
 
 	checkDB(c.DB, bad)
 	checkBackups(&c, get("STUDYBOT_BACKUP_KEEP"), bad)
+	if v := get("STUDYBOT_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			bad("STUDYBOT_RETENTION: %q is not a duration (e.g. 720h for 30 days)", v)
+		case d < 0:
+			bad("STUDYBOT_RETENTION: %q is negative; use 0 to delete a community's data at the first purge after the bot leaves", v)
+		default:
+			c.Retention = d
+		}
+	}
 	if c.Roadmap != "" {
 		// Loaded now, not when the core opens, so a malformed file is one more line here.
 		if r, err := data.Load(c.Roadmap); err != nil {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -60,7 +61,9 @@ func cmdConsole(ctx context.Context, e env, args []string) int {
 	}()
 	stopBackups := serveBackups(ctx, c.store, log)
 	defer stopBackups()
-	con, err := newConsole(c, savedClock{clock, c}, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin)})
+	// Cards and exports are written next to the database.
+	con, err := newConsole(c, savedClock{clock, c}, e.stdout, console.Options{Community: *community, User: *user, Prompt: isTerminal(e.stdin),
+		FilesDir: filepath.Join(filepath.Dir(cfg.DB), "studybot-cards")})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "studybot: %v\n", err)
 		return exitConfig

@@ -81,6 +81,13 @@ func TestDirectMessageButtonsReachThePodThatKeepsTheirGuild(t *testing.T) {
 		}
 		return l
 	}
+	reminder := func(p *discordProcess, u discordtest.User) bot.Schedule {
+		sch, err := p.c.store.Schedule(context.Background(), bot.RemindKey(community, u.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sch
+	}
 
 	// Bo set a reminder in the server (shard 2, pod 1), then left the server.
 	id, err := fake.Command(g, "700000000000000001", discordtest.User{ID: bo.ID, Username: "bo", Permissions: 1<<10 | 1<<11 | 1<<31},
@@ -88,8 +95,8 @@ func TestDirectMessageButtonsReachThePodThatKeepsTheirGuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := answerText(t, fake, id); learner(pods[1], bo).Remind != "20:00" {
-		t.Fatalf("the reminder was not set in the guild's pod: %q (%+v)", got, learner(pods[1], bo))
+	if got, sch := answerText(t, fake, id), reminder(pods[1], bo); !sch.Active() || sch.At.String() != "20:00" {
+		t.Fatalf("the reminder was not set in the guild's pod: %q (%+v)", got, sch)
 	}
 
 	for _, tc := range []struct {
@@ -111,8 +118,8 @@ func TestDirectMessageButtonsReachThePodThatKeepsTheirGuild(t *testing.T) {
 	if l := learner(pods[1], ada); l.Streak.Current != 1 {
 		t.Errorf("in the guild's own pod Ada's streak is %d, want 1 from the reminder's Check in", l.Streak.Current)
 	}
-	if l := learner(pods[1], bo); l.Remind != "" {
-		t.Errorf("Bo's reminder is still %q after Stop reminders", l.Remind)
+	if sch := reminder(pods[1], bo); sch.Active() {
+		t.Errorf("Bo's reminder is still on after Stop reminders: %+v", sch)
 	}
 	for _, u := range []discordtest.User{ada, bo} {
 		if l := learner(pods[0], u); l.Version != 0 {

@@ -21,6 +21,7 @@ import (
 	_ "time/tzdata" // time zones work on images without a zoneinfo database
 
 	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/card"
 	"github.com/studybot/studybot/adapters/prometheus"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/data"
@@ -182,8 +183,8 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 		log.Info("migrated the database to the lesson format", "db", cfg.DB, "learners", learners, "schedules", schedules,
 			"schema", bot.SchemaVersion)
 	}
-	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Cooldowns: cooldowns, Clock: clock,
-		DefaultZone: cfg.Zone, Logger: log, Observe: metrics.Observe})
+	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Schedules: store, Cooldowns: cooldowns, Clock: clock,
+		DefaultZone: cfg.Zone, Logger: log, Observe: metrics.Observe, Cards: card.Renderer{}})
 	if err != nil {
 		store.Close()
 		return nil, err

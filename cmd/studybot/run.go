@@ -90,8 +90,7 @@ func cmdRun(ctx context.Context, e env, args []string) int {
 // configuration enables, the scheduler's ticker, and the HTTP server when STUDYBOT_HTTP_ADDR
 // is set. It connects nothing; the services do when they run.
 func wireServices(ctx context.Context, c *core) ([]service, error) {
-	// The scheduler registers its commands before any adapter can take one, and reads the
-	// posters the adapters register below.
+	// The scheduler reads the posters the adapters register below.
 	sched, err := newScheduler(c, c.store)
 	if err != nil {
 		return nil, err
@@ -120,6 +119,11 @@ func wireServices(ctx context.Context, c *core) ([]service, error) {
 		}
 		services = append(services, backups)
 	}
+	purge, err := newPurgeJob(c)
+	if err != nil {
+		return nil, err
+	}
+	services = append(services, purge)
 	if c.cfg.HTTPAddr != "" {
 		services = append(services, &httpService{addr: c.cfg.HTTPAddr, handler: c.mux, log: c.log})
 	}
@@ -127,20 +131,16 @@ func wireServices(ctx context.Context, c *core) ([]service, error) {
 }
 
 // newScheduler is the core's scheduler over schedules (the store, or a view of it that only
-// some platforms' schedules are in), posting through the platforms' posters in c.posters.
+// some platforms' schedules are in), delivering through the platforms' posters in c.posters.
 // Replicas share c.claimer (Redis); a studybot alone claims in-process.
 func newScheduler(c *core, schedules bot.ScheduleStore) (*bot.Scheduler, error) {
-	claimer := c.claimer
-	if claimer == nil {
-		claimer = bot.NewLocalClaimer(c.clock)
-	}
-	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: schedules, Posters: c.posters,
-		Claimer: claimer, Logger: c.log,
+	delivery := cron.NewDelivery(cron.DeliveryOptions{Posters: c.posters, Claimer: c.claimer, Clock: c.clock, Logger: c.log,
 		// A post under way at SIGTERM must end inside the shutdown grace, before the store closes.
 		PostTimeout: shutdownGrace - 2*time.Second,
 		Observe: func(kind bot.ScheduleKind, platform string, err error) {
 			c.metrics.ScheduledPost(string(kind), platform, err)
 		}})
+	return bot.NewScheduler(bot.SchedulerConfig{Bot: c.bot, Store: schedules, Deliverer: delivery, Logger: c.log})
 }
 
 // runServices runs every service until ctx ends or one fails; a failure stops the others.

@@ -11,8 +11,8 @@ import (
 func init() { chatAdapters = append(chatAdapters, newSlack) }
 
 // newSlack runs the Slack adapter when SLACK_BOT_TOKEN is set with SLACK_APP_TOKEN (Socket
-// Mode) and/or SLACK_SIGNING_SECRET (HTTP mode: POST /slack/commands and
-// /slack/interactions on STUDYBOT_HTTP_ADDR), and registers the poster the scheduler uses
+// Mode) and/or SLACK_SIGNING_SECRET (HTTP mode: POST /slack/commands, /slack/interactions
+// and /slack/events on STUDYBOT_HTTP_ADDR), and registers the poster the scheduler uses
 // for daily lessons and reminders.
 func newSlack(_ context.Context, c *core) ([]service, error) {
 	socketMode, httpMode := c.cfg.slackSocketMode(), c.cfg.slackHTTPMode()
@@ -60,6 +60,7 @@ func newSlack(_ context.Context, c *core) ([]service, error) {
 		}
 		c.mux.Handle("POST /slack/commands", h.Commands())
 		c.mux.Handle("POST /slack/interactions", h.Interactions())
+		c.mux.Handle("POST /slack/events", h.Events()) // app_uninstalled, tokens_revoked
 		services = append(services, h)
 	}
 	return services, nil

@@ -87,7 +87,7 @@ func TestSIGTERMWithASlowSlackClientExitsCleanlyWithinTheGrace(t *testing.T) {
 	p := startStudybot(t, slack.URL)
 	r := slowClient(t, p.addr, "/slack/commands")
 
-	exit, took := p.stop(t)
+	took, exit := p.stop(t)
 	if exit != nil {
 		t.Errorf("exit %v after SIGTERM, want 0", exit)
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/bot"
@@ -78,7 +79,7 @@ func Fill(t testing.TB, path string, c bot.Community, n int) []string {
 		}
 		for i := range ids {
 			ids[i] = fmt.Sprintf("learner-%03d", i)
-			l := bot.Learner{Version: bot.SchemaVersion, UserID: ids[i], Name: "Learner " + ids[i], Remind: "20:00"}
+			l := bot.Learner{Version: bot.SchemaVersion, UserID: ids[i], Name: "Learner " + ids[i]}
 			if err := bolt.PutJSON(b, []byte(ids[i]), l); err != nil {
 				return err
 			}
@@ -129,4 +130,32 @@ func LeafOf(t testing.TB, path, needle string) int {
 	}
 	t.Fatalf("no leaf page of %s holds %q", path, needle)
 	return 0
+}
+
+// BareUpdates times n bbolt Updates, one after another, each writing record under a key of
+// its own into a fresh file in the test's temporary directory: what bbolt and the disk alone
+// make a lone write wait, for a benchmark to hold a store's write latency against.
+func BareUpdates(t testing.TB, n int, record []byte) []time.Duration {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "bare.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	took := make([]time.Duration, n)
+	for i := range took {
+		began := time.Now()
+		err := db.Update(func(tx *bbolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("learners"))
+			if err != nil {
+				return err
+			}
+			return b.Put(fmt.Appendf(nil, "5%017d", i), record)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		took[i] = time.Since(began)
+	}
+	return took
 }

@@ -10,7 +10,10 @@
 // one IDENTIFY per rate-limit bucket (shard % max_concurrency) per interval, READY sent
 // zlib-compressed to a client that asked for compress, the 3-second window for the first
 // answer to an interaction, and the visibility of deferred answers: the first follow-up
-// after a deferral takes the deferral's visibility, whatever flags it sends.
+// after a deferral takes the deferral's visibility, whatever flags it sends. Uploads are
+// read as Discord reads them (multipart/form-data: payload_json and files[n], matched with
+// the attachments array), and a modal answer is checked against Discord's limits and can be
+// submitted back (SubmitModal).
 package discordtest
 
 import (
@@ -22,8 +25,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +56,7 @@ const (
 	TypeCommand      = 2
 	TypeComponent    = 3
 	TypeAutocomplete = 4
+	TypeModalSubmit  = 5
 )
 
 // Request is one REST request the fake received and how it answered.
@@ -56,9 +64,21 @@ type Request struct {
 	Method string
 	Path   string
 	Auth   string // the Authorization header
+	// Body is the JSON of the request: the whole body, or the payload_json part of a
+	// multipart/form-data upload, whose files are in Files.
 	Body   []byte
+	Files  []File
 	Status int
 	Time   time.Time
+}
+
+// File is one file uploaded with a message, as Discord keeps it: files[Index] of the
+// multipart body, under the filename the attachments array gives it (else its part's).
+type File struct {
+	Index       int
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // JSON decodes the body (nil when it is not a JSON object).
@@ -152,6 +172,7 @@ type session struct {
 	id           string
 	seq          int64
 	conn         *conn // nil while no connection carries it
+	intents      int64 // what IDENTIFY asked for: Discord sends only the events they cover
 }
 
 // StartLimit is the session_start_limit GET /gateway/bot answers; each accepted IDENTIFY
@@ -168,6 +189,62 @@ type Message struct {
 	Loading   bool            // the deferral's "thinking…" still shows
 	Deleted   bool            // removed with DELETE @original
 	Body      json.RawMessage // the message object last sent for it (nil while loading)
+	Files     []File          // the files attached to it
+}
+
+// EmbedImage is the file an embed of the message shows (an attachment://<name> image URL
+// naming one of its files), as Discord renders it; ok is false when no embed shows one of
+// the message's files.
+func (m Message) EmbedImage() (f File, ok bool) { return embedImage(m.Body, m.Files) }
+
+// EmbedImage is the file an embed of the request's message shows (see Message.EmbedImage).
+func (r Request) EmbedImage() (File, bool) { return embedImage(r.Body, r.Files) }
+
+func embedImage(body []byte, files []File) (File, bool) {
+	var msg struct {
+		Embeds []struct {
+			Image *struct {
+				URL string `json:"url"`
+			} `json:"image"`
+		} `json:"embeds"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return File{}, false
+	}
+	for _, e := range msg.Embeds {
+		if e.Image == nil {
+			continue
+		}
+		name, ok := strings.CutPrefix(e.Image.URL, "attachment://")
+		if !ok {
+			continue
+		}
+		for _, f := range files {
+			if f.Name == name {
+				return f, true
+			}
+		}
+	}
+	return File{}, false
+}
+
+// Modal is a modal an interaction was answered with (callback type 9).
+type Modal struct {
+	CustomID string
+	Title    string
+	Inputs   []TextInput
+}
+
+// TextInput is one text input of a modal.
+type TextInput struct {
+	CustomID    string `json:"custom_id"`
+	Label       string `json:"label"`
+	Style       int    `json:"style"`
+	Placeholder string `json:"placeholder"`
+	Value       string `json:"value"`
+	Required    bool   `json:"required"`
+	MinLength   int    `json:"min_length"`
+	MaxLength   int    `json:"max_length"`
 }
 
 type interaction struct {
@@ -178,7 +255,9 @@ type interaction struct {
 	answer   int       // index in requests of the accepted callback, -1 before
 	// messages: [0] is the original response once there is one, then follow-ups.
 	messages []Message
-	loading  bool // deferred, and neither edited nor followed up yet
+	loading  bool   // deferred, and neither edited nor followed up yet
+	typ      int    // the interaction's type
+	modal    *Modal // the modal it was answered with
 }
 
 type fault struct {
@@ -620,6 +699,7 @@ func (s *Server) identify(c *conn, d json.RawMessage) bool {
 		Token    string  `json:"token"`
 		Shard    *[2]int `json:"shard"`
 		Compress bool    `json:"compress"`
+		Intents  int64   `json:"intents"`
 	}
 	if json.Unmarshal(d, &id) != nil || !s.tokenOK(id.Token) {
 		c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
@@ -642,7 +722,7 @@ func (s *Server) identify(c *conn, d json.RawMessage) bool {
 	}
 	s.lastIdentify[bucket] = now
 	s.limit.Remaining = max(s.limit.Remaining-1, 0)
-	sess := &session{shard: shard[0], count: shard[1], id: randomHex(16), conn: c}
+	sess := &session{shard: shard[0], count: shard[1], id: randomHex(16), conn: c, intents: id.Intents}
 	s.sessions[shard[0]] = sess
 	s.notify()
 	sess.seq++
@@ -723,6 +803,47 @@ func ShardOf(guildID string, count int) int {
 	return int((id >> 22) % uint64(max(count, 1)))
 }
 
+// IntentGuilds is the GUILDS gateway intent, which GUILD_CREATE and GUILD_DELETE need.
+const IntentGuilds = 1 << 0
+
+// guildEvent dispatches a GUILDS-intent event about guildID on its shard; like Discord it
+// sends none to a session that did not ask for the intent, and says so.
+func (s *Server) guildEvent(event, guildID string, d map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, err := s.shardOfLocked(guildID)
+	if err != nil {
+		return err
+	}
+	if sess.intents&IntentGuilds == 0 {
+		return fmt.Errorf("discordtest: shard %d identified without the GUILDS intent; Discord sends it no %s", sess.shard, event)
+	}
+	return s.dispatchLocked(sess, event, d)
+}
+
+// RemoveFromGuild sends GUILD_DELETE without unavailable, as Discord does when the bot is
+// kicked or banned from guildID, or the guild is deleted.
+func (s *Server) RemoveFromGuild(guildID string) error {
+	return s.guildEvent("GUILD_DELETE", guildID, map[string]any{"id": guildID})
+}
+
+// GuildOutage sends GUILD_DELETE with unavailable true: guildID is unreachable for a
+// while, and the bot is still in it.
+func (s *Server) GuildOutage(guildID string) error {
+	return s.guildEvent("GUILD_DELETE", guildID, map[string]any{"id": guildID, "unavailable": true})
+}
+
+// AddToGuild sends GUILD_CREATE for guildID, as Discord does when the bot joins it (and
+// for each of its guilds after connecting, or once an outage ends).
+func (s *Server) AddToGuild(guildID string) error {
+	return s.guildEvent("GUILD_CREATE", guildID, map[string]any{
+		"id": guildID, "name": "Guild " + guildID, "owner_id": "400000000000000999", "unavailable": false,
+		"joined_at": time.Now().UTC().Format(time.RFC3339), "member_count": 2, "large": false,
+		"roles": []any{}, "channels": []any{}, "threads": []any{}, "members": []any{}, "emojis": []any{},
+		"features": []any{}, "voice_states": []any{}, "presences": []any{}, "stage_instances": []any{},
+	})
+}
+
 // Reconnect sends op 7 RECONNECT on every session, as Discord does when a gateway node
 // restarts.
 func (s *Server) Reconnect() error {
@@ -788,6 +909,37 @@ func (s *Server) Autocomplete(guildID, channelID string, u User, opt Option) (st
 	})
 }
 
+// AwaitModal waits for interaction id to be answered with a modal and returns it.
+func (s *Server) AwaitModal(id string, timeout time.Duration) (Modal, bool) {
+	var found Modal
+	ok := s.waitFor(timeout, func() bool {
+		in, ok := s.interactions[id]
+		if !ok || in.modal == nil {
+			return false
+		}
+		found = *in.modal
+		return true
+	})
+	return found, ok
+}
+
+// SubmitModal submits the modal m as u would after typing values (text input custom_id ->
+// text; an input left out keeps its prefilled value): an INTERACTION_CREATE of type 5
+// carrying the modal's custom_id and each input's value. guildID "" submits it in a DM.
+func (s *Server) SubmitModal(guildID, channelID string, u User, m Modal, values map[string]string) (string, error) {
+	rows := []any{}
+	for _, in := range m.Inputs {
+		v, ok := values[in.CustomID]
+		if !ok {
+			v = in.Value
+		}
+		rows = append(rows, map[string]any{"type": 1, "components": []any{
+			map[string]any{"type": 4, "custom_id": in.CustomID, "value": v},
+		}})
+	}
+	return s.interact(TypeModalSubmit, guildID, channelID, u, map[string]any{"custom_id": m.CustomID, "components": rows})
+}
+
 // Press sends a button press with customID from u.
 func (s *Server) Press(guildID, channelID string, u User, customID string) (string, error) {
 	return s.interact(TypeComponent, guildID, channelID, u, map[string]any{"custom_id": customID, "component_type": 2})
@@ -821,7 +973,7 @@ func (s *Server) interact(typ int, guildID, channelID string, u User, data map[s
 	if err != nil {
 		return "", err
 	}
-	s.interactions[id] = &interaction{token: token, sent: time.Now(), answer: -1}
+	s.interactions[id] = &interaction{token: token, sent: time.Now(), answer: -1, typ: typ}
 	if err := s.dispatchLocked(sess, "INTERACTION_CREATE", in); err != nil {
 		delete(s.interactions, id)
 		return "", err
@@ -832,12 +984,22 @@ func (s *Server) interact(typ int, guildID, channelID string, u User, data map[s
 // ---- REST ----
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	raw, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	now := time.Now()
-	status, out, header := s.route(r, body, now)
+	body, files, err := readBody(r.Header.Get("Content-Type"), raw)
+	var (
+		status int
+		out    any
+		header map[string]string
+	)
+	if err != nil {
+		status, out, header = apiError(400, 50035, "Invalid Form Body: "+err.Error())
+	} else {
+		status, out, header = s.route(r, body, files, now)
+	}
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
-		Body: body, Status: status, Time: now})
+		Body: body, Files: files, Status: status, Time: now})
 	if id, ok := callbackID(r); ok && status/100 == 2 {
 		if in, ok := s.interactions[id]; ok && in.answer < 0 {
 			in.answer = len(s.requests) - 1
@@ -857,6 +1019,97 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
+// maxBody bounds a request body: Discord's own upload limit for a bot without boosts.
+const maxBody = 10 << 20
+
+// readBody reads a request body as Discord does: JSON, or multipart/form-data with the JSON
+// in payload_json and the files in files[n]. Every entry of the JSON's attachments array
+// must name an uploaded part, and every uploaded part must be listed when there is an
+// array; Discord names each file by its attachments entry (else its part's filename).
+func readBody(contentType string, raw []byte) ([]byte, []File, error) {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "multipart/form-data" {
+		return raw, nil, nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
+	var (
+		payload []byte
+		files   []File
+	)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("multipart: %w", err)
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return nil, nil, fmt.Errorf("multipart: %w", err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "payload_json":
+			payload = data
+		case strings.HasPrefix(name, "files[") && strings.HasSuffix(name, "]"):
+			n, err := strconv.Atoi(name[len("files[") : len(name)-1])
+			if err != nil || n < 0 || n >= 10 {
+				return nil, nil, fmt.Errorf("bad file field %q", name)
+			}
+			files = append(files, File{Index: n, Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Data: data})
+		default:
+			return nil, nil, fmt.Errorf("unexpected form field %q", name)
+		}
+	}
+	if payload == nil {
+		return nil, nil, errors.New("no payload_json")
+	}
+	var p struct {
+		Attachments []struct {
+			ID       json.Number `json:"id"`
+			Filename string      `json:"filename"`
+		} `json:"attachments"`
+		Data *struct {
+			Attachments []struct {
+				ID       json.Number `json:"id"`
+				Filename string      `json:"filename"`
+			} `json:"attachments"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, nil, fmt.Errorf("payload_json: %w", err)
+	}
+	list := p.Attachments
+	if p.Data != nil && p.Data.Attachments != nil {
+		list = p.Data.Attachments // an interaction callback's message is its data
+	}
+	if list != nil {
+		named := map[int]string{}
+		for _, a := range list {
+			n, err := strconv.Atoi(a.ID.String())
+			if err != nil {
+				return nil, nil, fmt.Errorf("attachment id %q is not a file index", a.ID)
+			}
+			named[n] = a.Filename
+		}
+		for i, f := range files {
+			name, ok := named[f.Index]
+			if !ok {
+				return nil, nil, fmt.Errorf("files[%d] has no entry in attachments", f.Index)
+			}
+			if name != "" {
+				files[i].Name = name
+			}
+			delete(named, f.Index)
+		}
+		if len(named) > 0 {
+			return nil, nil, fmt.Errorf("attachments entries %v have no files[n]", slices.Sorted(maps.Keys(named)))
+		}
+	}
+	return payload, files, nil
+}
+
 // callbackID is the interaction ID of a callback request.
 func callbackID(r *http.Request) (string, bool) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
@@ -871,7 +1124,7 @@ func apiError(status, code int, message string) (int, any, map[string]string) {
 }
 
 // route answers one REST request like Discord would, for the endpoints studybot uses.
-func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, map[string]string) {
+func (s *Server) route(r *http.Request, body []byte, files []File, now time.Time) (int, any, map[string]string) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v9/"), "/")
 	at := func(i int) string {
 		if i < len(parts) {
@@ -884,9 +1137,9 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	// Interaction endpoints are authorised by the interaction token, not the bot token.
 	switch {
 	case m == "POST" && len(parts) == 4 && at(0) == "interactions" && at(3) == "callback":
-		return s.callback(at(1), at(2), body, now)
+		return s.callback(at(1), at(2), body, files, now)
 	case len(parts) >= 3 && at(0) == "webhooks" && at(1) == s.AppID:
-		return s.webhook(m, at(2), parts[3:], body)
+		return s.webhook(m, at(2), parts[3:], body, files)
 	}
 
 	if !s.tokenOK(r.Header.Get("Authorization")) {
@@ -909,7 +1162,7 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 	case m == "PUT" && at(0) == "applications" && at(1) == s.AppID && at(2) == "guilds" && at(4) == "commands" && len(parts) == 5:
 		return s.overwrite(at(3), body)
 	case m == "POST" && at(0) == "channels" && at(2) == "messages" && len(parts) == 3:
-		return s.channelMessage(at(1), body)
+		return s.channelMessage(at(1), body, files)
 	case m == "POST" && r.URL.Path == "/api/v9/users/@me/channels":
 		var in struct {
 			RecipientID string `json:"recipient_id"`
@@ -942,10 +1195,11 @@ func (s *Server) route(r *http.Request, body []byte, now time.Time) (int, any, m
 const (
 	callbackMessage      = 4
 	callbackDeferMessage = 5
+	callbackModal        = 9
 	flagEphemeral        = 64
 )
 
-func (s *Server) callback(id, token string, body []byte, now time.Time) (int, any, map[string]string) {
+func (s *Server) callback(id, token string, body []byte, files []File, now time.Time) (int, any, map[string]string) {
 	var cb struct {
 		Type int             `json:"type"`
 		Data json.RawMessage `json:"data"`
@@ -977,11 +1231,20 @@ func (s *Server) callback(id, token string, body []byte, now time.Time) (int, an
 	if in.answered {
 		return apiError(400, 40060, "Interaction has already been acknowledged.")
 	}
+	var modal *Modal
+	if cb.Type == callbackModal {
+		var err error
+		if modal, err = readModal(in.typ, cb.Data); err != nil {
+			return apiError(400, 50035, "Invalid Form Body: "+err.Error())
+		}
+	}
 	in.answered = true
 	ephemeral := data.Flags&flagEphemeral != 0
 	switch cb.Type {
+	case callbackModal:
+		in.modal = modal
 	case callbackMessage:
-		in.messages = []Message{{Ephemeral: ephemeral, Body: append(json.RawMessage(nil), cb.Data...)}}
+		in.messages = []Message{{Ephemeral: ephemeral, Body: append(json.RawMessage(nil), cb.Data...), Files: files}}
 	case callbackDeferMessage:
 		in.messages = []Message{{Ephemeral: ephemeral, Loading: true}}
 		in.loading = true
@@ -993,7 +1256,7 @@ func (s *Server) callback(id, token string, body []byte, now time.Time) (int, an
 // follow-ups. Like Discord, an edit keeps the original's visibility, and the first follow-up
 // after a deferral resolves the deferral: it takes the deferral's visibility, whatever flags
 // it sends (even after the placeholder was deleted). Later follow-ups keep their own flags.
-func (s *Server) webhook(method, token string, rest []string, body []byte) (int, any, map[string]string) {
+func (s *Server) webhook(method, token string, rest []string, body []byte, files []File) (int, any, map[string]string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var in *interaction
@@ -1018,6 +1281,9 @@ func (s *Server) webhook(method, token string, rest []string, body []byte) (int,
 			return apiError(404, 10008, "Unknown Message")
 		}
 		in.messages[0].Body, in.messages[0].Loading = append(json.RawMessage(nil), body...), false
+		if files != nil {
+			in.messages[0].Files = files
+		}
 		in.loading = false
 		return 200, map[string]any{"id": id, "channel_id": "0", "type": 0}, nil
 	case method == "DELETE" && original:
@@ -1033,7 +1299,7 @@ func (s *Server) webhook(method, token string, rest []string, body []byte) (int,
 		if json.Unmarshal(body, &p) != nil {
 			return apiError(400, 50035, "Invalid Form Body")
 		}
-		m := Message{Ephemeral: p.Flags&flagEphemeral != 0, Body: append(json.RawMessage(nil), body...)}
+		m := Message{Ephemeral: p.Flags&flagEphemeral != 0, Body: append(json.RawMessage(nil), body...), Files: files}
 		switch {
 		case in.loading && in.messages[0].Deleted:
 			m.Ephemeral = in.messages[0].Ephemeral
@@ -1070,7 +1336,7 @@ func (s *Server) overwrite(scope string, body []byte) (int, any, map[string]stri
 	return 200, cmds, nil
 }
 
-func (s *Server) channelMessage(channelID string, body []byte) (int, any, map[string]string) {
+func (s *Server) channelMessage(channelID string, body []byte, files []File) (int, any, map[string]string) {
 	s.mu.Lock()
 	f, failing := s.channelFail[channelID]
 	id := s.newID()
@@ -1087,7 +1353,81 @@ func (s *Server) channelMessage(channelID string, body []byte) (int, any, map[st
 		return apiError(400, 50035, "Invalid Form Body")
 	}
 	msg["id"], msg["channel_id"], msg["type"] = id, channelID, 0
+	attachments := []any{}
+	for _, f := range files {
+		attachments = append(attachments, map[string]any{"id": s.newIDLocking(), "filename": f.Name,
+			"size": len(f.Data), "content_type": f.ContentType,
+			"url": s.http.URL + "/attachments/" + channelID + "/" + f.Name})
+	}
+	msg["attachments"] = attachments
 	return 200, msg, nil
+}
+
+func (s *Server) newIDLocking() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newID()
+}
+
+// readModal checks a modal callback's data the way Discord does: a modal answers a slash
+// command or a button press only; a custom_id of at most 100 characters, a title of at
+// most 45; one to five rows, each holding one text input with a custom_id, a label of at
+// most 45 characters, a style (1 short, 2 paragraph) and a value within max_length (at
+// most 4000).
+func readModal(interactionType int, data json.RawMessage) (*Modal, error) {
+	if interactionType != TypeCommand && interactionType != TypeComponent {
+		return nil, fmt.Errorf("a modal cannot answer an interaction of type %d", interactionType)
+	}
+	var d struct {
+		CustomID   string `json:"custom_id"`
+		Title      string `json:"title"`
+		Components []struct {
+			Type       int `json:"type"`
+			Components []struct {
+				Type int `json:"type"`
+				TextInput
+			} `json:"components"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, err
+	}
+	runes := func(s string) int { return len([]rune(s)) }
+	switch {
+	case d.CustomID == "" || runes(d.CustomID) > 100:
+		return nil, fmt.Errorf("modal custom_id %q: 1 to 100 characters", d.CustomID)
+	case d.Title == "" || runes(d.Title) > 45:
+		return nil, fmt.Errorf("modal title %q: 1 to 45 characters", d.Title)
+	case len(d.Components) < 1 || len(d.Components) > 5:
+		return nil, fmt.Errorf("a modal has 1 to 5 rows, not %d", len(d.Components))
+	}
+	m := &Modal{CustomID: d.CustomID, Title: d.Title}
+	for _, row := range d.Components {
+		if row.Type != 1 || len(row.Components) != 1 || row.Components[0].Type != 4 {
+			return nil, errors.New("each modal row holds exactly one text input")
+		}
+		in := row.Components[0].TextInput
+		max := in.MaxLength
+		if max == 0 {
+			max = 4000
+		}
+		switch {
+		case in.CustomID == "" || runes(in.CustomID) > 100:
+			return nil, fmt.Errorf("text input custom_id %q: 1 to 100 characters", in.CustomID)
+		case in.Label == "" || runes(in.Label) > 45:
+			return nil, fmt.Errorf("text input label %q: 1 to 45 characters", in.Label)
+		case in.Style != 1 && in.Style != 2:
+			return nil, fmt.Errorf("text input style %d", in.Style)
+		case max < 1 || max > 4000:
+			return nil, fmt.Errorf("text input max_length %d: 1 to 4000", in.MaxLength)
+		case runes(in.Value) > max:
+			return nil, fmt.Errorf("text input value longer than max_length %d", max)
+		case runes(in.Placeholder) > 100:
+			return nil, errors.New("text input placeholder over 100 characters")
+		}
+		m.Inputs = append(m.Inputs, in)
+	}
+	return m, nil
 }
 
 func nilIfEmpty(s string) any {

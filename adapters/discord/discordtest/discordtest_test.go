@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/json"
+	"maps"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
@@ -291,5 +293,96 @@ func TestInteractionsGoToTheShardOfTheirGuild(t *testing.T) {
 		if p.T != "INTERACTION_CREATE" || in.GuildID != guild {
 			t.Errorf("shard %d got %s %s, want guild %s's interaction", want, p.T, p.D, guild)
 		}
+	}
+}
+
+// multipartCall posts a multipart/form-data body with payload_json and the given files
+// (field name -> content) to path.
+func multipartCall(t *testing.T, s *Server, path string, payload any, files map[string]string) (int, map[string]any) {
+	t.Helper()
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	raw, _ := json.Marshal(payload)
+	w.WriteField("payload_json", string(raw))
+	for _, field := range slices.Sorted(maps.Keys(files)) {
+		fw, _ := w.CreateFormFile(field, "upload-"+field+".bin")
+		fw.Write([]byte(files[field]))
+	}
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.APIURL()+path, &body)
+	req.Header.Set("Authorization", "Bot "+s.Token)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestUploadsAreMatchedWithTheAttachmentsArrayLikeDiscordDoes(t *testing.T) {
+	s := Start("tok")
+	t.Cleanup(s.Close)
+	msg := func(attachments ...map[string]any) map[string]any {
+		return map[string]any{"embeds": []any{map[string]any{"image": map[string]any{"url": "attachment://card.png"}}},
+			"attachments": attachments}
+	}
+	status, _ := multipartCall(t, s, "/channels/700000000000000001/messages",
+		msg(map[string]any{"id": 0, "filename": "card.png"}), map[string]string{"files[0]": "png bytes"})
+	if status != http.StatusOK {
+		t.Fatalf("a matched upload answered %d", status)
+	}
+	r := s.Requests()[0]
+	if f, ok := r.EmbedImage(); !ok || f.Name != "card.png" || string(f.Data) != "png bytes" {
+		t.Errorf("the embed's image is %+v (%v), want the upload named by its attachments entry", f, ok)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  map[string]any
+		files map[string]string
+	}{
+		{"an attachments entry without its file", msg(map[string]any{"id": 1, "filename": "card.png"}), map[string]string{"files[0]": "x"}},
+		{"a file without its attachments entry", msg(map[string]any{"id": 0, "filename": "card.png"}),
+			map[string]string{"files[0]": "x", "files[1]": "y"}},
+		{"a field that is not a file", msg(), map[string]string{"file": "x"}},
+	} {
+		if status, _ := multipartCall(t, s, "/channels/700000000000000001/messages", tc.body, tc.files); status != http.StatusBadRequest {
+			t.Errorf("%s: answered %d, want 400", tc.name, status)
+		}
+	}
+}
+
+func TestAModalAnswersACommandOnceAndComesBackAsASubmission(t *testing.T) {
+	s := connected(t)
+	u := User{ID: "400000000000000001", Username: "a"}
+	id, err := s.Command("600000000000000001", "700000000000000001", u, Sub("note"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modal := func(title string) map[string]any {
+		return map[string]any{"type": 9, "data": map[string]any{"custom_id": "modal:x", "title": title,
+			"components": []any{map[string]any{"type": 1, "components": []any{
+				map[string]any{"type": 4, "custom_id": "text", "label": "Note", "style": 2, "value": "old"}}}}}}
+	}
+	path := "/interactions/" + id + "/" + s.InteractionToken(id) + "/callback"
+	if status, _ := restCall(t, s, http.MethodPost, path, modal(strings.Repeat("t", 46))); status != http.StatusBadRequest {
+		t.Errorf("a 46-character title answered %d, want 400", status)
+	}
+	if status, _ := restCall(t, s, http.MethodPost, path, modal("Note")); status != http.StatusNoContent {
+		t.Fatalf("a valid modal answered %d", status)
+	}
+	m, ok := s.AwaitModal(id, time.Second)
+	if !ok || m.CustomID != "modal:x" || len(m.Inputs) != 1 || m.Inputs[0].Value != "old" {
+		t.Fatalf("modal %+v", m)
+	}
+	sub, err := s.SubmitModal("600000000000000001", "700000000000000001", u, m, map[string]string{"text": "new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A modal cannot answer a modal submission.
+	if status, _ := restCall(t, s, http.MethodPost, "/interactions/"+sub+"/"+s.InteractionToken(sub)+"/callback", modal("Again")); status != http.StatusBadRequest {
+		t.Errorf("a modal answering a submission got %d, want 400", status)
 	}
 }

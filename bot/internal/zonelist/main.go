@@ -7,6 +7,7 @@ import (
 	"archive/zip"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,7 +25,13 @@ func run(args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("usage: zonelist OUTPUT")
 	}
-	src := filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip")
+	// The go command's own GOROOT, not runtime.GOROOT: the zone database is the one of the
+	// toolchain that builds studybot, whichever binary runs this generator.
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOROOT: %w", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip")
 	z, err := zip.OpenReader(src)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", src, err)

@@ -1,14 +1,18 @@
 // Package fakeslack is an in-process Slack for tests: the Web API methods studybot calls
-// (apps.connections.open, users.info, chat.postMessage, conversations.open), response_url
-// endpoints, and a Socket Mode websocket that says hello, sends envelopes and pings, and
+// (apps.connections.open, users.info, chat.postMessage, conversations.open, views.open, and
+// files upload v2: files.getUploadURLExternal, the upload URL it hands out,
+// files.completeUploadExternal), response_url endpoints, and a Socket Mode websocket that says hello, sends envelopes and pings, and
 // records every acknowledgement with the time it arrived. It speaks the wire format slack-go
 // expects, so the real client library is what gets tested.
 package fakeslack
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,6 +75,31 @@ type Failure struct {
 	Error      string // Slack error code in an ok:false body
 }
 
+// Upload is one file shared through files upload v2: the bytes that reached the upload URL,
+// completed with files.completeUploadExternal.
+type Upload struct {
+	FileID   string
+	Filename string // as given to files.getUploadURLExternal
+	Title    string
+	Channel  string // channel_id of files.completeUploadExternal ("" keeps the file private)
+	Data     []byte
+}
+
+// View is one views.open call: the trigger it answers and the modal it opens.
+type View struct {
+	TriggerID string
+	View      slack.ModalViewRequest
+	Raw       json.RawMessage
+}
+
+// pendingUpload is a file between files.getUploadURLExternal and its completion.
+type pendingUpload struct {
+	filename string
+	length   int
+	data     []byte
+	received bool
+}
+
 // Server is the fake Slack. Its zero value is not usable; call New.
 type Server struct {
 	t   testing.TB
@@ -97,6 +126,10 @@ type Server struct {
 	posts       chan Post
 	opened      chan string // users passed to conversations.open
 	badTokens   []string    // methods called with a wrong token
+	pending     map[string]*pendingUpload
+	uploads     chan Upload
+	views       chan View
+	triggers    map[string]bool // trigger_ids already used by views.open
 }
 
 type wsConn struct {
@@ -122,11 +155,16 @@ func New(t testing.TB) *Server {
 		responses: map[string]chan Message{},
 		posts:     make(chan Post, 64),
 		opened:    make(chan string, 64),
+		pending:   map[string]*pendingUpload{},
+		uploads:   make(chan Upload, 64),
+		views:     make(chan View, 64),
+		triggers:  map[string]bool{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", s.api)
 	mux.HandleFunc("GET /link", s.socket)
 	mux.HandleFunc("POST /response/{id}", s.response)
+	mux.HandleFunc("POST /upload/{id}", s.receiveUpload)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -242,6 +280,100 @@ func (s *Server) WaitOpened() string {
 	return ""
 }
 
+// WaitUpload waits for the next completed upload.
+func (s *Server) WaitUpload() Upload {
+	s.t.Helper()
+	select {
+	case u := <-s.uploads:
+		return u
+	case <-time.After(waitLimit):
+		s.t.Fatal("fakeslack: no file upload was completed")
+	}
+	return Upload{}
+}
+
+// Uploads returns the uploads completed so far that nobody waited for, without waiting.
+func (s *Server) Uploads() []Upload {
+	var out []Upload
+	for {
+		select {
+		case u := <-s.uploads:
+			out = append(out, u)
+		default:
+			return out
+		}
+	}
+}
+
+// WaitView waits for the next views.open.
+func (s *Server) WaitView() View {
+	s.t.Helper()
+	select {
+	case v := <-s.views:
+		return v
+	case <-time.After(waitLimit):
+		s.t.Fatal("fakeslack: no views.open came")
+	}
+	return View{}
+}
+
+// Submission is a modal a user submits.
+type Submission struct {
+	Team, User, UserName string
+	View                 View              // as opened
+	Values               map[string]string // action_id -> typed text; an input left out keeps its initial value
+}
+
+// SendViewSubmission sends the view_submission envelope of a submitted modal on the live
+// connection. Slack wants it acknowledged within 3 seconds; an empty acknowledgement closes
+// the modal.
+func (s *Server) SendViewSubmission(sub Submission) Sent {
+	s.t.Helper()
+	return Sent{EnvelopeID: s.send("interactive", ViewSubmissionPayload(sub), false)}
+}
+
+// ViewSubmissionPayload is the view_submission payload Slack sends when sub is submitted:
+// the view with its private_metadata and callback_id, and state.values holding each input
+// block's value by block_id and action_id.
+func ViewSubmissionPayload(sub Submission) map[string]any {
+	values := map[string]any{}
+	for _, b := range sub.View.View.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		el, ok := in.Element.(*slack.PlainTextInputBlockElement)
+		if !ok {
+			continue
+		}
+		v, typed := sub.Values[el.ActionID]
+		if !typed {
+			v = el.InitialValue
+		}
+		values[in.BlockID] = map[string]any{el.ActionID: map[string]any{"type": "plain_text_input", "value": v}}
+	}
+	v := sub.View.View
+	title := ""
+	if v.Title != nil {
+		title = v.Title.Text
+	}
+	return map[string]any{
+		"type":       "view_submission",
+		"team":       map[string]any{"id": sub.Team, "domain": "study"},
+		"user":       map[string]any{"id": sub.User, "username": sub.UserName, "name": sub.UserName, "team_id": sub.Team},
+		"api_app_id": "A0STUDY",
+		"token":      "verification-token",
+		"trigger_id": "13345224609.738474920.8088930838d88f008e1",
+		"view": map[string]any{
+			"id": "V0STUDY", "team_id": sub.Team, "type": "modal", "callback_id": v.CallbackID,
+			"private_metadata": v.PrivateMetadata, "title": map[string]any{"type": "plain_text", "text": title},
+			"state": map[string]any{"values": values}, "hash": "1700000000.abcdef", "app_id": "A0STUDY", "bot_id": "B0STUDY",
+		},
+		"response_urls":         []any{},
+		"is_enterprise_install": false,
+	}
+}
+
 // NewResponseURL returns a fresh response_url and the id to wait on.
 func (s *Server) NewResponseURL() (string, string) {
 	id := strconv.FormatInt(s.nextID.Add(1), 10)
@@ -303,7 +435,7 @@ func (s *Server) SendCommand(c Command) Sent {
 		"token": "verification-token", "team_id": c.Team, "team_domain": "study",
 		"channel_id": c.Channel, "channel_name": "general", "user_id": c.User, "user_name": c.UserName,
 		"command": "/roadmap", "text": c.Text, "api_app_id": "A0STUDY", "is_enterprise_install": strconv.FormatBool(c.OrgInstall),
-		"response_url": respURL, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+		"response_url": respURL, "trigger_id": fmt.Sprintf("%d.738474920.8088930838d88f008e0", s.nextID.Add(1)),
 	}
 	if c.Enterprise != "" {
 		payload["enterprise_id"], payload["enterprise_name"] = c.Enterprise, "Study Org"
@@ -321,12 +453,18 @@ type Press struct {
 	// documents for block_actions payloads.
 	Enterprise string
 	OrgInstall bool
+	// TriggerID is the press's trigger_id, which opens one modal; "" gives each press sent
+	// with SendPress its own.
+	TriggerID string
 }
 
 // SendPress sends an interactive block_actions envelope on the live connection.
 func (s *Server) SendPress(p Press) Sent {
 	s.t.Helper()
 	respURL, respID := s.NewResponseURL()
+	if p.TriggerID == "" {
+		p.TriggerID = fmt.Sprintf("%d.738474920.8088930838d88f008e0", s.nextID.Add(1))
+	}
 	id := s.send("interactive", BlockActionsPayload(p, respURL), false)
 	return Sent{EnvelopeID: id, ResponseID: respID}
 }
@@ -345,7 +483,7 @@ func BlockActionsPayload(p Press, responseURL string) map[string]any {
 		"api_app_id":   "A0STUDY",
 		"token":        "verification-token",
 		"container":    map[string]any{"type": "message", "message_ts": "1700000000.000100", "channel_id": p.Channel, "is_ephemeral": true},
-		"trigger_id":   "13345224609.738474920.8088930838d88f008e0",
+		"trigger_id":   cmp.Or(p.TriggerID, "13345224609.738474920.8088930838d88f008e0"),
 		"channel":      map[string]any{"id": p.Channel, "name": "general"},
 		"response_url": responseURL,
 		"actions": []map[string]any{{
@@ -392,12 +530,62 @@ func (s *Server) SendDisconnect(reason string) {
 // Slack wants such an envelope acknowledged without a payload.
 func (s *Server) SendEvent(team string, event map[string]any) Sent {
 	s.t.Helper()
-	payload := map[string]any{
+	return Sent{EnvelopeID: s.send("events_api", s.EventPayload(team, event), false)}
+}
+
+// EventPayload is the event_callback Slack wraps event in for team: the payload of an
+// events_api envelope, and the JSON body of an Events API request in HTTP mode.
+func (s *Server) EventPayload(team string, event map[string]any) map[string]any {
+	return map[string]any{
 		"token": "verification-token", "team_id": team, "api_app_id": "A0STUDY",
 		"type": "event_callback", "event_id": fmt.Sprintf("Ev%d", s.nextID.Add(1)),
 		"event_time": 1700000000, "event": event,
+		"authorizations": []any{map[string]any{"team_id": team, "user_id": "U0STUDYBOT", "is_bot": true}},
 	}
-	return Sent{EnvelopeID: s.send("events_api", payload, false)}
+}
+
+// Uninstalled is the app_uninstalled event: the workspace removed the app.
+func Uninstalled() map[string]any { return map[string]any{"type": "app_uninstalled"} }
+
+// TokensRevoked is the tokens_revoked event for the bot user's token (bot) or a user's
+// (oauth). Slack sends user IDs, never the tokens.
+func TokensRevoked(bot, oauth []string) map[string]any {
+	tokens := map[string]any{}
+	if bot != nil {
+		tokens["bot"] = bot
+	}
+	if oauth != nil {
+		tokens["oauth"] = oauth
+	}
+	return map[string]any{"type": "tokens_revoked", "tokens": tokens}
+}
+
+// TakePosts returns the chat.postMessage calls made so far that nobody waited for, without
+// waiting.
+func (s *Server) TakePosts() []Post {
+	var out []Post
+	for {
+		select {
+		case p := <-s.posts:
+			out = append(out, p)
+		default:
+			return out
+		}
+	}
+}
+
+// TakeOpened returns the users of the conversations.open calls made so far that nobody
+// waited for, without waiting.
+func (s *Server) TakeOpened() []string {
+	var out []string
+	for {
+		select {
+		case u := <-s.opened:
+			out = append(out, u)
+		default:
+			return out
+		}
+	}
 }
 
 // WaitAck waits for the acknowledgement of an envelope.
@@ -544,6 +732,48 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok"))
 }
 
+// receiveUpload is the URL files.getUploadURLExternal hands out: it takes the file's bytes,
+// raw or as the multipart "file" field slack-go sends, and checks they are as long as
+// announced.
+func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var data []byte
+	var err error
+	if mt, params, perr := mime.ParseMediaType(r.Header.Get("Content-Type")); perr == nil && mt == "multipart/form-data" {
+		mr := multipart.NewReader(r.Body, params["boundary"])
+		for {
+			part, perr := mr.NextPart()
+			if perr != nil {
+				if perr != io.EOF {
+					err = perr
+				}
+				break
+			}
+			if part.FormName() == "file" {
+				data, err = io.ReadAll(part)
+			}
+		}
+	} else {
+		data, err = io.ReadAll(r.Body)
+	}
+	s.mu.Lock()
+	p, ok := s.pending[id]
+	switch {
+	case !ok:
+		s.mu.Unlock()
+		http.Error(w, "unknown upload", http.StatusNotFound)
+		return
+	case err != nil || len(data) != p.length:
+		s.mu.Unlock()
+		s.t.Errorf("fakeslack: upload %s got %d bytes (err %v), files.getUploadURLExternal announced %d", id, len(data), err, p.length)
+		http.Error(w, "bad upload", http.StatusBadRequest)
+		return
+	}
+	p.data, p.received = data, true
+	s.mu.Unlock()
+	w.Write([]byte("OK - " + strconv.Itoa(len(data))))
+}
+
 // ParseMessage reads an answer as Slack would.
 func ParseMessage(body []byte) (Message, error) {
 	var m Message
@@ -604,6 +834,80 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeJSON(w, map[string]any{"ok": true, "user": u})
 		}
+	case "files.getUploadURLExternal":
+		length, err := strconv.Atoi(r.PostForm.Get("length"))
+		name := r.PostForm.Get("filename")
+		if err != nil || length <= 0 || name == "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		id := fmt.Sprintf("F%07d", s.nextID.Add(1))
+		s.mu.Lock()
+		s.pending[id] = &pendingUpload{filename: name, length: length}
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "upload_url": s.srv.URL + "/upload/" + id, "file_id": id})
+	case "files.completeUploadExternal":
+		var files []struct {
+			ID    string `json:"id"`
+			Title string `json:"title"`
+		}
+		if json.Unmarshal([]byte(r.PostForm.Get("files")), &files) != nil || len(files) == 0 {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		channel := r.PostForm.Get("channel_id")
+		var done []Upload
+		s.mu.Lock()
+		for _, f := range files {
+			p, ok := s.pending[f.ID]
+			if !ok || !p.received {
+				s.mu.Unlock()
+				writeJSON(w, map[string]any{"ok": false, "error": "file_not_found"})
+				return
+			}
+			done = append(done, Upload{FileID: f.ID, Filename: p.filename, Title: f.Title, Channel: channel, Data: p.data})
+		}
+		for _, f := range files {
+			delete(s.pending, f.ID)
+		}
+		s.mu.Unlock()
+		out := []any{}
+		for _, u := range done {
+			s.uploads <- u
+			out = append(out, map[string]any{"id": u.FileID, "title": u.Title})
+		}
+		writeJSON(w, map[string]any{"ok": true, "files": out})
+	case "views.open":
+		body, _ := io.ReadAll(r.Body)
+		var req struct {
+			TriggerID string          `json:"trigger_id"`
+			View      json.RawMessage `json:"view"`
+		}
+		if json.Unmarshal(body, &req) != nil || req.TriggerID == "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		var view slack.ModalViewRequest
+		if err := json.Unmarshal(req.View, &view); err != nil {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		s.mu.Lock()
+		used := s.triggers[req.TriggerID]
+		s.triggers[req.TriggerID] = true
+		s.mu.Unlock()
+		if used {
+			writeJSON(w, map[string]any{"ok": false, "error": "exchanged_trigger_id"})
+			return
+		}
+		if problem := checkModal(view); problem != "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments",
+				"response_metadata": map[string]any{"messages": []string{"[ERROR] " + problem}}})
+			return
+		}
+		s.views <- View{TriggerID: req.TriggerID, View: view, Raw: req.View}
+		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V0STUDY", "type": "modal",
+			"callback_id": view.CallbackID, "private_metadata": view.PrivateMetadata}})
 	case "conversations.open":
 		user := r.PostForm.Get("users")
 		s.opened <- user
@@ -632,6 +936,57 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
+}
+
+// checkModal holds a modal to Slack's limits: a plain_text title of at most 24 characters,
+// submit and close of at most 24, private_metadata of at most 3000, and plain_text_input
+// elements within their own (initial_value within max_length, at most 3000; a placeholder of
+// at most 150). It returns what is wrong, "" when nothing is.
+func checkModal(v slack.ModalViewRequest) string {
+	runes := func(t *slack.TextBlockObject) int {
+		if t == nil {
+			return 0
+		}
+		return len([]rune(t.Text))
+	}
+	switch {
+	case v.Type != slack.VTModal:
+		return "view type must be modal"
+	case v.Title == nil || runes(v.Title) == 0 || runes(v.Title) > 24:
+		return "title must be 1 to 24 characters"
+	case runes(v.Submit) > 24 || runes(v.Close) > 24:
+		return "submit and close must be at most 24 characters"
+	case len(v.PrivateMetadata) > 3000:
+		return "private_metadata must be at most 3000 characters"
+	}
+	inputs := 0
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok {
+			continue
+		}
+		inputs++
+		el, ok := in.Element.(*slack.PlainTextInputBlockElement)
+		if !ok {
+			continue
+		}
+		max := el.MaxLength
+		if max == 0 {
+			max = 3000
+		}
+		switch {
+		case max > 3000:
+			return "max_length must be at most 3000"
+		case len([]rune(el.InitialValue)) > max:
+			return "initial_value is longer than max_length"
+		case runes(el.Placeholder) > 150:
+			return "placeholder must be at most 150 characters"
+		}
+	}
+	if v.Submit == nil && inputs > 0 {
+		return "a modal with inputs needs a submit button"
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
