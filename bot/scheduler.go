@@ -30,14 +30,10 @@ import (
 //   - A failure a retry may fix (rate limit, 5xx, timeout) is tried again later, honouring
 //     Retry-After; meanwhile other posts go on, and a schedule turned off is not sent. One no
 //     retry can fix (channel gone, no permission) disables that schedule only, saying why.
-//   - A refusal of the bot itself (token, scopes) blames no channel: one costs that post
-//     only; two in a row pause the platform briefly (its posts meanwhile are given up, every
-//     schedule stays on), then posts are tried one at a time until one goes through.
-//   - Posts due together go out concurrently, within a limit per platform.
-//   - 09:00 stays 09:00 local across daylight saving (schedule.go); a reminder comes at its
-//     time in the learner's day boundary as it is when it fires.
+//   - A reminder comes at its time in the learner's day boundary as it is when it fires.
 // The Scheduler holds these rules: what is due, what each post says, how its record is
-// marked. Sending (posters, claims, retries, pauses) is a Deliverer's: adapters/cron's.
+// marked. Sending (posters, claims, backoff, pauses, concurrency) is a Deliverer's:
+// adapters/cron's, whose Delivery says how it treats a platform that refuses the bot.
 
 const (
 	// ClaimTTL is how long a replica's claim on a channel-day stands: longer than any local
@@ -194,9 +190,7 @@ func (s *Scheduler) decide(key ScheduleKey, sch *Schedule, asOf time.Time, misse
 	}
 	due := sch.Next
 	date := DayOf(due, loc)
-	next := func(after time.Time, minDate Day) time.Time {
-		return nextOccurrence(key.Kind, sch.At, loc, after, minDate)
-	}
+	next := func(after time.Time, min Day) time.Time { return nextOccurrence(key.Kind, sch.At, loc, after, min) }
 	switch {
 	case date <= sch.Last:
 		sch.Next = next(due, sch.Last+1)

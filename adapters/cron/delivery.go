@@ -49,6 +49,11 @@ type RetryPolicy struct {
 // posts through each platform's Poster, claims each channel-day first, and turns every
 // failure into the post's next step (a retry later, given up, its schedule disabled), or,
 // when a platform refuses the bot itself, a pause of that platform.
+//
+// Posts due together go out concurrently, within a limit per platform. A refusal of the bot
+// itself (token, scopes) blames no channel: one costs that post only; two in a row pause the
+// platform briefly (its posts meanwhile are given up, every schedule stays on), then posts
+// are tried one at a time until one goes through.
 type Delivery struct {
 	o DeliveryOptions // defaults filled in
 	// claimWarned: one warning per claimer outage, not one per post; unclaimedWarned: one
