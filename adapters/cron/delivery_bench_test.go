@@ -57,8 +57,7 @@ func BenchmarkRunDue10000ChannelsSameMinute(b *testing.B) {
 	close(work)
 	wg.Wait()
 
-	b.ResetTimer()
-	for range b.N {
+	day := func() {
 		due, _, err := store.FirstDue(context.Background())
 		if err != nil {
 			b.Fatal(err)
@@ -68,8 +67,15 @@ func BenchmarkRunDue10000ChannelsSameMinute(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	// The first day also gives each channel, set up as before recaps existed, its weekly
+	// recap record: a one-off write per channel that every later day is spared.
+	day()
+	b.ResetTimer()
+	for range b.N {
+		day()
+	}
 	b.StopTimer()
-	if got, want := len(poster.All()), channels*b.N; got != want {
+	if got, want := len(poster.All()), channels*(b.N+1); got != want {
 		b.Fatalf("%d posts, want %d", got, want)
 	}
 	b.ReportMetric(float64(channels*b.N)/b.Elapsed().Seconds(), "posts/s")
