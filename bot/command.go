@@ -390,10 +390,12 @@ func ParseCommand(text string) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
-	if c.Text != "" {
-		// Free text (a note typed into a modal) keeps its line breaks and spacing: it is
-		// the line's last words, taken as typed rather than re-joined.
-		c.Text = lastFields(stripFormat(text), len(strings.Fields(c.Text)))
+	if c.Text != "" && c.Text != deleteNote {
+		// Free text (a note typed into a modal) keeps its line breaks, spacing and format
+		// characters (the joiner inside 👩‍💻, Persian's non-joiner): it is the line's last
+		// words, taken as typed rather than re-joined. A "-" that deletes stays one however
+		// it was pasted.
+		c.Text = lastFields(text, len(strings.Fields(c.Text)))
 		if n := utf8.RuneCountInString(c.Text); n > MaxTextLen {
 			return Command{}, textTooLong(n)
 		}
@@ -430,20 +432,32 @@ func thousands(n int) string {
 }
 
 // lastFields is the part of s from its n-th last whitespace-separated word to its last,
-// with the whitespace between them as it was.
+// with the whitespace and format characters between them as they were. A word of format
+// characters alone is not counted (nor kept at the end): the parser, which strips them,
+// never saw it.
 func lastFields(s string, n int) string {
-	s = strings.TrimRightFunc(s, unicode.IsSpace)
-	start := len(s)
-	for ; n > 0; n-- {
-		start = len(strings.TrimRightFunc(s[:start], unicode.IsSpace))
-		i := strings.LastIndexFunc(s[:start], unicode.IsSpace)
-		if i < 0 {
-			return s
+	start, end := len(s), -1
+	for n > 0 {
+		rest := strings.TrimRightFunc(s[:start], unicode.IsSpace)
+		if rest == "" {
+			break
 		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		start = i + size
+		start = 0
+		if i := strings.LastIndexFunc(rest, unicode.IsSpace); i >= 0 {
+			_, size := utf8.DecodeRuneInString(rest[i:])
+			start = i + size
+		}
+		if stripFormat(rest[start:]) != "" {
+			if end < 0 {
+				end = len(rest)
+			}
+			n--
+		}
 	}
-	return s[start:]
+	if end < 0 {
+		return ""
+	}
+	return s[start:end]
 }
 
 // readForm picks the form of a command with sub-command words: the one whose word comes
@@ -540,7 +554,8 @@ func parseChoice(s string) (int, error) {
 // stripFormat drops Unicode format characters (category Cf: zero-width spaces and joiners,
 // bidi overrides, soft hyphens, byte order marks). They are invisible, so "cach\u200bing"
 // looks like caching to the learner who pasted it; and echoed back, a bidi override would
-// reorder the answer. No command word, name, time or zone needs one.
+// reorder the answer. No command word, name, time or zone needs one; free text keeps them
+// (see ParseCommand).
 func stripFormat(s string) string {
 	if !strings.ContainsFunc(s, isFormat) {
 		return s

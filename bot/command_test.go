@@ -41,6 +41,11 @@ func TestParseCommand(t *testing.T) {
 		{"review caching-2 hard", Command{Name: "review", Sub: "rate", Question: "caching-2", Rating: RatingHard}},
 		{"review caching-2/7 EASY", Command{Name: "review", Sub: "rate", Question: "caching-2", Order: 7, Rating: RatingEasy}},
 		{"review stats-1 good", Command{Name: "review", Sub: "rate", Question: "stats-1", Rating: RatingGood}},
+		// Zero-width characters pasted into words are dropped from what is parsed, and kept in
+		// free text, where they join emoji and Persian letters.
+		{"nud\u200bge set\u200b 09:\u200b00", Command{Name: "nudge", Sub: "set", At: TimeOfDay{9, 0}}},
+		{"\u200bno\u200bte cach\u200bing \u200b 👩\u200d💻  می\u200cخواهم \u200b", Command{Name: "note", Target: "caching", Text: "👩\u200d💻  می\u200cخواهم"}},
+		{"note caching -\u200b", Command{Name: "note", Target: "caching", Text: "-"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -376,9 +376,12 @@ func (b *Bot) forget(ctx context.Context, c Community, req Request, cmd Command)
 	if b.schedules != nil {
 		sch, err := b.schedules.Schedule(ctx, RemindKey(c, req.UserID))
 		if err != nil {
-			return Response{}, fmt.Errorf("forget: reminder: %w", err)
+			// An unreadable reminder must not keep the learner: the store deletes it anyway,
+			// and its claims expire within ClaimTTL on their own.
+			b.log.Warn("could not read a forgotten learner's reminder", "community", c.Key(), "err", err)
+		} else {
+			claims = reminderClaims(RemindKey(c, req.UserID), &sch)
 		}
-		claims = reminderClaims(RemindKey(c, req.UserID), &sch)
 	}
 	if err := b.store.ForgetLearner(ctx, c, req.UserID); err != nil {
 		return Response{}, fmt.Errorf("forget: %w", err)

@@ -113,7 +113,9 @@ type PulseStore interface {
 func (p Pulse) Next(l *Learner) (next Pulse, changed bool) {
 	q := p
 	q.V, q.Name, q.Streak, q.Last = 1, l.Name, l.Streak.Current, l.Streak.Last
-	q.Days = l.Streak.Days[:min(len(l.Streak.Days), pulseDays)]
+	// A record written before Streak.Days keeps its history in the old masks until its next study.
+	h := l.Streak.history()
+	q.Days = h[:min(len(h), pulseDays)]
 	q.Done = 0
 	for _, s := range l.Lessons {
 		if s == StateDone {

@@ -193,6 +193,17 @@ func (p *Post) planReminder(ctx context.Context) (send bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("reminder for %s: %w", p.Key, err)
 	}
+	// A learner who asked to be forgotten after the post was taken has no record (a reminder
+	// is only set with one) and no reminder: nothing may reach them.
+	sch, err := p.s.store.Schedule(ctx, p.Key)
+	if err != nil {
+		return false, fmt.Errorf("reminder for %s: %w", p.Key, err)
+	}
+	if l.Version == 0 && l.UserID == "" || !sch.Active() {
+		p.s.log.Info("reminder dropped: the learner or their reminder is gone", p.Attrs()...)
+		p.GiveUp(ctx)
+		return false, nil
+	}
 	// Seeded review cards count as due on a record no command has migrated yet.
 	b.roadmap.Upgrade(&l)
 	loc := b.Zone(ctx, c, &l, "")

@@ -313,11 +313,16 @@ func (p *Post) GiveUp(ctx context.Context) {
 	p.settle(ctx, "give up a post", func(sch *Schedule) bool { sch.Last = max(sch.Last, p.Date); return false })
 }
 
-// Disable stops the schedule whose post failed in a way no retry can fix.
+// Disable stops the schedule whose post failed in a way no retry can fix. A schedule
+// already off keeps its reason: one stopped because the bot left (whose in-flight post then
+// fails for want of access) must still resume when the bot comes back.
 func (p *Post) Disable(ctx context.Context, cause error) {
 	reason := "the last post failed: " + clip(cause.Error(), 160)
 	p.settle(ctx, "disable a schedule", func(sch *Schedule) bool {
-		sch.Last, sch.Disabled = max(sch.Last, p.Date), reason
+		sch.Last = max(sch.Last, p.Date)
+		if sch.Disabled == "" {
+			sch.Disabled = reason
+		}
 		return false
 	})
 	what := map[ScheduleKind]string{KindNudge: "daily lesson disabled", KindRemind: "reminder disabled", KindRecap: "weekly recap disabled"}[p.Key.Kind]

@@ -6,8 +6,8 @@
 // record holds a current streak, keyed by that streak inverted, big-endian, then user ID, so
 // a cursor reads the longest first), bucket "notes" (user ID, a NUL byte, lesson slug -> JSON
 // note, so one learner's notes are one run of keys) and bucket "settings" ("community" ->
-// JSON). Bucket "meta" holds the schema version of the file and whether the streak index was
-// built.
+// JSON). Bucket "meta" holds the schema version of the file and whether the streak index and
+// the pulses (activity.go) were built.
 package bolt
 
 import (
@@ -42,6 +42,7 @@ var (
 	bucketNotes       = []byte("notes")
 	keySchema         = []byte("schema")
 	keyStreakIndex    = []byte("streak_index")
+	keyPulses         = []byte("pulses")
 	keyCommunity      = []byte("community")
 	keyConsoleClock   = []byte("console_clock")
 )
@@ -131,13 +132,25 @@ func Open(path string, opts Options) (*DB, error) {
 		} else if err := meta.Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion))); err != nil {
 			return err
 		}
-		if meta.Get(keyStreakIndex) != nil {
+		if meta.Get(keyStreakIndex) == nil {
+			if err := buildStreakIndex(tx); err != nil {
+				return fmt.Errorf("build the streak index: %w", err)
+			}
+			if err := meta.Put(keyStreakIndex, []byte("1")); err != nil {
+				return err
+			}
+		}
+		// A file of an earlier schema gets its pulses from Upgrade, once its records are
+		// current: a pulse written before would count lessons the upgrade marks done as new.
+		if meta.Get(keyPulses) != nil || string(meta.Get(keySchema)) != strconv.Itoa(bot.SchemaVersion) {
 			return nil
 		}
-		if err := buildStreakIndex(tx); err != nil {
-			return fmt.Errorf("build the streak index: %w", err)
+		if err := tx.Bucket(bucketCommunities).ForEachBucket(func(name []byte) error {
+			return buildPulses(tx, name)
+		}); err != nil {
+			return fmt.Errorf("build the pulses: %w", err)
 		}
-		return meta.Put(keyStreakIndex, []byte("1"))
+		return meta.Put(keyPulses, []byte("1"))
 	})
 	if err != nil {
 		db.Close()
@@ -191,13 +204,16 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 					}
 				}
 			}
-			return nil
+			return buildPulses(tx, name)
 		})
 		if err != nil {
 			return learners, schedules, fmt.Errorf("upgrade %s community %s: %w", s.path, name, err)
 		}
 	}
 	err = s.update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketMeta).Put(keyPulses, []byte("1")); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
 	})
 	if err != nil {
@@ -384,6 +400,51 @@ func buildStreakIndex(tx *bbolt.Tx) error {
 			return moveStreak(idx, string(k), 0, rec.Streak.Current)
 		})
 	})
+}
+
+// buildPulses writes a pulse for every learner of community name that has none, for records
+// written before pulses existed: the recap reads pulses alone, so it would leave out every
+// learner not written since. Run again, it writes nothing.
+func buildPulses(tx *bbolt.Tx, name []byte) error {
+	cb := tx.Bucket(bucketCommunities).Bucket(name)
+	learners := cb.Bucket(bucketLearners)
+	if learners == nil {
+		return nil
+	}
+	pulses, err := cb.CreateBucketIfNotExists(bucketPulses)
+	if err != nil {
+		return err
+	}
+	type missing struct {
+		key  []byte
+		data []byte
+	}
+	var add []missing // bbolt forbids writes while iterating
+	err = learners.ForEach(func(k, v []byte) error {
+		if pulses.Get(k) != nil {
+			return nil
+		}
+		var l bot.Learner
+		if json.Unmarshal(v, &l) != nil {
+			return nil // derived data: a record nobody can read has no pulse to derive, and must not stop the start
+		}
+		p, _ := bot.Pulse{}.Next(&l)
+		data, err := p.MarshalText()
+		if err != nil {
+			return err
+		}
+		add = append(add, missing{bytes.Clone(k), data})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, m := range add {
+		if err := pulses.Put(m.key, m.data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Learners implements bot.Store.
@@ -819,9 +880,16 @@ func (s *DB) ForgetLearner(ctx context.Context, c bot.Community, userID string) 
 		if b := cb.Bucket(bucketReminders); b != nil {
 			var sch bot.Schedule
 			if err := getJSON(b, user, &sch); err != nil {
-				return fmt.Errorf("read reminder: %w", err)
-			}
-			if !sch.Next.IsZero() {
+				// A damaged record must not keep the learner: its Next is unknown, so every
+				// due entry naming their reminder goes, found by a scan of the due index.
+				s.log.Warn("forgetting a learner whose reminder record is unreadable", "community", c.Key(), "err", err)
+				if due := tx.Bucket(bucketDue); due != nil {
+					target := dueKey(time.Time{}, bot.RemindKey(c, userID))[8:]
+					if err := deleteKeys(due, func(k []byte) bool { return len(k) > 8 && bytes.Equal(k[8:], target) }); err != nil {
+						return err
+					}
+				}
+			} else if !sch.Next.IsZero() {
 				if err := index(tx, bot.RemindKey(c, userID), sch.Next, time.Time{}); err != nil {
 					return err
 				}

@@ -3,6 +3,7 @@ package discord
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -122,9 +123,22 @@ func render(r bot.Response, dmGuild string) []message {
 		if len(tail.Fields) == maxEmbedFields {
 			break
 		}
+		name, value := orDash(clip(escape(f.Name), maxFieldName)), escape(f.Value)
+		if utf8.RuneCountInString(value) > maxFieldValue && len(tail.Fields)+2 <= maxEmbedFields {
+			// Escaping can double plain text (a note of my_var and `code`), so a value that
+			// was short enough as typed continues in a second field rather than lose its end:
+			// a note of bot.MaxTextLen characters always shows whole.
+			head, rest := splitField(f.Value, maxFieldValue)
+			both := &discordgo.MessageEmbed{Fields: []*discordgo.MessageEmbedField{
+				{Name: name, Value: head}, {Name: continued, Value: clip(escape(rest), maxFieldValue)}}}
+			if strings.TrimSpace(rest) != "" && embedSize(tail)+embedSize(both) <= maxEmbedTotal {
+				tail.Fields = append(tail.Fields, both.Fields...)
+				continue
+			}
+		}
 		tail.Fields = append(tail.Fields, &discordgo.MessageEmbedField{
-			Name:   orDash(clip(escape(f.Name), maxFieldName)),
-			Value:  orDash(clip(escape(f.Value), maxFieldValue)),
+			Name:   name,
+			Value:  orDash(clip(value, maxFieldValue)),
 			Inline: f.Inline,
 		})
 	}
@@ -137,7 +151,9 @@ func render(r bot.Response, dmGuild string) []message {
 	}
 	last := embeds[len(embeds)-1]
 	if len(tail.Fields) > 0 || tail.Footer != nil {
-		if len(embeds) == 1 || embedSize(last)+embedSize(tail) <= maxEmbedTotal {
+		// Plain text is cut to make room; a lesson is not: its fields follow in an embed
+		// (and so a message) of their own.
+		if (len(embeds) == 1 && !r.Markdown) || embedSize(last)+embedSize(tail) <= maxEmbedTotal {
 			last.Fields, last.Footer = tail.Fields, tail.Footer
 		} else {
 			embeds = append(embeds, tail)
@@ -323,6 +339,29 @@ func renderButtons(buttons []bot.Button, dmGuild string) []discordgo.MessageComp
 		rows = append(rows, discordgo.ActionsRow{Components: row})
 	}
 	return rows
+}
+
+// continued names a field that goes on with the one before it: Discord needs a name, and a
+// zero-width space shows none.
+const continued = "\u200b"
+
+// splitField cuts plain text s in two whose escaped forms each fit in limit characters when
+// they can: at the last space or line break that lets the second fit, else where the first
+// is full. Each half is escaped on its own, so a marker at the start of the second is
+// escaped as the start of a value. The first half's escaped form is returned.
+func splitField(s string, limit int) (head, rest string) {
+	starts := make([]int, 0, len(s))
+	for i := range s {
+		starts = append(starts, i)
+	}
+	starts = append(starts, len(s))
+	// Escaping rune by rune, each prefix's escaped form is a prefix of the whole one's.
+	k := sort.Search(len(starts), func(k int) bool { return utf8.RuneCountInString(escape(s[:starts[k]])) > limit }) - 1
+	cut := starts[max(k, 1)]
+	if i := strings.LastIndexAny(s[:cut], " \n"); i > 0 && utf8.RuneCountInString(escape(s[i+1:])) <= limit {
+		cut = i + 1
+	}
+	return escape(s[:cut]), s[cut:]
 }
 
 func orDash(s string) string {
