@@ -46,6 +46,10 @@ type CommunityStore interface {
 	// of leaving) if c is still recorded as left at or before leftBy; else it changes
 	// nothing and deleted is false, so a community that came back meanwhile is kept.
 	DeleteLeftCommunity(ctx context.Context, c Community, leftBy time.Time) (deleted bool, err error)
+	// CommunitiesOf calls fn for each community of platform the store keeps anything of
+	// (learners, notes, settings or schedules), left or not, until fn returns an error. fn
+	// runs outside any transaction.
+	CommunitiesOf(ctx context.Context, platform string, fn func(Community) error) error
 }
 
 // errNoLifecycle is returned by the lifecycle methods over a store that keeps none.
@@ -115,6 +119,34 @@ func (b *Bot) CommunityBack(ctx context.Context, c Community) (back bool, err er
 	b.log.Info("community back: its schedules resumed", "platform", c.Platform, "community", c.ID,
 		"left", leftAt.UTC(), "schedules_resumed", resumed)
 	return true, nil
+}
+
+// KnownCommunities calls fn for each community of platform that studybot keeps data for,
+// with whether the bot is recorded as having left it, until fn returns an error. An adapter
+// that learns on connecting which communities the bot is in uses it to find those it was
+// removed from while nothing listened.
+func (b *Bot) KnownCommunities(ctx context.Context, platform string, fn func(c Community, left bool) error) error {
+	cs, err := b.communities()
+	if err != nil {
+		return err
+	}
+	left := map[Community]bool{}
+	err = cs.LeftCommunities(ctx, func(c Community, _ time.Time) error {
+		if c.Platform == platform {
+			left[c] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list the %s communities left: %w", platform, err)
+	}
+	// Read apart from the records of leaving: a community left or back in between is seen
+	// as it was, and leaving it again or once more is harmless (the first leave is kept).
+	err = cs.CommunitiesOf(ctx, platform, func(c Community) error { return fn(c, left[c]) })
+	if err != nil {
+		return fmt.Errorf("list the %s communities: %w", platform, err)
+	}
+	return nil
 }
 
 // resumeAfterLeaving turns back on a schedule that leaving stopped, at its next occurrence

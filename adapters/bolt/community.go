@@ -247,3 +247,34 @@ func (s *DB) DeleteLeftCommunity(ctx context.Context, c bot.Community, leftBy ti
 	}
 	return deleted, nil
 }
+
+// CommunitiesOf implements bot.CommunityStore: every community bucket of platform, whatever
+// it holds.
+func (s *DB) CommunitiesOf(ctx context.Context, platform string, fn func(bot.Community) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var all []bot.Community
+	err := s.view(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketCommunities).ForEachBucket(func(k []byte) error {
+			c, err := ParseCommunity(string(k))
+			if err != nil {
+				return fmt.Errorf("community bucket %q: %w", k, err)
+			}
+			if c.Platform == platform {
+				all = append(all, c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("list %s communities: %w", platform, err)
+	}
+	// fn runs outside the transaction, so it may write (leave a community) as it goes.
+	for _, c := range all {
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -80,6 +80,38 @@ func (s *Store) LeftCommunities(ctx context.Context, fn func(bot.Community, time
 	return nil
 }
 
+// CommunitiesOf implements bot.CommunityStore: a community with a learner, a note, settings
+// or a schedule; fn runs with no lock held.
+func (s *Store) CommunitiesOf(ctx context.Context, platform string, fn func(bot.Community) error) error {
+	if err := s.begin(ctx, Op{Method: "CommunitiesOf"}); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	held := map[bot.Community]bool{}
+	for c := range s.learners {
+		held[c] = true
+	}
+	for c := range s.settings {
+		held[c] = true
+	}
+	for k := range s.notes {
+		held[k.community] = true
+	}
+	for key := range s.schedules {
+		held[key.Community] = true
+	}
+	s.mu.RUnlock()
+	for c := range held {
+		if c.Platform != platform {
+			continue
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // DeleteLeftCommunity implements bot.CommunityStore.
 func (s *Store) DeleteLeftCommunity(ctx context.Context, c bot.Community, leftBy time.Time) (bool, error) {
 	if err := s.begin(ctx, Op{Method: "DeleteLeftCommunity", Community: c}); err != nil {

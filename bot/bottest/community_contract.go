@@ -8,6 +8,23 @@ import (
 	"github.com/studybot/studybot/bot"
 )
 
+// knownCommunities lists the communities of platform the store keeps anything of, sorted.
+func knownCommunities(t *testing.T, cs bot.CommunityStore, platform string) []string {
+	t.Helper()
+	var ids []string
+	if err := cs.CommunitiesOf(t.Context(), platform, func(c bot.Community) error {
+		if c.Platform != platform {
+			t.Errorf("listing the %s communities gave %s", platform, c.Key())
+		}
+		ids = append(ids, c.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // contractLeavingAndDeletingACommunity: leaving runs stop on every schedule of that community
 // only and keeps the first time it left; returning runs resume and clears it; deleting takes
 // everything of the community, its due entries included, only while it is still left.
@@ -16,10 +33,29 @@ func contractLeavingAndDeletingACommunity(t *testing.T, s Stores) {
 	if !ok || s.Schedules == nil {
 		t.Skip("the store keeps no record of communities the bot left")
 	}
+	if ids := knownCommunities(t, cs, bot.PlatformDiscord); len(ids) != 0 {
+		t.Errorf("a fresh store lists communities %v", ids)
+	}
 	next := contractBase.Add(time.Hour)
 	forgetFixture(t, s, next)
 	if err := s.Store.UpdateSettings(t.Context(), contractA, func(st *bot.Settings) error { st.Zone = "Europe/Berlin"; return nil }); err != nil {
 		t.Fatal(err)
+	}
+	// Communities are listed whatever they hold: settings alone, a learner alone.
+	settingsOnly := bot.Community{Platform: bot.PlatformDiscord, ID: "300"}
+	slack := bot.Community{Platform: bot.PlatformSlack, ID: "T100"}
+	for _, c := range []bot.Community{settingsOnly, slack} {
+		if err := s.Store.UpdateSettings(t.Context(), c, func(st *bot.Settings) error { st.Zone = "Asia/Tokyo"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	learnerOnly := bot.Community{Platform: bot.PlatformDiscord, ID: "400"}
+	updateLearner(t, s, learnerOnly, "u9", func(l *bot.Learner) error { l.Streak.Current = 1; return nil })
+	if ids := knownCommunities(t, cs, bot.PlatformDiscord); !slices.Equal(ids, []string{"100", "200", "300", "400"}) {
+		t.Errorf("Discord communities %v, want A, B, the one with settings only and the one with a learner only", ids)
+	}
+	if ids := knownCommunities(t, cs, bot.PlatformSlack); !slices.Equal(ids, []string{"T100"}) {
+		t.Errorf("Slack communities %v, want the one workspace", ids)
 	}
 	if at, err := cs.ReturnToCommunity(t.Context(), contractA, func(bot.ScheduleKey, *bot.Schedule) { t.Error("resume ran for a community never left") }); err != nil || !at.IsZero() {
 		t.Errorf("returning to a community never left: %v, %v; want zero and no error", at, err)
@@ -101,6 +137,9 @@ func contractLeavingAndDeletingACommunity(t *testing.T, s Stores) {
 	cs.LeftCommunities(t.Context(), func(c bot.Community, at time.Time) error { left[c] = at; return nil })
 	if len(left) != 0 {
 		t.Errorf("left communities after deletion: %v", left)
+	}
+	if ids := knownCommunities(t, cs, bot.PlatformDiscord); !slices.Equal(ids, []string{"200", "300", "400"}) {
+		t.Errorf("Discord communities after deleting A: %v, want all but A", ids)
 	}
 	// B keeps everything, and only its reminder is due.
 	if ids := visited(t, s, contractB); !slices.Equal(ids, []string{"u1"}) {

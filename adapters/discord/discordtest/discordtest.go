@@ -152,6 +152,7 @@ type Server struct {
 	interactions     map[string]*interaction
 	commands         map[string]json.RawMessage // "global" or guild ID -> last bulk overwrite
 	members          map[string]string          // guild/user -> nick
+	guilds           map[string]bool            // the guilds the bot is in, which READY lists
 	guildFail        map[string]fault           // guild -> how its member lookups fail
 	callback429      []float64
 	webhookFail      map[string]int // method -> how many more interaction webhook calls fail
@@ -316,6 +317,7 @@ func Start(token string) *Server {
 		interactions:      map[string]*interaction{},
 		commands:          map[string]json.RawMessage{},
 		members:           map[string]string{},
+		guilds:            map[string]bool{},
 		guildFail:         map[string]fault{},
 		channelFail:       map[string]fault{},
 		webhookFail:       map[string]int{},
@@ -733,7 +735,7 @@ func (s *Server) identify(c *conn, d json.RawMessage) bool {
 		"resume_gateway_url": s.gatewayURL(),
 		"user":               map[string]any{"id": s.BotUserID, "username": "studybot", "bot": true},
 		"application":        map[string]any{"id": s.AppID, "flags": 0},
-		"guilds":             []any{},
+		"guilds":             s.readyGuildsLocked(shard),
 		"shard":              shard,
 	}}
 	if id.Compress {
@@ -803,6 +805,42 @@ func ShardOf(guildID string, count int) int {
 	return int((id >> 22) % uint64(max(count, 1)))
 }
 
+// SetGuilds makes ids the guilds the bot is in, sending no event: what changed happened
+// while no session listened, and only the next READY tells (it lists the guilds of its
+// shard). The bot is also in every guild an interaction came from, and AddToGuild and
+// RemoveFromGuild change it.
+func (s *Server) SetGuilds(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.guilds)
+	for _, id := range ids {
+		s.guilds[id] = true
+	}
+}
+
+func (s *Server) setGuild(id string, in bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in {
+		s.guilds[id] = true
+	} else {
+		delete(s.guilds, id)
+	}
+}
+
+// readyGuildsLocked is READY's guilds for shard: each guild of the shard the bot is in, as
+// an unavailable guild object, as Discord sends them; s.mu must be held.
+func (s *Server) readyGuildsLocked(shard [2]int) []any {
+	ids := slices.Sorted(maps.Keys(s.guilds))
+	out := []any{}
+	for _, id := range ids {
+		if ShardOf(id, shard[1]) == shard[0] {
+			out = append(out, map[string]any{"id": id, "unavailable": true})
+		}
+	}
+	return out
+}
+
 // IntentGuilds is the GUILDS gateway intent, which GUILD_CREATE and GUILD_DELETE need.
 const IntentGuilds = 1 << 0
 
@@ -824,6 +862,7 @@ func (s *Server) guildEvent(event, guildID string, d map[string]any) error {
 // RemoveFromGuild sends GUILD_DELETE without unavailable, as Discord does when the bot is
 // kicked or banned from guildID, or the guild is deleted.
 func (s *Server) RemoveFromGuild(guildID string) error {
+	s.setGuild(guildID, false)
 	return s.guildEvent("GUILD_DELETE", guildID, map[string]any{"id": guildID})
 }
 
@@ -836,6 +875,7 @@ func (s *Server) GuildOutage(guildID string) error {
 // AddToGuild sends GUILD_CREATE for guildID, as Discord does when the bot joins it (and
 // for each of its guilds after connecting, or once an outage ends).
 func (s *Server) AddToGuild(guildID string) error {
+	s.setGuild(guildID, true)
 	return s.guildEvent("GUILD_CREATE", guildID, map[string]any{
 		"id": guildID, "name": "Guild " + guildID, "owner_id": "400000000000000999", "unavailable": false,
 		"joined_at": time.Now().UTC().Format(time.RFC3339), "member_count": 2, "large": false,
@@ -956,6 +996,7 @@ func (s *Server) interact(typ int, guildID, channelID string, u User, data map[s
 		"channel_id": channelID, "data": data, "locale": "en-US",
 	}
 	if guildID != "" {
+		s.guilds[guildID] = true // Discord sends interactions only from guilds the bot is in
 		in["guild_id"] = guildID
 		in["context"] = 0
 		in["member"] = map[string]any{

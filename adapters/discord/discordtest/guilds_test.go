@@ -55,3 +55,30 @@ func jsonBool(v any) string {
 	}
 	return "false"
 }
+
+// Like Discord, READY lists each guild of the shard the bot is in, as unavailable guild
+// objects, and a guild the bot was removed from while no session listened is not among them.
+func TestReadyListsTheShardsGuilds(t *testing.T) {
+	const shard0, shard1, gone = "600000000000000001", "600000000004194304", "600000000000000002"
+	s := Start("tok")
+	defer s.Close()
+	s.SetGuilds(shard0, shard1, gone)
+	if err := s.RemoveFromGuild(gone); err == nil {
+		t.Fatal("GUILD_DELETE with no session: sent, want refused")
+	}
+	c := dialGateway(t, s)
+	c.send(OpIdentify, map[string]any{"token": "Bot tok", "intents": IntentGuilds, "shard": [2]int{0, 2}, "properties": map[string]string{}})
+	p := c.read()
+	var ready struct {
+		Guilds []struct {
+			ID          string `json:"id"`
+			Unavailable bool   `json:"unavailable"`
+		} `json:"guilds"`
+	}
+	if err := json.Unmarshal(p.D, &ready); err != nil || p.T != "READY" {
+		t.Fatalf("first dispatch %s (%v), want READY", p.T, err)
+	}
+	if len(ready.Guilds) != 1 || ready.Guilds[0].ID != shard0 || !ready.Guilds[0].Unavailable {
+		t.Errorf("READY of shard 0 of 2 lists %+v, want only %s, unavailable", ready.Guilds, shard0)
+	}
+}
