@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Response is a platform-neutral answer. Chat adapters render it as a Discord embed with
@@ -61,6 +63,25 @@ type Modal struct {
 	// Submit is the command (without /roadmap) the submitted text is appended to, e.g.
 	// "note caching-basics"; a button carries its command the same way.
 	Submit string
+}
+
+// Fit is m within a platform's limits, in characters: title, label and placeholder clipped
+// with an ellipsis (an empty title or label named), the length limit at most the
+// platform's, and the prefilled value within it.
+func (m Modal) Fit(maxTitle, maxLabel, maxPlaceholder, maxLength int) Modal {
+	fit := func(s string, n int) string {
+		if utf8.RuneCountInString(s) <= n {
+			return s
+		}
+		return string([]rune(s)[:n-1]) + "…"
+	}
+	m.Title, m.Label = fit(strings.TrimSpace(m.Title), maxTitle), fit(strings.TrimSpace(m.Label), maxLabel)
+	m.Title, m.Label = cmp.Or(m.Title, "studybot"), cmp.Or(m.Label, "Text")
+	if m.MaxLength <= 0 || m.MaxLength > maxLength {
+		m.MaxLength = maxLength
+	}
+	m.Placeholder, m.Value = fit(m.Placeholder, maxPlaceholder), fit(m.Value, m.MaxLength)
+	return m
 }
 
 // ModalHint is the line shown where a modal cannot be opened: what to type instead.

@@ -77,6 +77,28 @@ type penID struct {
 	size float64
 }
 
+// pens are the faces both cards write with; only the body text's size differs.
+type pens struct{ title, body, small, big, strong pen }
+
+// cardPens makes the pens of a card whose body text is bodySize pixels.
+func cardPens(bodySize float64) (pens, error) {
+	fs, err := fonts()
+	if err != nil {
+		return pens{}, err
+	}
+	var p pens
+	for _, want := range []struct {
+		to   *pen
+		bold bool
+		size float64
+	}{{&p.title, true, 22}, {&p.body, false, bodySize}, {&p.small, false, 12}, {&p.big, true, 44}, {&p.strong, true, 14}} {
+		if *want.to, err = fs.pen(want.bold, want.size); err != nil {
+			return pens{}, err
+		}
+	}
+	return p, nil
+}
+
 func (fs *fontSet) pen(bold bool, size float64) (pen, error) {
 	f := fs.regular
 	if bold {

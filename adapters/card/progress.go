@@ -54,20 +54,11 @@ func (c *canvas) fillBar(r image.Rectangle, doneN, skippedN, total int) {
 }
 
 func drawProgress(pc bot.ProgressCard) (*image.Paletted, error) {
-	fs, err := fonts()
+	p, err := cardPens(13)
 	if err != nil {
 		return nil, err
 	}
-	title, err1 := fs.pen(true, 22)
-	body, err2 := fs.pen(false, 13)
-	small, err3 := fs.pen(false, 12)
-	big, err4 := fs.pen(true, 44)
-	strong, err5 := fs.pen(true, 14)
-	for _, err := range []error{err1, err2, err3, err4, err5} {
-		if err != nil {
-			return nil, err
-		}
-	}
+	title, body, small, big, strong := p.title, p.body, p.small, p.big, p.strong
 	c := newCanvas(progressW, progressHeight(len(pc.Topics)))
 	name := "Roadmap progress"
 	sub := fmt.Sprintf("%d of %d lessons done", pc.Done, pc.Total)

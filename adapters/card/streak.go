@@ -43,20 +43,11 @@ func (Renderer) StreakCard(sc bot.StreakCard) ([]byte, error) {
 }
 
 func drawStreak(sc bot.StreakCard) (*image.Paletted, error) {
-	fs, err := fonts()
+	p, err := cardPens(14)
 	if err != nil {
 		return nil, err
 	}
-	title, err1 := fs.pen(true, 22)
-	body, err2 := fs.pen(false, 14)
-	small, err3 := fs.pen(false, 12)
-	big, err4 := fs.pen(true, 44)
-	strong, err5 := fs.pen(true, 14)
-	for _, err := range []error{err1, err2, err3, err4, err5} {
-		if err != nil {
-			return nil, err
-		}
-	}
+	title, body, small, big, strong := p.title, p.body, p.small, p.big, p.strong
 	c := newCanvas(streakW, streakH)
 
 	name := "Study streak"

@@ -432,18 +432,8 @@ func modalResponse(m *bot.Modal, dmGuild string) (*discordgo.InteractionResponse
 	if !ok || len(id) > maxCustomID || strings.TrimSpace(m.Submit) == "" {
 		return nil, fmt.Errorf("modal command %q does not fit Discord's %d-character custom_id", clip(m.Submit, 40), maxCustomID)
 	}
-	limit := m.MaxLength
-	if limit <= 0 || limit > maxInputLength {
-		limit = maxInputLength
-	}
-	title := clip(strings.TrimSpace(m.Title), maxModalTitle)
-	if title == "" {
-		title = "studybot"
-	}
-	label := clip(strings.TrimSpace(m.Label), maxInputLabel)
-	if label == "" {
-		label = "Text"
-	}
+	f := m.Fit(maxModalTitle, maxInputLabel, maxInputPlaceholder, maxInputLength)
+	title, label, limit := f.Title, f.Label, f.MaxLength
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
@@ -454,8 +444,8 @@ func modalResponse(m *bot.Modal, dmGuild string) (*discordgo.InteractionResponse
 					CustomID:    modalInputID,
 					Label:       label,
 					Style:       discordgo.TextInputParagraph,
-					Placeholder: clip(m.Placeholder, maxInputPlaceholder),
-					Value:       clip(m.Value, limit),
+					Placeholder: f.Placeholder,
+					Value:       f.Value,
 					Required:    true,
 					MaxLength:   limit,
 				},

@@ -187,24 +187,14 @@ func (a *Adapter) openModal(ctx context.Context, in incoming, m *bot.Modal) erro
 	if len(meta) > maxPrivateMetadata {
 		return fmt.Errorf("the modal's command does not fit Slack's %d-character private_metadata", maxPrivateMetadata)
 	}
-	limit := m.MaxLength
-	if limit <= 0 || limit > maxInputLength {
-		limit = maxInputLength
-	}
-	title := clipRunes(strings.TrimSpace(m.Title), maxViewTitle)
-	if title == "" {
-		title = "studybot"
-	}
-	label := clipRunes(strings.TrimSpace(m.Label), maxInputLabel)
-	if label == "" {
-		label = "Text"
-	}
+	f := m.Fit(maxViewTitle, maxInputLabel, maxInputPlaceholder, maxInputLength)
+	title, label := f.Title, f.Label
 	input := &slack.PlainTextInputBlockElement{
-		Type: slack.METPlainTextInput, ActionID: modalActionID, Multiline: true, MaxLength: limit,
-		InitialValue: clipRunes(m.Value, limit),
+		Type: slack.METPlainTextInput, ActionID: modalActionID, Multiline: true, MaxLength: f.MaxLength,
+		InitialValue: f.Value,
 	}
-	if m.Placeholder != "" {
-		input.Placeholder = plain(clipRunes(m.Placeholder, maxInputPlaceholder))
+	if f.Placeholder != "" {
+		input.Placeholder = plain(f.Placeholder)
 	}
 	view := slack.ModalViewRequest{
 		Type:            slack.VTModal,
