@@ -1,50 +1,16 @@
 package bolt_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/studybot/studybot/adapters/bolt"
 	"github.com/studybot/studybot/adapters/bolt/bolttest"
 	"github.com/studybot/studybot/bot"
-	bbolt "go.etcd.io/bbolt"
 )
 
 func (unlimited) Forget(context.Context, ...string) error { return nil }
-
-// mentions walks every bucket of the file and lists where user's ID appears, in a key or a
-// value, as "bucket/bucket/…: key".
-func mentions(t *testing.T, db *bolt.DB, user string) []string {
-	t.Helper()
-	id := []byte(user)
-	var found []string
-	var walk func(path string, b *bbolt.Bucket) error
-	walk = func(path string, b *bbolt.Bucket) error {
-		return b.ForEach(func(k, v []byte) error {
-			if v == nil { // a nested bucket
-				if bytes.Contains(k, id) {
-					found = append(found, path+": bucket "+string(k))
-				}
-				return walk(path+"/"+string(k), b.Bucket(k))
-			}
-			if bytes.Contains(k, id) || bytes.Contains(v, id) {
-				found = append(found, fmt.Sprintf("%s: %q", path, k))
-			}
-			return nil
-		})
-	}
-	err := db.Bolt().View(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error { return walk(string(name), b) })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
-}
 
 // TestForgetLeavesNothingOfTheLearnerInTheFile: after /roadmap forget, no key or value of the
 // file names the learner in that community; another learner there, and the same learner in
@@ -94,12 +60,12 @@ func TestForgetLeavesNothingOfTheLearnerInTheFile(t *testing.T) {
 	ask := run(here, gone, "forget")
 	run(here, gone, ask.Buttons[0].Command)
 
-	for _, m := range mentions(t, db, gone) {
+	for _, m := range bolttest.Holding(t, db, gone) {
 		if !strings.Contains(m, there.Key()) {
 			t.Errorf("after forget, the file still names the learner in %s", m)
 		}
 	}
-	if n := len(mentions(t, db, gone)); n < 4 {
+	if n := len(bolttest.Holding(t, db, gone)); n < 4 {
 		t.Errorf("the learner's data in %s: %d mentions, want their record, index entry, note, reminder and its due entry", there.Key(), n)
 	}
 	if board := run(here, stays, "leaderboard"); strings.Contains(board.Text, "name-"+gone) || !strings.Contains(board.Text, "name-"+stays) {

@@ -1,16 +1,14 @@
 package discord_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/studybot/studybot/adapters/bolt"
+	"github.com/studybot/studybot/adapters/bolt/bolttest"
 	"github.com/studybot/studybot/adapters/discord/discordtest"
 	"github.com/studybot/studybot/bot"
 )
@@ -54,40 +52,14 @@ func dmOpens(reqs []discordtest.Request, to string) int {
 	return n
 }
 
-// holding lists where in the bbolt file needle appears: every bucket, nested ones
-// included, every key and every value.
+// holding lists where in the harness's bbolt file needle appears.
 func holding(t *testing.T, store bot.Store, needle string) []string {
 	t.Helper()
 	db, ok := store.(*bolt.DB)
 	if !ok {
 		t.Fatalf("the harness store is a %T, not the bbolt file", store)
 	}
-	var found []string
-	var walk func(path string, b *bbolt.Bucket) error
-	walk = func(path string, b *bbolt.Bucket) error {
-		return b.ForEach(func(k, v []byte) error {
-			where := path + "/" + string(k)
-			if bytes.Contains(k, []byte(needle)) || bytes.Contains(v, []byte(needle)) {
-				found = append(found, where)
-			}
-			if v == nil {
-				return walk(where, b.Bucket(k))
-			}
-			return nil
-		})
-	}
-	err := db.Bolt().View(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-			if bytes.Contains(name, []byte(needle)) {
-				found = append(found, string(name))
-			}
-			return walk(string(name), b)
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return found
+	return bolttest.Holding(t, db, needle)
 }
 
 func TestRemovalFromAGuildStopsItsPostsUntilItComesBack(t *testing.T) {

@@ -1,7 +1,6 @@
 package redis_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/studybot/studybot/adapters/redis"
 	"github.com/studybot/studybot/bot"
 	"github.com/studybot/studybot/bot/bottest"
-	bbolt "go.etcd.io/bbolt"
 )
 
 // TestForgetLeavesNoKeyOfTheLearner is /roadmap forget over the real stores: afterwards no
@@ -100,25 +98,11 @@ func TestForgetLeavesNoKeyOfTheLearner(t *testing.T) {
 		t.Errorf("another learner's keys: %d, want the 5 they had", n)
 	}
 
-	id := []byte(gone)
 	var left []string
-	err = db.Bolt().View(func(tx *bbolt.Tx) error {
-		var walk func(path string, b *bbolt.Bucket) error
-		walk = func(path string, b *bbolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				if v == nil {
-					return walk(path+"/"+string(k), b.Bucket(k))
-				}
-				if (bytes.Contains(k, id) || bytes.Contains(v, id)) && !strings.Contains(path+string(k), there.Key()) {
-					left = append(left, path+": "+string(k))
-				}
-				return nil
-			})
+	for _, place := range bolttest.Holding(t, db, gone) {
+		if !strings.Contains(place, there.Key()) {
+			left = append(left, place)
 		}
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error { return walk(string(name), b) })
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if len(left) > 0 {
 		t.Errorf("after forget, the file still names the learner in %s:\n%s", here.Key(), strings.Join(left, "\n"))

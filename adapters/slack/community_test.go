@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
+	"github.com/studybot/studybot/adapters/bolt/bolttest"
 	"github.com/studybot/studybot/adapters/cron"
 	slackadapter "github.com/studybot/studybot/adapters/slack"
 	"github.com/studybot/studybot/adapters/slack/internal/fakeslack"
@@ -59,36 +58,10 @@ func (w *world) left() []string {
 	return out
 }
 
-// holding lists where in the bbolt file needle appears: every bucket, nested ones
-// included, every key and every value.
+// holding lists where in the world's bbolt file needle appears.
 func (w *world) holding(needle string) []string {
 	w.t.Helper()
-	var found []string
-	var walk func(path string, b *bbolt.Bucket) error
-	walk = func(path string, b *bbolt.Bucket) error {
-		return b.ForEach(func(k, v []byte) error {
-			where := path + "/" + string(k)
-			if bytes.Contains(k, []byte(needle)) || bytes.Contains(v, []byte(needle)) {
-				found = append(found, where)
-			}
-			if v == nil {
-				return walk(where, b.Bucket(k))
-			}
-			return nil
-		})
-	}
-	err := w.store.Bolt().View(func(tx *bbolt.Tx) error {
-		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
-			if bytes.Contains(name, []byte(needle)) {
-				found = append(found, string(name))
-			}
-			return walk(string(name), b)
-		})
-	})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return found
+	return bolttest.Holding(w.t, w.store, needle)
 }
 
 // setUp gives the workspace a 09:00 daily lesson, a learner with a 20:00 reminder and a

@@ -159,3 +159,37 @@ func BareUpdates(t testing.TB, n int, record []byte) []time.Duration {
 	}
 	return took
 }
+
+// Holding lists every place in the file where needle appears: a bucket's name, a key or a
+// value, in any bucket, nested ones included, as "bucket/bucket/key". Tests of forgetting
+// and purging use it to prove that nothing of someone is left.
+func Holding(t testing.TB, db *bolt.DB, needle string) []string {
+	t.Helper()
+	n := []byte(needle)
+	var found []string
+	var walk func(path string, b *bbolt.Bucket) error
+	walk = func(path string, b *bbolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			where := path + "/" + string(k)
+			if bytes.Contains(k, n) || bytes.Contains(v, n) {
+				found = append(found, where)
+			}
+			if v == nil {
+				return walk(where, b.Bucket(k))
+			}
+			return nil
+		})
+	}
+	err := db.Bolt().View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			if bytes.Contains(name, n) {
+				found = append(found, string(name))
+			}
+			return walk(string(name), b)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
