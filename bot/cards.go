@@ -2,7 +2,6 @@ package bot
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -527,14 +526,20 @@ func parseUndo(s string) *cardUndo {
 	return u
 }
 
-// MarshalJSON writes the string described on Cards.
-func (c Cards) MarshalJSON() ([]byte, error) {
+// MarshalText writes the string described on Cards, the form a store keeps (JSON writes it
+// as a string).
+func (c Cards) MarshalText() ([]byte, error) {
+	return c.AppendText(make([]byte, 0, 64+len(c.tally)*16+len(c.parsed)*40))
+}
+
+// AppendText appends what MarshalText writes to b.
+func (c Cards) AppendText(b []byte) ([]byte, error) {
 	if c.parsed == nil {
-		return json.Marshal(c.raw)
+		return append(b, c.raw...), nil
 	}
-	b := make([]byte, 0, 64+len(c.tally)*16+len(c.parsed)*40)
+	start := len(b)
 	sep := func() {
-		if len(b) > 0 {
+		if len(b) > start {
 			b = append(b, ';')
 		}
 	}
@@ -564,14 +569,11 @@ func (c Cards) MarshalJSON() ([]byte, error) {
 		b = appendCardFields(b, e.Card)
 		due = e.Due
 	}
-	return json.Marshal(string(b))
+	return b, nil
 }
 
-// UnmarshalJSON keeps the stored string until a card changes.
-func (c *Cards) UnmarshalJSON(b []byte) error {
-	*c = Cards{}
-	if err := json.Unmarshal(b, &c.raw); err != nil {
-		return fmt.Errorf("review cards: %w", err)
-	}
+// UnmarshalText keeps the stored string until a card changes.
+func (c *Cards) UnmarshalText(b []byte) error {
+	*c = Cards{raw: string(b)}
 	return nil
 }

@@ -54,20 +54,26 @@ func plural(n int, word string) string {
 
 func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, error) {
 	community := b.communityZone(ctx, c)
-	var (
+	// What the change saw, for the answer: one value, so the closure below costs one
+	// allocation however much it reports.
+	var seen struct {
 		res     StudyResult
 		streak  Streak
 		loc     *time.Location
-		learner Learner // for the card of a milestone
-	)
+		learner *Learner // for the card of a milestone
+	}
 	now := b.clock.Now()
 	err := b.update(ctx, c, req, func(l *Learner) error {
-		loc = learnerZone(l, req.ProfileZone, community)
-		res = b.studyToday(l, req.ProfileZone, community, ActivityCheckin)
-		streak = l.Streak
-		learner = *l
+		seen.loc = learnerZone(l, req.ProfileZone, community)
+		seen.res = b.studyToday(l, req.ProfileZone, community, ActivityCheckin)
+		seen.streak = l.Streak
+		if seen.learner = nil; seen.res.Milestone > 0 {
+			copied := *l
+			seen.learner = &copied
+		}
 		return nil
 	})
+	res, streak, loc, learner := seen.res, seen.streak, seen.loc, seen.learner
 	if err != nil {
 		return Response{}, fmt.Errorf("checkin: %w", err)
 	}
@@ -95,7 +101,7 @@ func (b *Bot) checkin(ctx context.Context, c Community, req Request) (Response, 
 		r.Tone = ToneCelebrate
 		// A milestone is the moment people share: the public answer shows the heatmap.
 		r = b.withCard(r, "streak.png", func(cr CardRenderer) ([]byte, error) {
-			return cr.StreakCard(StreakCardOf(&learner, req.UserName, streak.Today(now, loc), loc))
+			return cr.StreakCard(StreakCardOf(learner, req.UserName, streak.Today(now, loc), loc))
 		})
 	}
 	return r, nil

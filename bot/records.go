@@ -16,17 +16,49 @@ type Progress map[string]State
 
 var storedStates = []State{StateDone, StateLearning, StateSkipped}
 
-// MarshalJSON writes the slugs of each state, sorted, so equal progress encodes the same.
-func (p Progress) MarshalJSON() ([]byte, error) {
-	by := map[State][]string{}
+// Slugs is the progress as a store keeps it: the slugs of each state, space-separated and
+// sorted, so equal progress encodes the same. Lessons in any other state are left out.
+func (p Progress) Slugs() (done, learning, skipped string) {
+	var by [3][]string
 	for slug, s := range p {
-		by[s] = append(by[s], slug)
+		if i := slices.Index(storedStates, s); i >= 0 {
+			by[i] = append(by[i], slug)
+		}
 	}
+	for i := range by {
+		slices.Sort(by[i])
+	}
+	return strings.Join(by[0], " "), strings.Join(by[1], " "), strings.Join(by[2], " ")
+}
+
+// ProgressOf reads what Slugs wrote.
+func ProgressOf(done, learning, skipped string) Progress {
+	// Sized up front: growing a map as it fills cost more than the rest of the decoding.
+	n := 0
+	for _, slugs := range [...]string{done, learning, skipped} {
+		if slugs != "" {
+			n += strings.Count(slugs, " ") + 1
+		}
+	}
+	m := make(Progress, n)
+	for _, f := range [...]struct {
+		state State
+		slugs string
+	}{{StateDone, done}, {StateLearning, learning}, {StateSkipped, skipped}} {
+		for slug := range strings.FieldsSeq(f.slugs) {
+			m[slug] = f.state
+		}
+	}
+	return m
+}
+
+// MarshalJSON writes Slugs as an object, {"done":"dns http","learning":"tls"}.
+func (p Progress) MarshalJSON() ([]byte, error) {
 	out := map[string]string{}
-	for _, s := range storedStates {
-		if slugs := by[s]; len(slugs) > 0 {
-			slices.Sort(slugs)
-			out[string(s)] = strings.Join(slugs, " ")
+	done, learning, skipped := p.Slugs()
+	for state, slugs := range map[State]string{StateDone: done, StateLearning: learning, StateSkipped: skipped} {
+		if slugs != "" {
+			out[string(state)] = slugs
 		}
 	}
 	return json.Marshal(out)
@@ -42,21 +74,7 @@ func (p *Progress) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("lesson progress: %w", err)
 	}
-	// Sized up front: growing a map as it fills cost more than the rest of the decoding.
-	n := 0
-	for _, slugs := range [...]string{in.Done, in.Learning, in.Skipped} {
-		n += strings.Count(slugs, " ") + 1
-	}
-	m := make(Progress, n)
-	for _, f := range [...]struct {
-		state State
-		slugs string
-	}{{StateDone, in.Done}, {StateLearning, in.Learning}, {StateSkipped, in.Skipped}} {
-		for slug := range strings.FieldsSeq(f.slugs) {
-			m[slug] = f.state
-		}
-	}
-	*p = m
+	*p = ProgressOf(in.Done, in.Learning, in.Skipped)
 	return nil
 }
 
@@ -105,36 +123,36 @@ func (h *History) parse() {
 	}
 }
 
-// MarshalJSON writes "id shown right wrong answered-day last-right;…", sorted by ID.
-func (h History) MarshalJSON() ([]byte, error) {
+// MarshalText writes "id shown right wrong answered-day last-right;…", sorted by ID: the
+// string a store keeps (JSON writes it as a string).
+func (h History) MarshalText() ([]byte, error) { return h.AppendText(nil) }
+
+// AppendText appends what MarshalText writes to b.
+func (h History) AppendText(b []byte) ([]byte, error) {
 	if h.parsed == nil {
-		return json.Marshal(h.raw)
+		return append(b, h.raw...), nil
 	}
 	ids := make([]string, 0, len(h.parsed))
 	for id := range h.parsed {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	var b strings.Builder
 	for i, id := range ids {
 		r := h.parsed[id]
 		if i > 0 {
-			b.WriteByte(';')
+			b = append(b, ';')
 		}
 		last := 0
 		if r.LastGood {
 			last = 1
 		}
-		fmt.Fprintf(&b, "%s %d %d %d %d %d", id, r.Shown, r.Right, r.Wrong, r.Answered, last)
+		b = fmt.Appendf(b, "%s %d %d %d %d %d", id, r.Shown, r.Right, r.Wrong, r.Answered, last)
 	}
-	return json.Marshal(b.String())
+	return b, nil
 }
 
-// UnmarshalJSON keeps the stored string until the history is read.
-func (h *History) UnmarshalJSON(b []byte) error {
-	h.parsed = nil
-	if err := json.Unmarshal(b, &h.raw); err != nil {
-		return fmt.Errorf("question history: %w", err)
-	}
+// UnmarshalText keeps the stored string until the history is read.
+func (h *History) UnmarshalText(b []byte) error {
+	*h = History{raw: string(b)}
 	return nil
 }

@@ -19,8 +19,8 @@ var _ bot.PulseStore = (*DB)(nil)
 
 // updatePulse moves the learner's pulse in step with l, their record as it is being saved,
 // inside the transaction that saves it; it writes only when the pulse changes.
-func updatePulse(tx *bbolt.Tx, c bot.Community, userID string, l *bot.Learner) error {
-	b, err := CommunityBucket(tx, c, bucketPulses)
+func updatePulse(cb *bbolt.Bucket, c bot.Community, userID string, l *bot.Learner) error {
+	b, err := childBucket(cb, c, bucketPulses)
 	if err != nil {
 		return err
 	}

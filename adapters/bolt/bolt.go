@@ -2,7 +2,7 @@
 // streaks and communities' settings, each namespaced by platform and community.
 //
 // Layout: bucket "communities" holds one bucket per community key ("discord/123"), which
-// holds bucket "learners" (user ID -> JSON record), bucket "streaks" (the learners whose
+// holds bucket "learners" (user ID -> record, record.go), bucket "streaks" (the learners whose
 // record holds a current streak, keyed by that streak inverted, big-endian, then user ID, so
 // a cursor reads the longest first), bucket "notes" (user ID, a NUL byte, lesson slug -> JSON
 // note, so one learner's notes are one run of keys) and bucket "settings" ("community" ->
@@ -189,7 +189,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 		err := s.update(func(tx *bbolt.Tx) error {
 			cb := tx.Bucket(bucketCommunities).Bucket(name)
 			if b := cb.Bucket(bucketLearners); b != nil {
-				n, err := upgradeEach(b, func(l *bot.Learner) bool { return r.Upgrade(l) })
+				n, err := upgradeEach(b, decodeLearner, encodeLearner, func(l *bot.Learner) bool { return r.Upgrade(l) })
 				learners += n
 				if err != nil {
 					return err
@@ -197,7 +197,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 			}
 			for _, kind := range [][]byte{bucketNudges, bucketReminders} {
 				if b := cb.Bucket(kind); b != nil {
-					n, err := upgradeEach(b, func(sch *bot.Schedule) bool { return r.UpgradeSchedule(sch) })
+					n, err := upgradeEach(b, decodeJSON, encodeJSON, func(sch *bot.Schedule) bool { return r.UpgradeSchedule(sch) })
 					schedules += n
 					if err != nil {
 						return err
@@ -224,7 +224,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 
 // upgradeEach decodes every record of b, lets upgrade change it and writes back the changed
 // ones. Records are collected first: bbolt forbids writes while iterating.
-func upgradeEach[T any](b *bbolt.Bucket, upgrade func(*T) bool) (int, error) {
+func upgradeEach[T any](b *bbolt.Bucket, decode func([]byte, *T) error, encode func(*T) ([]byte, error), upgrade func(*T) bool) (int, error) {
 	type change struct {
 		key []byte
 		rec T
@@ -232,7 +232,7 @@ func upgradeEach[T any](b *bbolt.Bucket, upgrade func(*T) bool) (int, error) {
 	var changes []change
 	err := b.ForEach(func(k, v []byte) error {
 		var rec T
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := decode(v, &rec); err != nil {
 			return fmt.Errorf("decode %s: %w", k, err)
 		}
 		var changed bool
@@ -246,7 +246,11 @@ func upgradeEach[T any](b *bbolt.Bucket, upgrade func(*T) bool) (int, error) {
 		return 0, err
 	}
 	for _, c := range changes {
-		if err := putJSON(b, c.key, c.rec); err != nil {
+		data, err := encode(&c.rec)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.Put(c.key, data); err != nil {
 			return 0, err
 		}
 	}
@@ -270,18 +274,42 @@ func community(tx *bbolt.Tx, c bot.Community) *bbolt.Bucket {
 // CommunityBucket returns the community's child bucket name, creating both when missing.
 // It is for adapters that keep their own records per community in this file.
 func CommunityBucket(tx *bbolt.Tx, c bot.Community, name []byte) (*bbolt.Bucket, error) {
+	cb, err := communityBucket(tx, c)
+	if err != nil {
+		return nil, err
+	}
+	return childBucket(cb, c, name)
+}
+
+// communityBucket returns the community's bucket, creating it when missing.
+func communityBucket(tx *bbolt.Tx, c bot.Community) (*bbolt.Bucket, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	cb, err := tx.Bucket(bucketCommunities).CreateBucketIfNotExists([]byte(c.Key()))
+	cb, err := bucketIn(tx.Bucket(bucketCommunities), []byte(c.Key()))
 	if err != nil {
 		return nil, fmt.Errorf("community %s: %w", c.Key(), err)
 	}
-	b, err := cb.CreateBucketIfNotExists(name)
+	return cb, nil
+}
+
+// childBucket returns cb's child bucket name, creating it when missing.
+func childBucket(cb *bbolt.Bucket, c bot.Community, name []byte) (*bbolt.Bucket, error) {
+	b, err := bucketIn(cb, name)
 	if err != nil {
 		return nil, fmt.Errorf("community %s bucket %s: %w", c.Key(), name, err)
 	}
 	return b, nil
+}
+
+// bucketIn is parent's child bucket name, created when missing. It is CreateBucketIfNotExists
+// without the copy of name that bbolt makes even for a bucket that exists: four of them on
+// every learner write.
+func bucketIn(parent *bbolt.Bucket, name []byte) (*bbolt.Bucket, error) {
+	if b := parent.Bucket(name); b != nil {
+		return b, nil
+	}
+	return parent.CreateBucketIfNotExists(name)
 }
 
 // ExistingCommunityBucket returns the community's child bucket, or nil when it does not exist.
@@ -300,7 +328,7 @@ func (s *DB) Learner(ctx context.Context, c bot.Community, userID string) (bot.L
 		return l, err
 	}
 	err := s.view(func(tx *bbolt.Tx) error {
-		return getJSON(ExistingCommunityBucket(tx, c, bucketLearners), []byte(userID), &l)
+		return getLearner(ExistingCommunityBucket(tx, c, bucketLearners), []byte(userID), &l)
 	})
 	if err != nil {
 		return l, fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
@@ -319,28 +347,32 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		return errors.New("update learner: empty user id")
 	}
 	return s.commit(func(tx *bbolt.Tx) error {
-		b, err := CommunityBucket(tx, c, bucketLearners)
+		cb, err := communityBucket(tx, c)
+		if err != nil {
+			return err
+		}
+		b, err := childBucket(cb, c, bucketLearners)
 		if err != nil {
 			return err
 		}
 		var l bot.Learner
-		if err := getJSON(b, []byte(userID), &l); err != nil {
+		if err := getLearner(b, []byte(userID), &l); err != nil {
 			return fmt.Errorf("read learner %s in %s: %w", userID, c.Key(), err)
 		}
 		was := l.Streak.Current
 		if err := outside(func() error { return fn(&l) }); err != nil {
 			return err
 		}
-		if err := putJSON(b, []byte(userID), l); err != nil {
+		if err := putLearner(b, []byte(userID), &l); err != nil {
 			return err
 		}
-		if err := updatePulse(tx, c, userID, &l); err != nil { // the recap's index (activity.go)
+		if err := updatePulse(cb, c, userID, &l); err != nil { // the recap's index (activity.go)
 			return err
 		}
 		if l.Streak.Current == was {
 			return nil
 		}
-		idx, err := CommunityBucket(tx, c, bucketStreaks)
+		idx, err := childBucket(cb, c, bucketStreaks)
 		if err != nil {
 			return err
 		}
@@ -389,15 +421,11 @@ func buildStreakIndex(tx *bbolt.Tx) error {
 			return err
 		}
 		return learners.ForEach(func(k, v []byte) error {
-			var rec struct {
-				Streak struct {
-					Current int `json:"current"`
-				} `json:"streak"`
-			}
-			if err := json.Unmarshal(v, &rec); err != nil {
+			var l bot.Learner
+			if err := decodeLearner(v, &l); err != nil {
 				return fmt.Errorf("decode learner %s in %s: %w", k, name, err)
 			}
-			return moveStreak(idx, string(k), 0, rec.Streak.Current)
+			return moveStreak(idx, string(k), 0, l.Streak.Current)
 		})
 	})
 }
@@ -425,7 +453,7 @@ func buildPulses(tx *bbolt.Tx, name []byte) error {
 			return nil
 		}
 		var l bot.Learner
-		if json.Unmarshal(v, &l) != nil {
+		if decodeLearner(v, &l) != nil {
 			return nil // derived data: a record nobody can read has no pulse to derive, and must not stop the start
 		}
 		p, _ := bot.Pulse{}.Next(&l)
@@ -459,7 +487,7 @@ func (s *DB) Learners(ctx context.Context, c bot.Community, fn func(bot.Learner)
 				return err
 			}
 			var l bot.Learner
-			if err := json.Unmarshal(v, &l); err != nil {
+			if err := decodeLearner(v, &l); err != nil {
 				return fmt.Errorf("decode learner %s in %s: %w", k, c.Key(), err)
 			}
 			return outside(func() error { return fn(l) })
@@ -486,7 +514,7 @@ func (s *DB) LearnersByStreak(ctx context.Context, c bot.Community, fn func(bot.
 			}
 			user := k[4:]
 			var l bot.Learner
-			if err := getJSON(learners, user, &l); err != nil {
+			if err := getLearner(learners, user, &l); err != nil {
 				return fmt.Errorf("decode learner %s in %s: %w", user, c.Key(), err)
 			}
 			if l.Streak.Current <= 0 || !bytes.Equal(streakKey(l.Streak.Current, string(user)), k) {
@@ -599,6 +627,10 @@ func getJSON(b *bbolt.Bucket, key []byte, v any) error {
 	}
 	return json.Unmarshal(data, v)
 }
+
+func decodeJSON[T any](data []byte, v *T) error { return json.Unmarshal(data, v) }
+
+func encodeJSON[T any](v *T) ([]byte, error) { return json.Marshal(v) }
 
 func putJSON(b *bbolt.Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)

@@ -42,6 +42,11 @@ type write struct {
 	group []*write
 }
 
+// writes recycles write values and their channels: under load a check-in allocated little
+// else, and each allocation brings the next garbage collection nearer. A write goes back
+// once its caller has had the one value its channel carries, so a recycled channel is empty.
+var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)} }}
+
 var (
 	errLead = errors.New("bolt: lead the next group commit")
 	errSolo = errors.New("bolt: run this write alone")
@@ -50,7 +55,9 @@ var (
 // commit runs fn in a write transaction shared with whatever writes queued beside it, and
 // returns once that transaction is on disk, with fn's own error or the commit's.
 func (s *DB) commit(fn func(*bbolt.Tx) error) error {
-	w := &write{fn: fn, done: make(chan error, 1)}
+	w := writes.Get().(*write)
+	w.fn = fn
+	defer func() { w.fn = nil; writes.Put(w) }()
 	g := &s.group
 	g.mu.Lock()
 	if g.running {

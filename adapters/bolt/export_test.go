@@ -19,10 +19,10 @@ func (s *DB) PutLearners(c bot.Community, learners []bot.Learner) error {
 		}
 		for _, l := range learners {
 			var was bot.Learner
-			if err := getJSON(b, []byte(l.UserID), &was); err != nil {
+			if err := getLearner(b, []byte(l.UserID), &was); err != nil {
 				return err
 			}
-			if err := putJSON(b, []byte(l.UserID), l); err != nil {
+			if err := putLearner(b, []byte(l.UserID), &l); err != nil {
 				return err
 			}
 			if err := moveStreak(idx, l.UserID, was.Streak.Current, l.Streak.Current); err != nil {
