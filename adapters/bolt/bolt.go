@@ -47,6 +47,13 @@ var (
 	keyConsoleClock   = []byte("console_clock")
 )
 
+// fileVersion is what bucket "meta" holds under "schema": one more than the records' schema
+// (bot.SchemaVersion), since learner records are written in record.go's binary format, which
+// the releases of schema 3 and before cannot read. Those releases refuse a file whose
+// version is above their own schema, so they stop at start, saying so, rather than fail on
+// every learner. Upgrade brings a file of an earlier version up to this one.
+const fileVersion = bot.SchemaVersion + 1
+
 // ErrLocked means another process holds the database file.
 var ErrLocked = errors.New("the file is locked by another process (is another studybot running? stop it or set STUDYBOT_DB to another file)")
 
@@ -126,10 +133,10 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		if v := meta.Get(keySchema); v != nil {
 			n, err := strconv.Atoi(string(v))
-			if err != nil || n > bot.SchemaVersion {
-				return fmt.Errorf("schema version %q is newer than this studybot understands (%d): upgrade studybot", v, bot.SchemaVersion)
+			if err != nil || n > fileVersion {
+				return fmt.Errorf("schema version %q is newer than this studybot understands (%d): upgrade studybot", v, fileVersion)
 			}
-		} else if err := meta.Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion))); err != nil {
+		} else if err := meta.Put(keySchema, []byte(strconv.Itoa(fileVersion))); err != nil {
 			return err
 		}
 		if meta.Get(keyStreakIndex) == nil {
@@ -142,7 +149,7 @@ func Open(path string, opts Options) (*DB, error) {
 		}
 		// A file of an earlier schema gets its pulses from Upgrade, once its records are
 		// current: a pulse written before would count lessons the upgrade marks done as new.
-		if meta.Get(keyPulses) != nil || string(meta.Get(keySchema)) != strconv.Itoa(bot.SchemaVersion) {
+		if meta.Get(keyPulses) != nil || string(meta.Get(keySchema)) != strconv.Itoa(fileVersion) {
 			return nil
 		}
 		if err := tx.Bucket(bucketCommunities).ForEachBucket(func(name []byte) error {
@@ -167,7 +174,7 @@ func Open(path string, opts Options) (*DB, error) {
 func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules int, err error) {
 	var current bool
 	if err := s.view(func(tx *bbolt.Tx) error {
-		current = string(tx.Bucket(bucketMeta).Get(keySchema)) == strconv.Itoa(bot.SchemaVersion)
+		current = string(tx.Bucket(bucketMeta).Get(keySchema)) == strconv.Itoa(fileVersion)
 		return nil
 	}); err != nil || current {
 		return 0, 0, err
@@ -189,7 +196,10 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 		err := s.update(func(tx *bbolt.Tx) error {
 			cb := tx.Bucket(bucketCommunities).Bucket(name)
 			if b := cb.Bucket(bucketLearners); b != nil {
-				n, err := upgradeEach(b, decodeLearner, encodeLearner, func(l *bot.Learner) bool { return r.Upgrade(l) })
+				// Every learner is rewritten in this release's format, so the whole file is in it.
+				n, err := upgradeEach(b, decodeLearner, encodeLearner, func(stored []byte, l *bot.Learner) bool {
+					return r.Upgrade(l) || !isBinaryRecord(stored)
+				})
 				learners += n
 				if err != nil {
 					return err
@@ -197,7 +207,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 			}
 			for _, kind := range [][]byte{bucketNudges, bucketReminders} {
 				if b := cb.Bucket(kind); b != nil {
-					n, err := upgradeEach(b, decodeJSON, encodeJSON, func(sch *bot.Schedule) bool { return r.UpgradeSchedule(sch) })
+					n, err := upgradeEach(b, decodeJSON, encodeJSON, func(_ []byte, sch *bot.Schedule) bool { return r.UpgradeSchedule(sch) })
 					schedules += n
 					if err != nil {
 						return err
@@ -214,7 +224,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 		if err := tx.Bucket(bucketMeta).Put(keyPulses, []byte("1")); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(bot.SchemaVersion)))
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(fileVersion)))
 	})
 	if err != nil {
 		return learners, schedules, fmt.Errorf("upgrade %s: %w", s.path, err)
@@ -224,7 +234,7 @@ func (s *DB) Upgrade(ctx context.Context, r *bot.Roadmap) (learners, schedules i
 
 // upgradeEach decodes every record of b, lets upgrade change it and writes back the changed
 // ones. Records are collected first: bbolt forbids writes while iterating.
-func upgradeEach[T any](b *bbolt.Bucket, decode func([]byte, *T) error, encode func(*T) ([]byte, error), upgrade func(*T) bool) (int, error) {
+func upgradeEach[T any](b *bbolt.Bucket, decode func([]byte, *T) error, encode func(*T) ([]byte, error), upgrade func(stored []byte, rec *T) bool) (int, error) {
 	type change struct {
 		key []byte
 		rec T
@@ -236,7 +246,7 @@ func upgradeEach[T any](b *bbolt.Bucket, decode func([]byte, *T) error, encode f
 			return fmt.Errorf("decode %s: %w", k, err)
 		}
 		var changed bool
-		outside(func() error { changed = upgrade(&rec); return nil })
+		outside(func() error { changed = upgrade(v, &rec); return nil })
 		if changed {
 			changes = append(changes, change{bytes.Clone(k), rec})
 		}
@@ -377,6 +387,42 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 			return err
 		}
 		return moveStreak(idx, userID, was, l.Streak.Current)
+	})
+}
+
+// PutLearners writes whole records in one transaction, each as UpdateLearner leaves it
+// (streak index and pulse included), replacing what was there: for tests and tools that
+// build a community at once.
+func (s *DB) PutLearners(c bot.Community, learners []bot.Learner) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		cb, err := communityBucket(tx, c)
+		if err != nil {
+			return err
+		}
+		b, err := childBucket(cb, c, bucketLearners)
+		if err != nil {
+			return err
+		}
+		idx, err := childBucket(cb, c, bucketStreaks)
+		if err != nil {
+			return err
+		}
+		for _, l := range learners {
+			var was bot.Learner
+			if err := getLearner(b, []byte(l.UserID), &was); err != nil {
+				return err
+			}
+			if err := putLearner(b, []byte(l.UserID), &l); err != nil {
+				return err
+			}
+			if err := updatePulse(cb, c, l.UserID, &l); err != nil {
+				return err
+			}
+			if err := moveStreak(idx, l.UserID, was.Streak.Current, l.Streak.Current); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

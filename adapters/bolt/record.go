@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
+	"math"
 	"slices"
 	"time"
 
@@ -58,9 +60,12 @@ func putLearner(b *bbolt.Bucket, key []byte, l *bot.Learner) error {
 	return b.Put(key, data)
 }
 
+// isBinaryRecord tells a record in this format from one an earlier release wrote as JSON.
+func isBinaryRecord(data []byte) bool { return len(data) > 0 && data[0] == recordBinary }
+
 // decodeLearner reads a record in either format into l.
 func decodeLearner(data []byte, l *bot.Learner) error {
-	if len(data) == 0 || data[0] != recordBinary {
+	if !isBinaryRecord(data) {
 		return json.Unmarshal(data, l)
 	}
 	body, ok := checked(data)
@@ -105,7 +110,9 @@ func decodeLearnerFields(body []byte, l *bot.Learner) error {
 		case 6:
 			skipped = r.string()
 		case 7:
-			r.err = decodeStreak(r.bytes(), &l.Streak)
+			if streak := r.bytes(); r.err == nil {
+				r.err = decodeStreak(streak, &l.Streak)
+			}
 		case 8:
 			l.Zone = r.string()
 		case 9:
@@ -161,9 +168,9 @@ func decodeStreak(data []byte, s *bot.Streak) error {
 		case 4:
 			s.Freezes = r.int()
 		case 5:
-			s.Last = bot.Day(r.int())
+			s.Last = r.day()
 		case 6:
-			s.First = bot.Day(r.int())
+			s.First = r.day()
 		case 7:
 			s.Ends = r.time()
 		case 8:
@@ -212,11 +219,11 @@ func encodeLearner(l *bot.Learner) ([]byte, error) {
 	w.int(11, l.QuizRight)
 	w.text(12, &l.Questions)
 	w.time(13, l.Updated)
-	for topic, state := range l.V1Topics {
-		w.message(14, func() { w.string(1, topic); w.string(2, string(state)) })
+	for _, topic := range slices.Sorted(maps.Keys(l.V1Topics)) {
+		w.message(14, func() { w.string(1, topic); w.string(2, string(l.V1Topics[topic])) })
 	}
-	for topic, next := range l.V1QuizNext {
-		w.message(15, func() { w.string(1, topic); w.int(2, next) })
+	for _, topic := range slices.Sorted(maps.Keys(l.V1QuizNext)) {
+		w.message(15, func() { w.string(1, topic); w.int(2, l.V1QuizNext[topic]) })
 	}
 	w.text(16, &l.Cards)
 	if w.err != nil {
@@ -285,7 +292,13 @@ func (w *writer) text(num protowire.Number, v encoding.TextAppender) {
 	})
 }
 
+// time writes t as time.Time.AppendBinary, refusing what JSON could not write (as the
+// release before this format did): reading it back would fail, and the export too.
 func (w *writer) time(num protowire.Number, t time.Time) {
+	if err := jsonWritable(t); err != nil {
+		w.err = errors.Join(w.err, fmt.Errorf("field %d: %w", num, err))
+		return
+	}
 	if !t.IsZero() {
 		w.value(num, true, func(b []byte) []byte {
 			b, err := t.AppendBinary(b)
@@ -387,15 +400,40 @@ func (r *reader) text(v interface{ UnmarshalText([]byte) error }) {
 	}
 }
 
-// time reads a time.Time.MarshalBinary, refusing years JSON cannot write (the export could
+// time reads a time.Time.MarshalBinary, refusing what JSON cannot write (the export could
 // not be made).
 func (r *reader) time() time.Time {
 	var t time.Time
 	if data := r.bytes(); r.err == nil {
 		r.err = t.UnmarshalBinary(data)
 	}
-	if y := t.Year(); r.err == nil && (y < 0 || y > 9999) {
-		r.err = fmt.Errorf("field %d: time in the year %d", r.num, y)
+	if r.err == nil {
+		if err := jsonWritable(t); err != nil {
+			r.err = fmt.Errorf("field %d: %w", r.num, err)
+		}
 	}
 	return t
+}
+
+// day reads a bot.Day, refusing one out of its range rather than wrapping it.
+func (r *reader) day() bot.Day {
+	v := r.int()
+	if v < math.MinInt32 || v > math.MaxInt32 {
+		r.err = fmt.Errorf("field %d: day %d out of range", r.num, v)
+		return 0
+	}
+	return bot.Day(v)
+}
+
+// jsonWritable refuses a time JSON (RFC 3339) cannot write: a year outside 0 to 9999, or a
+// zone offset of a day or more.
+func jsonWritable(t time.Time) error {
+	_, offset := t.Zone()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("time in the year %d", y)
+	}
+	if offset <= -24*60*60 || offset >= 24*60*60 {
+		return fmt.Errorf("time at a zone offset of %ds", offset)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,16 +192,19 @@ func TestADamagedLearnerRecordIsAnErrorNotAPanic(t *testing.T) {
 	flipped := bytes.Clone(data)
 	flipped[len(flipped)/2] ^= 0x10
 	for name, damaged := range map[string][]byte{
-		"cut short":        data[:len(data)/2],
-		"cut at a field":   withSum(data[:len(data)-4-20]),
-		"one bit flipped":  flipped,
-		"no checksum":      data[:len(data)-4],
-		"user as a number": withSum(protowire.AppendVarint(protowire.AppendTag([]byte{recordBinary}, 2, protowire.VarintType), 1)),
-		"bad time":         withSum(protowire.AppendString(protowire.AppendTag([]byte{recordBinary}, 13, protowire.BytesType), "not a time")),
-		"year 10000":       withSum(protowire.AppendBytes(protowire.AppendTag([]byte{recordBinary}, 13, protowire.BytesType), year10000(t))),
-		"length past end":  withSum([]byte{recordBinary, 0x12, 0x7f, 'a'}),
-		"only the marker":  {recordBinary},
-		"not JSON either":  []byte("{\"v\":"),
+		"cut short":          data[:len(data)/2],
+		"cut at a field":     withSum(data[:len(data)-4-20]),
+		"one bit flipped":    flipped,
+		"no checksum":        data[:len(data)-4],
+		"user as a number":   withSum(protowire.AppendVarint(protowire.AppendTag([]byte{recordBinary}, 2, protowire.VarintType), 1)),
+		"streak as a number": withSum(protowire.AppendVarint(protowire.AppendTag([]byte{recordBinary}, 7, protowire.VarintType), 1)),
+		"day past int32":     withSum(protowire.AppendBytes(protowire.AppendTag([]byte{recordBinary}, 7, protowire.BytesType), protowire.AppendVarint(protowire.AppendTag(nil, 5, protowire.VarintType), protowire.EncodeZigZag(1<<33+5)))),
+		"bad time":           withSum(protowire.AppendString(protowire.AppendTag([]byte{recordBinary}, 13, protowire.BytesType), "not a time")),
+		"year 10000":         withSum(protowire.AppendBytes(protowire.AppendTag([]byte{recordBinary}, 13, protowire.BytesType), binaryTime(t, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)))),
+		"offset of a day":    withSum(protowire.AppendBytes(protowire.AppendTag([]byte{recordBinary}, 13, protowire.BytesType), binaryTime(t, time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 24*3600))))),
+		"length past end":    withSum([]byte{recordBinary, 0x12, 0x7f, 'a'}),
+		"only the marker":    {recordBinary},
+		"not JSON either":    []byte("{\"v\":"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var back bot.Learner
@@ -211,8 +215,8 @@ func TestADamagedLearnerRecordIsAnErrorNotAPanic(t *testing.T) {
 	}
 }
 
-func year10000(t *testing.T) []byte {
-	data, err := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).MarshalBinary()
+func binaryTime(t *testing.T, at time.Time) []byte {
+	data, err := at.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,6 +303,96 @@ func BenchmarkLearnerRecord(b *testing.B) {
 			for b.Loop() {
 				if _, err := format.encode(&l); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The file of the release before this format (schema 3, JSON records) is upgraded once:
+// every learner rewritten in the binary format, nothing else changed, and the file's
+// version raised past 3, which is what makes that earlier release refuse the file at start
+// ("schema version … is newer than this studybot understands") instead of failing on every
+// learner. A file of a later version is refused by this release the same way.
+func TestAFileOfJSONRecordsIsUpgradedAndThenRefusedByEarlierReleases(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "studybot.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := bot.Community{Platform: bot.PlatformSlack, ID: "T1"}
+	full := fullLearner(t)
+	full.V1Topics, full.V1QuizNext = nil, nil // a schema 3 record has none left
+	plain := bot.Learner{Version: bot.SchemaVersion, UserID: "U2", Name: "Bo", Streak: bot.Streak{Current: 2, Longest: 2, Last: 20794}}
+	err = db.Bolt().Update(func(tx *bbolt.Tx) error {
+		b, err := CommunityBucket(tx, c, bucketLearners)
+		if err != nil {
+			return err
+		}
+		for _, l := range []bot.Learner{full, plain} {
+			if err := PutJSON(b, []byte(l.UserID), l); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte("3"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	learners, schedules, err := db.Upgrade(context.Background(), nil)
+	if err != nil || learners != 2 || schedules != 0 {
+		t.Fatalf("Upgrade = %d learners, %d schedules, %v; want both learners rewritten", learners, schedules, err)
+	}
+	var version string
+	db.Bolt().View(func(tx *bbolt.Tx) error {
+		version = string(tx.Bucket(bucketMeta).Get(keySchema))
+		return ExistingCommunityBucket(tx, c, bucketLearners).ForEach(func(k, v []byte) error {
+			if !isBinaryRecord(v) {
+				t.Errorf("%s is still JSON after the upgrade", k)
+			}
+			return nil
+		})
+	})
+	if n, err := strconv.Atoi(version); err != nil || n <= 3 || n <= bot.SchemaVersion {
+		t.Errorf("file version %q: the release before this format (schema 3) would open it and fail on every learner", version)
+	}
+	for _, want := range []bot.Learner{full, plain} {
+		got, err := db.Learner(context.Background(), c, want.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRecord(t, want, got)
+	}
+	if l, s, err := db.Upgrade(context.Background(), nil); l+s != 0 || err != nil {
+		t.Errorf("a second Upgrade changed %d records (%v)", l+s, err)
+	}
+	err = db.Bolt().Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(fileVersion+1)))
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{}); err == nil || !strings.Contains(err.Error(), "newer than this studybot understands") {
+		t.Errorf("a file of a later version opened: %v", err)
+	}
+}
+
+// What JSON could not store, the binary format refuses too, at the write: a record written
+// must read back.
+func TestATimeJSONCannotWriteIsRefusedAtTheWrite(t *testing.T) {
+	for name, at := range map[string]time.Time{
+		"year 10000":         time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		"year -1":            time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		"offset of 25 hours": time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 25*3600)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, l := range []bot.Learner{{UserID: "u", Updated: at}, {UserID: "u", Streak: bot.Streak{Ends: at}}} {
+				if data, err := encodeLearner(&l); err == nil {
+					t.Errorf("encoded %v as %x", at, data)
+				}
+				if _, err := json.Marshal(l); err == nil {
+					t.Errorf("JSON writes %v: the binary format may too", at)
 				}
 			}
 		})

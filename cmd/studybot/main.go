@@ -180,7 +180,7 @@ func openCore(cfg config, clock bot.Clock, cooldowns bot.Cooldowns, log *slog.Lo
 		return nil, err
 	}
 	if learners+schedules > 0 {
-		log.Info("migrated the database to the lesson format", "db", cfg.DB, "learners", learners, "schedules", schedules,
+		log.Info("migrated the database to this release's format", "db", cfg.DB, "learners", learners, "schedules", schedules,
 			"schema", bot.SchemaVersion)
 	}
 	b, err := bot.New(bot.Config{Roadmap: roadmap, Store: store, Schedules: store, Cooldowns: cooldowns, Clock: clock,

@@ -72,21 +72,12 @@ func Fill(t testing.TB, path string, c bot.Community, n int) []string {
 	}
 	defer store.Close()
 	ids := make([]string, n)
-	err = store.Bolt().Update(func(tx *bbolt.Tx) error {
-		b, err := bolt.CommunityBucket(tx, c, []byte("learners"))
-		if err != nil {
-			return err
-		}
-		for i := range ids {
-			ids[i] = fmt.Sprintf("learner-%03d", i)
-			l := bot.Learner{Version: bot.SchemaVersion, UserID: ids[i], Name: "Learner " + ids[i]}
-			if err := bolt.PutJSON(b, []byte(ids[i]), l); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	learners := make([]bot.Learner, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("learner-%03d", i)
+		learners[i] = bot.Learner{Version: bot.SchemaVersion, UserID: ids[i], Name: "Learner " + ids[i]}
+	}
+	if err := store.PutLearners(c, learners); err != nil {
 		t.Fatal(err)
 	}
 	return ids
