@@ -373,21 +373,28 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		if err := outside(func() error { return fn(&l) }); err != nil {
 			return err
 		}
-		if err := putLearner(b, []byte(userID), &l); err != nil {
-			return err
-		}
-		if err := updatePulse(cb, c, userID, &l); err != nil { // the recap's index (activity.go)
-			return err
-		}
-		if l.Streak.Current == was {
-			return nil
-		}
-		idx, err := childBucket(cb, c, bucketStreaks)
-		if err != nil {
-			return err
-		}
-		return moveStreak(idx, userID, was, l.Streak.Current)
+		return saveLearner(cb, c, b, userID, &l, was)
 	})
+}
+
+// saveLearner writes l as userID's record into b, its community's learners, with what is
+// derived from it: its pulse (the recap's index, activity.go) and its entry in the streak
+// index, moved from streak was.
+func saveLearner(cb *bbolt.Bucket, c bot.Community, b *bbolt.Bucket, userID string, l *bot.Learner, was int) error {
+	if err := putLearner(b, []byte(userID), l); err != nil {
+		return err
+	}
+	if err := updatePulse(cb, c, userID, l); err != nil {
+		return err
+	}
+	if l.Streak.Current == was {
+		return nil
+	}
+	idx, err := childBucket(cb, c, bucketStreaks)
+	if err != nil {
+		return err
+	}
+	return moveStreak(idx, userID, was, l.Streak.Current)
 }
 
 // PutLearners writes whole records in one transaction, each as UpdateLearner leaves it
@@ -403,22 +410,12 @@ func (s *DB) PutLearners(c bot.Community, learners []bot.Learner) error {
 		if err != nil {
 			return err
 		}
-		idx, err := childBucket(cb, c, bucketStreaks)
-		if err != nil {
-			return err
-		}
 		for _, l := range learners {
 			var was bot.Learner
 			if err := getLearner(b, []byte(l.UserID), &was); err != nil {
 				return err
 			}
-			if err := putLearner(b, []byte(l.UserID), &l); err != nil {
-				return err
-			}
-			if err := updatePulse(cb, c, l.UserID, &l); err != nil {
-				return err
-			}
-			if err := moveStreak(idx, l.UserID, was.Streak.Current, l.Streak.Current); err != nil {
+			if err := saveLearner(cb, c, b, l.UserID, &l, was.Streak.Current); err != nil {
 				return err
 			}
 		}
