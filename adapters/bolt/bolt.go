@@ -357,11 +357,7 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		return errors.New("update learner: empty user id")
 	}
 	return s.commit(func(tx *bbolt.Tx) error {
-		cb, err := communityBucket(tx, c)
-		if err != nil {
-			return err
-		}
-		b, err := childBucket(cb, c, bucketLearners)
+		cb, b, err := learnersBucket(tx, c)
 		if err != nil {
 			return err
 		}
@@ -375,6 +371,15 @@ func (s *DB) UpdateLearner(ctx context.Context, c bot.Community, userID string, 
 		}
 		return saveLearner(cb, c, b, userID, &l, was)
 	})
+}
+
+// learnersBucket returns the community's bucket and its learners, creating them when missing.
+func learnersBucket(tx *bbolt.Tx, c bot.Community) (community, learners *bbolt.Bucket, err error) {
+	if community, err = communityBucket(tx, c); err != nil {
+		return nil, nil, err
+	}
+	learners, err = childBucket(community, c, bucketLearners)
+	return community, learners, err
 }
 
 // saveLearner writes l as userID's record into b, its community's learners, with what is
@@ -402,11 +407,7 @@ func saveLearner(cb *bbolt.Bucket, c bot.Community, b *bbolt.Bucket, userID stri
 // build a community at once.
 func (s *DB) PutLearners(c bot.Community, learners []bot.Learner) error {
 	return s.update(func(tx *bbolt.Tx) error {
-		cb, err := communityBucket(tx, c)
-		if err != nil {
-			return err
-		}
-		b, err := childBucket(cb, c, bucketLearners)
+		cb, b, err := learnersBucket(tx, c)
 		if err != nil {
 			return err
 		}
