@@ -123,10 +123,44 @@ func LeafOf(t testing.TB, path, needle string) int {
 	return 0
 }
 
-// BareUpdates times n bbolt Updates, one after another, each writing record under a key of
-// its own into a fresh file in the test's temporary directory: what bbolt and the disk alone
-// make a lone write wait, for a benchmark to hold a store's write latency against.
-func BareUpdates(t testing.TB, n int, record []byte) []time.Duration {
+// Written is what the store writes for one learner: the record, the pulse (the recap's
+// index) and the streak index entry (streak inverted, then user ID; none without a streak).
+type Written struct{ Record, Pulse, StreakKey []byte }
+
+// Wrote is what the store writes for l, for a benchmark's bare writes to write the same.
+func Wrote(t testing.TB, l bot.Learner) Written {
+	t.Helper()
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "record.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c := bot.Community{Platform: bot.PlatformConsole, ID: "record"}
+	if err := store.PutLearners(c, []bot.Learner{l}); err != nil {
+		t.Fatal(err)
+	}
+	var w Written
+	err = store.Bolt().View(func(tx *bbolt.Tx) error {
+		bucket := func(name string) *bbolt.Bucket { return bolt.ExistingCommunityBucket(tx, c, []byte(name)) }
+		w.Record = bytes.Clone(bucket("learners").Get([]byte(l.UserID)))
+		w.Pulse = bytes.Clone(bucket("pulses").Get([]byte(l.UserID)))
+		if k, _ := bucket("streaks").Cursor().First(); k != nil {
+			w.StreakKey = bytes.Clone(k)
+		}
+		return nil
+	})
+	if err != nil || w.Record == nil || w.Pulse == nil {
+		t.Fatalf("the store wrote %+v for %s: %v", w, l.UserID, err)
+	}
+	return w
+}
+
+// BareUpdates times n bbolt Updates, one after another, each writing w's record under a
+// user ID of its own into a fresh file in the test's temporary directory, in the store's
+// buckets (with all, its pulse and streak entry too, as the store's transaction does): what
+// bbolt and the disk alone make a lone write wait, for a benchmark to hold a store's write
+// latency against.
+func BareUpdates(t testing.TB, n int, w Written, all bool) []time.Duration {
 	t.Helper()
 	db, err := bbolt.Open(filepath.Join(t.TempDir(), "bare.db"), 0o600, nil)
 	if err != nil {
@@ -135,13 +169,31 @@ func BareUpdates(t testing.TB, n int, record []byte) []time.Duration {
 	defer db.Close()
 	took := make([]time.Duration, n)
 	for i := range took {
+		user := fmt.Appendf(nil, "5%017d", i)
 		began := time.Now()
 		err := db.Update(func(tx *bbolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("learners"))
+			communities, err := tx.CreateBucketIfNotExists([]byte("communities"))
 			if err != nil {
 				return err
 			}
-			return b.Put(fmt.Appendf(nil, "5%017d", i), record)
+			community, err := communities.CreateBucketIfNotExists([]byte("discord/bench"))
+			if err != nil {
+				return err
+			}
+			put := func(bucket string, key, value []byte) error {
+				b, err := community.CreateBucketIfNotExists([]byte(bucket))
+				if err != nil {
+					return err
+				}
+				return b.Put(key, value)
+			}
+			if err := put("learners", user, w.Record); err != nil || !all {
+				return err
+			}
+			if err := put("pulses", user, w.Pulse); err != nil || len(w.StreakKey) < 4 {
+				return err
+			}
+			return put("streaks", append(bytes.Clone(w.StreakKey[:4]), user...), nil)
 		})
 		if err != nil {
 			t.Fatal(err)
