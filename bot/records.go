@@ -52,25 +52,23 @@ func ProgressOf(done, learning, skipped string) Progress {
 	return m
 }
 
-// MarshalJSON writes Slugs as an object, {"done":"dns http","learning":"tls"}.
+// storedProgress is Progress as JSON: {"done":"dns http","learning":"tls"}.
+type storedProgress struct {
+	Done     string `json:"done,omitempty"`
+	Learning string `json:"learning,omitempty"`
+	Skipped  string `json:"skipped,omitempty"`
+}
+
+// MarshalJSON writes Slugs as an object.
 func (p Progress) MarshalJSON() ([]byte, error) {
-	out := map[string]string{}
-	done, learning, skipped := p.Slugs()
-	for state, slugs := range map[State]string{StateDone: done, StateLearning: learning, StateSkipped: skipped} {
-		if slugs != "" {
-			out[string(state)] = slugs
-		}
-	}
+	var out storedProgress
+	out.Done, out.Learning, out.Skipped = p.Slugs()
 	return json.Marshal(out)
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote.
 func (p *Progress) UnmarshalJSON(b []byte) error {
-	var in struct {
-		Done     string `json:"done"`
-		Learning string `json:"learning"`
-		Skipped  string `json:"skipped"`
-	}
+	var in storedProgress
 	if err := json.Unmarshal(b, &in); err != nil {
 		return fmt.Errorf("lesson progress: %w", err)
 	}

@@ -28,7 +28,7 @@ import (
 // goroutine while the transaction is open (2–3 times slower with JSON records: the hand-offs
 // cost more than the second core gives back), and making each change before the transaction
 // from a copy of the record kept in memory, checked against the disk inside it (no faster
-// on two cores, and 25 % more CPU per check-in: the machine is bound by CPU, not by the
+// on two cores, and 10–25 % more CPU per check-in: the machine is bound by CPU, not by the
 // committing goroutine).
 type groupCommit struct {
 	mu      sync.Mutex
@@ -45,9 +45,9 @@ type write struct {
 	group []*write
 }
 
-// writes recycles write values and their channels: under load a check-in allocated little
-// else, and each allocation brings the next garbage collection nearer. A write goes back
-// once its caller has had the one value its channel carries, so a recycled channel is empty.
+// writes recycles write values and their channels, two allocations fewer per write: under
+// load, garbage collection is a good part of what a write costs. A write goes back once its
+// caller has had the one value its channel carries, so a recycled channel is empty.
 var writes = sync.Pool{New: func() any { return &write{done: make(chan error, 1)} }}
 
 var (

@@ -330,19 +330,15 @@ func (r *reader) next() bool {
 	return true
 }
 
-// value consumes the current field's value: the varint, or the bytes of a length-delimited
-// field, as raw bytes.
-func (r *reader) value() ([]byte, error) {
+// skip passes over the current field's value.
+func (r *reader) skip() {
 	n := protowire.ConsumeFieldValue(r.num, r.typ, r.data)
 	if n < 0 {
-		return nil, protowire.ParseError(n)
+		r.err = protowire.ParseError(n)
+		return
 	}
-	v := r.data[:n]
 	r.data = r.data[n:]
-	return v, nil
 }
-
-func (r *reader) skip() { _, r.err = r.value() }
 
 // entry reads a map entry, a message whose field 1 is the key and field 2 the value, which
 // value reads.
