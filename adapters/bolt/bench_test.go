@@ -126,78 +126,95 @@ func benchCommand(b *testing.B, text string, setup ...string) {
 // the two is the core's overhead over the storage engine's own limit; "bare-record" writes
 // the record alone, for comparison with the figures of earlier releases, and "store" makes
 // the core's change through the store alone.
+//
+// "side-by-side" gives the ratios: each round is a burst through the core, the same burst as
+// the bare loop, then through the store alone, timed apart, so that all three meet the
+// machine in the same state (on this shared virtual machine the same run's speed drifts by
+// half within a minute, more than the differences measured). It reports each one's time
+// and CPU per check-in, and the core's and the store's throughput as fractions of the bare
+// loop's.
 func BenchmarkConcurrentCheckins(b *testing.B) {
 	const learners = 1000
 	core, db, clock := benchCore(b)
 	c := request("", "").Community
+	coreBurst := func(b *testing.B) {
+		clock.Advance(24 * time.Hour) // a new day: every check-in counts
+		var wg sync.WaitGroup
+		for i := range learners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := core.Handle(ctx, request(fmt.Sprint("learner-", i), "/roadmap checkin")); r.Outcome != bot.OutcomeOK {
+					b.Error(r.Text)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	b.Run("core", func(b *testing.B) {
 		defer reportCPU(b, learners)()
 		for b.Loop() {
-			clock.Advance(24 * time.Hour) // a new day: every check-in counts
-			var wg sync.WaitGroup
-			for i := range learners {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if r := core.Handle(ctx, request(fmt.Sprint("learner-", i), "/roadmap checkin")); r.Outcome != bot.OutcomeOK {
-						b.Error(r.Text)
-					}
-				}()
-			}
-			wg.Wait()
+			coreBurst(b)
 		}
 	})
 	// The same check-ins through the store alone (in another community): the streak rule
 	// as the core applies it, without parsing the command, cooldowns or the answer.
+	other := bot.Community{Platform: bot.PlatformDiscord, ID: "222"}
+	storeBurst := func(b *testing.B) {
+		now := clock.Advance(24 * time.Hour)
+		var wg sync.WaitGroup
+		for i := range learners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				user := fmt.Sprint("learner-", i)
+				err := db.UpdateLearner(ctx, other, user, func(l *bot.Learner) error {
+					l.Streak, _ = l.Streak.Study(now, time.UTC, bot.ActivityCheckin)
+					l.Version, l.UserID, l.Name, l.Updated = bot.SchemaVersion, user, user, now
+					return nil
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	b.Run("store", func(b *testing.B) {
 		defer reportCPU(b, learners)()
-		other := bot.Community{Platform: bot.PlatformDiscord, ID: "222"}
 		for b.Loop() {
-			now := clock.Advance(24 * time.Hour)
-			var wg sync.WaitGroup
-			for i := range learners {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					user := fmt.Sprint("learner-", i)
-					err := db.UpdateLearner(ctx, other, user, func(l *bot.Learner) error {
-						l.Streak, _ = l.Streak.Study(now, time.UTC, bot.ActivityCheckin)
-						l.Version, l.UserID, l.Name, l.Updated = bot.SchemaVersion, user, user, now
-						return nil
-					})
-					if err != nil {
-						b.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
+			storeBurst(b)
 		}
 	})
+	// What the core wrote, for the bare loops: a burst is made first when the core has not run.
 	type written struct{ record, pulse []byte }
 	wrote := map[string]written{}
-	err := db.Bolt().View(func(tx *bbolt.Tx) error {
-		pulses, records := bolt.ExistingCommunityBucket(tx, c, []byte("pulses")), bolt.ExistingCommunityBucket(tx, c, []byte("learners"))
-		if records == nil {
-			return nil
-		}
-		return records.ForEach(func(k, v []byte) error {
-			wrote[string(k)] = written{record: bytes.Clone(v), pulse: bytes.Clone(pulses.Get(k))}
-			return nil
+	snapshot := func() error {
+		return db.Bolt().View(func(tx *bbolt.Tx) error {
+			pulses, records := bolt.ExistingCommunityBucket(tx, c, []byte("pulses")), bolt.ExistingCommunityBucket(tx, c, []byte("learners"))
+			if records == nil {
+				return nil
+			}
+			return records.ForEach(func(k, v []byte) error {
+				wrote[string(k)] = written{record: bytes.Clone(v), pulse: bytes.Clone(pulses.Get(k))}
+				return nil
+			})
 		})
-	})
-	if len(wrote) == 0 && err == nil {
-		b.Log("the bare loops write what the core wrote: run them with the core")
-		return
+	}
+	err := snapshot()
+	if err == nil && len(wrote) == 0 {
+		coreBurst(b)
+		err = snapshot()
 	}
 	if err != nil || len(wrote) != learners {
 		b.Fatalf("core left %d records (%v), want %d", len(wrote), err, learners)
 	}
-	bare := func(b *testing.B, recordOnly bool) {
+	openBare := func(b *testing.B) *bbolt.DB {
 		bare, err := bbolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer bare.Close()
+		b.Cleanup(func() { bare.Close() })
 		bare.MaxBatchDelay = db.Bolt().MaxBatchDelay
 		if err := bare.Update(func(tx *bbolt.Tx) error {
 			_, err := tx.CreateBucketIfNotExists([]byte("communities"))
@@ -205,48 +222,84 @@ func BenchmarkConcurrentCheckins(b *testing.B) {
 		}); err != nil {
 			b.Fatal(err)
 		}
+		return bare
+	}
+	streakKey := func(streak uint32, user string) []byte {
+		return append(binary.BigEndian.AppendUint32(nil, ^streak), user...)
+	}
+	// bareBurst writes what the core wrote for every learner, on day (whose streak entry
+	// replaces the one of the day before).
+	bareBurst := func(b *testing.B, bare *bbolt.DB, day uint32, recordOnly bool) {
+		var wg sync.WaitGroup
+		for user, w := range wrote {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := bare.Batch(func(tx *bbolt.Tx) error {
+					community, err := tx.Bucket([]byte("communities")).CreateBucketIfNotExists([]byte(c.Key()))
+					if err != nil {
+						return err
+					}
+					records, err := community.CreateBucketIfNotExists([]byte("learners"))
+					if err != nil || recordOnly {
+						return errors.Join(err, records.Put([]byte(user), w.record))
+					}
+					pulses, err := community.CreateBucketIfNotExists([]byte("pulses"))
+					if err != nil {
+						return err
+					}
+					streaks, err := community.CreateBucketIfNotExists([]byte("streaks"))
+					if err != nil {
+						return err
+					}
+					return errors.Join(records.Put([]byte(user), w.record), pulses.Put([]byte(user), w.pulse),
+						streaks.Delete(streakKey(day-1, user)), streaks.Put(streakKey(day, user), []byte{}))
+				})
+				if err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	bareRun := func(b *testing.B, recordOnly bool) {
+		bare := openBare(b)
 		defer reportCPU(b, learners)()
 		day := uint32(0)
-		streakKey := func(streak uint32, user string) []byte {
-			return append(binary.BigEndian.AppendUint32(nil, ^streak), user...)
-		}
 		for b.Loop() {
 			day++
-			var wg sync.WaitGroup
-			for user, w := range wrote {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					err := bare.Batch(func(tx *bbolt.Tx) error {
-						community, err := tx.Bucket([]byte("communities")).CreateBucketIfNotExists([]byte(c.Key()))
-						if err != nil {
-							return err
-						}
-						records, err := community.CreateBucketIfNotExists([]byte("learners"))
-						if err != nil || recordOnly {
-							return errors.Join(err, records.Put([]byte(user), w.record))
-						}
-						pulses, err := community.CreateBucketIfNotExists([]byte("pulses"))
-						if err != nil {
-							return err
-						}
-						streaks, err := community.CreateBucketIfNotExists([]byte("streaks"))
-						if err != nil {
-							return err
-						}
-						return errors.Join(records.Put([]byte(user), w.record), pulses.Put([]byte(user), w.pulse),
-							streaks.Delete(streakKey(day-1, user)), streaks.Put(streakKey(day, user), []byte{}))
-					})
-					if err != nil {
-						b.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
+			bareBurst(b, bare, day, recordOnly)
 		}
 	}
-	b.Run("bare-batch", func(b *testing.B) { bare(b, false) })
-	b.Run("bare-record", func(b *testing.B) { bare(b, true) })
+	b.Run("bare-batch", func(b *testing.B) { bareRun(b, false) })
+	b.Run("bare-record", func(b *testing.B) { bareRun(b, true) })
+	b.Run("side-by-side", func(b *testing.B) {
+		bare, day := openBare(b), uint32(0)
+		runs := []struct {
+			name      string
+			burst     func()
+			wall, cpu time.Duration
+		}{
+			{name: "core", burst: func() { coreBurst(b) }},
+			{name: "bare", burst: func() { day++; bareBurst(b, bare, day, false) }},
+			{name: "store", burst: func() { storeBurst(b) }},
+		}
+		for b.Loop() {
+			for i := range runs {
+				began, cpu := time.Now(), cpuTime(b)
+				runs[i].burst()
+				runs[i].wall += time.Since(began)
+				runs[i].cpu += cpuTime(b) - cpu
+			}
+		}
+		for _, r := range runs {
+			b.ReportMetric(r.wall.Seconds()*1e3/float64(b.N), r.name+"-ms")
+			b.ReportMetric(r.cpu.Seconds()*1e6/float64(b.N*learners), r.name+"-cpu-µs/checkin")
+		}
+		coreWall, bareWall, storeWall := runs[0].wall.Seconds(), runs[1].wall.Seconds(), runs[2].wall.Seconds()
+		b.ReportMetric(bareWall/coreWall, "core/bare")
+		b.ReportMetric(bareWall/storeWall, "store/bare")
+	})
 }
 
 // reportCPU, deferred at the start of a benchmark, reports the CPU time the process spent
