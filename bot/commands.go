@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -36,13 +37,13 @@ func studyLine(res StudyResult) string {
 // streakOf is "a 2-day streak", "an 8-day streak": the article follows how the number is
 // read aloud (eight, eleven, eighteen, eighty… take "an").
 func streakOf(n int) string {
-	digits := fmt.Sprint(n)
-	article := "a"
+	digits := strconv.Itoa(n)
+	article := "a "
 	if strings.HasPrefix(digits, "8") ||
 		(len(digits)%3 == 2 && (strings.HasPrefix(digits, "11") || strings.HasPrefix(digits, "18"))) {
-		article = "an"
+		article = "an "
 	}
-	return fmt.Sprintf("%s %d-day streak", article, n)
+	return article + digits + "-day streak"
 }
 
 func plural(n int, word string) string {

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 )
@@ -53,7 +52,7 @@ func cooldownClass(cmd Command) CooldownClass {
 // cooldownKey is the key of a learner's budget for class in a community: the same on every
 // backend and every replica, so a budget is one budget wherever the command lands.
 func cooldownKey(c Community, userID string, class CooldownClass) string {
-	return strings.Join([]string{c.Platform, c.ID, userID, string(class)}, "/")
+	return c.Platform + "/" + c.ID + "/" + userID + "/" + string(class)
 }
 
 // learnerCooldownKeys are every cooldown key a learner can have in a community, one per class.

@@ -219,10 +219,10 @@ func encodeLearner(l *bot.Learner) ([]byte, error) {
 	w.int(11, l.QuizRight)
 	w.text(12, &l.Questions)
 	w.time(13, l.Updated)
-	for _, topic := range slices.Sorted(maps.Keys(l.V1Topics)) {
+	for _, topic := range sortedKeys(l.V1Topics) {
 		w.message(14, func() { w.string(1, topic); w.string(2, string(l.V1Topics[topic])) })
 	}
-	for _, topic := range slices.Sorted(maps.Keys(l.V1QuizNext)) {
+	for _, topic := range sortedKeys(l.V1QuizNext) {
 		w.message(15, func() { w.string(1, topic); w.int(2, l.V1QuizNext[topic]) })
 	}
 	w.text(16, &l.Cards)
@@ -230,6 +230,15 @@ func encodeLearner(l *bot.Learner) ([]byte, error) {
 		return nil, fmt.Errorf("encode learner %s: %w", l.UserID, w.err)
 	}
 	return binary.LittleEndian.AppendUint32(w.buf, crc32.Checksum(w.buf, castagnoli)), nil
+}
+
+// sortedKeys is m's keys in order, so that a record's bytes do not depend on map order; nil
+// without an allocation for the empty maps of every record written since version 2.
+func sortedKeys[V any](m map[string]V) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(m))
 }
 
 // writer appends fields, leaving out zero values. The first error sticks.
