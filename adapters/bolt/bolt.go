@@ -81,7 +81,8 @@ type Options struct {
 	// LockTimeout is how long to wait for another process to release the file (default 1s).
 	LockTimeout time.Duration
 	// BatchDelay is how long a write through bbolt's Batch (schedules) waits for others to
-	// share its transaction (default 2ms). Learner and settings writes never wait: see
+	// share its transaction (default 2ms). Learner and settings writes never wait for
+	// company; under load, a group of them stops taking newcomers after this long: see
 	// groupCommit.
 	BatchDelay time.Duration
 	// Logger hears how long the consistency check took and about damage found later; nil
