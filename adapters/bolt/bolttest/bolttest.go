@@ -104,22 +104,27 @@ func DamagePage(t testing.TB, path string, n int) {
 	}
 }
 
-// LeafOf is the number of the leaf page of the file at path that holds needle (a key), so a
-// test can damage the page one learner's record lives on and no other community's.
+// LeafOf is the number of the leaf page of the file at path that holds the record of the
+// learner whose user ID is needle, so a test can damage the page one learner's record lives
+// on and no other community's. The pulses bucket holds the same key on another page: a
+// record is told apart by the byte that follows its key, the first of the value, which for a
+// learner record is its format marker.
 func LeafOf(t testing.TB, path, needle string) int {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const leafFlag = 0x02 // bbolt's page header: id (8 bytes), flags (2), count (2), overflow (4)
+	const leafFlag = 0x02     // bbolt's page header: id (8 bytes), flags (2), count (2), overflow (4)
+	const recordMarker = 0x01 // a learner record's first byte (adapters/bolt/record.go)
+	record := append([]byte(needle), recordMarker)
 	for n := 2; (n+1)*PageSize <= len(raw); n++ {
 		page := raw[n*PageSize : (n+1)*PageSize]
-		if binary.NativeEndian.Uint16(page[8:]) == leafFlag && bytes.Contains(page, []byte(needle)) {
+		if binary.NativeEndian.Uint16(page[8:]) == leafFlag && bytes.Contains(page, record) {
 			return n
 		}
 	}
-	t.Fatalf("no leaf page of %s holds %q", path, needle)
+	t.Fatalf("no leaf page of %s holds the record of %q", path, needle)
 	return 0
 }
 
