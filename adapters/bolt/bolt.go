@@ -82,7 +82,7 @@ type Options struct {
 	LockTimeout time.Duration
 	// BatchDelay is how long a write through bbolt's Batch (schedules) waits for others to
 	// share its transaction (default 2ms). Learner and settings writes never wait for
-	// company; under load, a group of them stops taking newcomers after this long: see
+	// company; under load, a group of them takes newcomers for at most this long: see
 	// groupCommit.
 	BatchDelay time.Duration
 	// Logger hears how long the consistency check took and about damage found later; nil

@@ -18,12 +18,14 @@ import (
 // is shared as Batch shares it, and the number of writes per transaction follows the load
 // by itself.
 //
-// A group also takes the writes that arrive while it is being applied. Once its own are
-// done it takes what queued meanwhile, then gives the processor up once (runtime.Gosched)
-// so that writers already on their way can queue, and commits when that brings nothing
-// more, or at MaxBatchSize writes, or once MaxBatchDelay has passed. On an idle machine the
-// yield returns at once, so a lone write still commits at once (BenchmarkInteractionLatency
-// in adapters/discord). Under load a burst of check-ins becomes one or two commits instead
+// A group also takes the writes that arrive while it is being applied. Whenever it has
+// applied all it holds, it takes what queued meanwhile, and when nothing has, gives the
+// processor up once (runtime.Gosched) so that writers already on their way can queue; it
+// commits when that brings nothing more, when joining would take it past MaxBatchSize
+// writes, or once it has been open for MaxBatchDelay. On an idle machine the yield returns
+// at once, so a lone write still commits as soon as it is applied
+// (BenchmarkInteractionLatency in adapters/discord); on a busy one it waits one scheduling
+// round, holding bbolt's write lock. Under load a burst of check-ins becomes one or two commits instead
 // of five to ten: each commit rewrites every page its writes touched and syncs twice, and
 // a burst's learners are spread over all the pages (BenchmarkConcurrentCheckins). With one
 // processor (GOMAXPROCS=1), where nothing else runs while the committing goroutine applies
@@ -165,11 +167,14 @@ func callSafely(fn func(*bbolt.Tx) error, tx *bbolt.Tx) (err error) {
 }
 
 // gather adds to the group what queued since it last looked, giving the processor up once
-// first when nothing has, and says whether it added any: see groupCommit.
+// when nothing has, and says whether it added any; a group older than MaxBatchDelay takes
+// no more. See groupCommit.
 func (s *DB) gather(group *[]*write, began time.Time) bool {
+	if time.Since(began) >= s.db.MaxBatchDelay {
+		return false
+	}
 	n := len(*group)
-	*group = s.group.join(*group, s.db.MaxBatchSize)
-	if len(*group) == n && time.Since(began) < s.db.MaxBatchDelay {
+	if *group = s.group.join(*group, s.db.MaxBatchSize); len(*group) == n {
 		runtime.Gosched()
 		*group = s.group.join(*group, s.db.MaxBatchSize)
 	}
@@ -177,7 +182,7 @@ func (s *DB) gather(group *[]*write, began time.Time) bool {
 }
 
 // join appends the queued writes to group, up to limit writes in all (bbolt's MaxBatchSize;
-// none when it is not positive).
+// no limit when it is not positive).
 func (g *groupCommit) join(group []*write, limit int) []*write {
 	g.mu.Lock()
 	defer g.mu.Unlock()

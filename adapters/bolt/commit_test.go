@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 )
@@ -34,16 +35,19 @@ func commitEach(db *DB, ids []int) <-chan error {
 }
 
 // Writes that arrive while a group is being applied join its transaction, up to
-// MaxBatchSize writes in all; the rest wait for the next one.
+// MaxBatchSize writes in all and while it has been open for less than MaxBatchDelay; the
+// rest wait for the next one.
 func TestWritesArrivingDuringAGroupJoinIt(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		maxBatch   int
+		maxDelay   time.Duration
 		arriving   int
 		sameCommit int // how many of the arriving writes share the first write's transaction
 	}{
-		{"all join", 1000, 3, 3},
-		{"up to MaxBatchSize", 2, 3, 1},
+		{"all join", 1000, time.Minute, 3, 3},
+		{"up to MaxBatchSize", 2, time.Minute, 3, 1},
+		{"none once MaxBatchDelay has passed", 1000, 0, 3, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := Open(filepath.Join(t.TempDir(), "studybot.db"), Options{})
@@ -51,7 +55,7 @@ func TestWritesArrivingDuringAGroupJoinIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			db.db.MaxBatchSize = tc.maxBatch
+			db.db.MaxBatchSize, db.db.MaxBatchDelay = tc.maxBatch, tc.maxDelay
 			ids := make([]int, tc.arriving)
 			var errs <-chan error
 			var first int
