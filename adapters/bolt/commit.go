@@ -25,14 +25,15 @@ import (
 // writes, or once it has been open for MaxBatchDelay. On an idle machine the yield returns
 // at once, so a lone write still commits as soon as it is applied
 // (BenchmarkInteractionLatency in adapters/discord); on a busy one it waits one scheduling
-// round, holding bbolt's write lock. Under load a burst of check-ins becomes one or two commits instead
-// of five to ten: each commit rewrites every page its writes touched and syncs twice, and
-// a burst's learners are spread over all the pages (BenchmarkConcurrentCheckins). With one
-// processor (GOMAXPROCS=1), where nothing else runs while the committing goroutine applies
-// its group and waits for the disk, the yield is what lets a burst share commits at all:
-// without it, 1,000 check-ins at once took one commit each, 0.4 s instead of 20 ms.
-// Gathering writes before opening the transaction was measured and dropped: it saves the
-// same commits but applies nothing while the writers arrive.
+// round, holding bbolt's write lock. Under load a burst of check-ins becomes one or two
+// commits instead of five to ten: each commit rewrites every page its writes touched and
+// syncs twice, and a burst's learners are spread over all the pages
+// (BenchmarkConcurrentCheckins). With one processor (GOMAXPROCS=1), where nothing else runs
+// while the committing goroutine applies its group and waits for the disk, the yield is
+// what lets a burst share commits at all: without it, 1,000 check-ins at once took one
+// commit each, 0.4 s instead of 20 ms. Gathering writes before opening the transaction was
+// measured and dropped: it saves the same commits but applies nothing while the writers
+// arrive.
 //
 // Like Batch, a group does not let one write fail the others: when a write's function
 // returns an error (or panics) the transaction is rolled back, that write runs again alone
